@@ -1,0 +1,4 @@
+export * from './terraform';
+export * from './ssh';
+export * from './kube';
+export * from './fixtures';

@@ -1,0 +1,6 @@
+/**
+ * kpaas backend plugin.
+ *
+ * @packageDocumentation
+ */
+export { kpaasPlugin as default } from './plugin';

@@ -1,0 +1,11 @@
+/**
+ * Common types, schemas, permissions and annotations shared by the kpaas plugins.
+ *
+ * @packageDocumentation
+ */
+export * from './permissions';
+export * from './annotations';
+export * from './inventory';
+export * from './api';
+export * from './spec';
+export * from './addons';

@@ -1,0 +1,111 @@
+import { NotImplementedError } from '@backstage/errors';
+import { createTemplateAction } from '@backstage/plugin-scaffolder-node';
+import { inventoryNodeSchema } from '@internal/plugin-kpaas-common';
+import { examples } from './addons.examples';
+
+/**
+ * `kpaas:addons`: installs the cluster's add-ons with pinned Helm charts in dependency waves
+ * and proves each one ready through the Kubernetes API.
+ *
+ * Secrets: `sshPrivateKey` (+ optional `sshPassphrase`).
+ *
+ * @public
+ */
+export function createAddonsAction() {
+  return createTemplateAction({
+    id: 'kpaas:addons',
+    description:
+      'Installs (or uninstalls) the platform add-ons of cluster.yaml with pinned Helm charts in dependency waves and checks their readiness through the Kubernetes API',
+    examples,
+    supportsDryRun: true,
+    schema: {
+      input: {
+        repoPath: z =>
+          z
+            .string({
+              description:
+                'Path of the cluster repo in the workspace (cluster.yaml and values/)',
+            })
+            .default('.'),
+        clusterName: z =>
+          z
+            .string({
+              description:
+                'Cluster name as registered by kpaas:bootstrap (its API credentials come from kpaas-backend)',
+            })
+            .optional(),
+        apiServerUrl: z =>
+          z
+            .string({
+              description: 'API server URL, when the cluster is not registered',
+            })
+            .optional(),
+        controlPlane: () =>
+          inventoryNodeSchema.describe(
+            'First control-plane node: Helm runs there over SSH',
+          ),
+        sshUser: z =>
+          z.string({ description: 'SSH user on the node' }).default('ubuntu'),
+        concurrency: z =>
+          z
+            .number({ description: 'Add-ons installed at once within one wave' })
+            .int()
+            .min(1)
+            .max(20)
+            .default(4),
+        timeoutMinutes: z =>
+          z
+            .number({ description: 'Timeout per add-on (Helm and readiness)' })
+            .int()
+            .min(1)
+            .max(120)
+            .default(15),
+        uninstall: z =>
+          z
+            .boolean({
+              description:
+                'Tear down: uninstall the add-ons in reverse dependency order',
+            })
+            .default(false),
+      },
+      output: {
+        plan: z =>
+          z.array(
+            z.object({
+              wave: z.number(),
+              id: z.string(),
+              chart: z.string(),
+              version: z.string(),
+              namespace: z.string(),
+            }),
+            { description: 'Install plan: waves of add-ons with pinned charts' },
+          ),
+        addons: z =>
+          z.array(
+            z.object({
+              id: z.string(),
+              status: z.enum(['installed', 'current', 'failed', 'uninstalled']),
+              chartVersion: z.string(),
+              reason: z.string().optional(),
+            }),
+            { description: 'Result per add-on' },
+          ),
+        endpoints: z =>
+          z.array(
+            z.object({ host: z.string(), address: z.string() }),
+            { description: 'UI host names and the address they resolve to' },
+          ),
+        hostsSnippet: z =>
+          z.string({
+            description:
+              'Lines to add to a local hosts file (append, never overwrite)',
+          }),
+      },
+    },
+    async handler() {
+      throw new NotImplementedError(
+        'kpaas:addons is registered but its handler is not implemented yet (tracked by the kpaas:addons issue); nothing was changed',
+      );
+    },
+  });
+}

@@ -1,0 +1,122 @@
+import { NotImplementedError } from '@backstage/errors';
+import { createTemplateAction } from '@backstage/plugin-scaffolder-node';
+import { inventoryNodeSchema } from '@internal/plugin-kpaas-common';
+import { examples } from './bootstrap.examples';
+
+/**
+ * `kpaas:bootstrap`: prepares every node over SSH (verified host keys) and builds a kubeadm HA
+ * cluster behind the API VIP/LB, then registers it with kpaas-backend.
+ *
+ * Secrets: `sshPrivateKey` (+ optional `sshPassphrase`).
+ *
+ * @public
+ */
+export function createBootstrapAction() {
+  return createTemplateAction({
+    id: 'kpaas:bootstrap',
+    description:
+      'Prepares the nodes over SSH in parallel, builds a kubeadm HA cluster (or runs the K-PaaS cp-deployment installer), verifies it and registers it with kpaas-backend',
+    examples,
+    supportsDryRun: true,
+    schema: {
+      input: {
+        repoPath: z =>
+          z
+            .string({
+              description:
+                'Path of the cluster repo in the workspace (cluster.yaml and scripts/)',
+            })
+            .default('.'),
+        inventory: z =>
+          z.array(inventoryNodeSchema, {
+            description:
+              'Nodes to bootstrap: the `inventory` output of kpaas:provision, or the existing hosts',
+          }),
+        sshUser: z =>
+          z
+            .string({
+              description:
+                'SSH user on the nodes; sudo is used when it is not root',
+            })
+            .default('ubuntu'),
+        knownHosts: z =>
+          z
+            .string({
+              description:
+                'known_hosts lines (`host key-type base64`) for nodes whose inventory entry has no fingerprint',
+            })
+            .optional(),
+        trustOnFirstUse: z =>
+          z
+            .boolean({
+              description:
+                'Accept unknown host keys once, log them and return them in `hostKeys` to commit to the repo. A changed key always aborts.',
+            })
+            .default(false),
+        concurrency: z =>
+          z
+            .number({
+              description: 'How many nodes are worked on at once',
+            })
+            .int()
+            .min(1)
+            .max(200)
+            .default(50),
+        connectTimeoutSeconds: z =>
+          z
+            .number({ description: 'SSH connect timeout per attempt' })
+            .int()
+            .min(1)
+            .default(20),
+        commandTimeoutSeconds: z =>
+          z
+            .number({ description: 'Timeout of one remote step on one node' })
+            .int()
+            .min(1)
+            .default(900),
+        nodeReadyTimeoutSeconds: z =>
+          z
+            .number({
+              description:
+                'How long to wait for every node to register and be Ready',
+            })
+            .int()
+            .min(1)
+            .default(600),
+      },
+      output: {
+        apiServerUrl: z =>
+          z.string({ description: 'https://<VIP or LB>:6443' }),
+        clusterName: z =>
+          z.string({ description: 'Cluster name as registered in kpaas-backend' }),
+        nodes: z =>
+          z.array(
+            z.object({
+              name: z.string(),
+              roles: z.array(z.string()),
+              kubeletVersion: z.string(),
+            }),
+            { description: 'Nodes as the Kubernetes API reports them' },
+          ),
+        hostKeys: z =>
+          z.array(
+            z.object({ name: z.string(), fingerprint: z.string() }),
+            {
+              description:
+                'Host key fingerprints that were verified or (trustOnFirstUse) accepted',
+            },
+          ),
+        phaseTimings: z =>
+          z.array(
+            z.object({ phase: z.string(), seconds: z.number() }),
+            { description: 'Wall time per phase' },
+          ),
+      },
+    },
+    async handler() {
+      throw new NotImplementedError(
+        'kpaas:bootstrap is registered but its handler is not implemented yet (tracked by the kpaas:bootstrap issue); nothing was changed',
+      );
+    },
+  });
+}

