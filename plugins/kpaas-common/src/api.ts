@@ -1,6 +1,7 @@
 /**
- * Response types of the kpaas-backend REST API (`/api/kpaas`). The frontend, the scaffolder
- * actions and the backend all use these, so a change here is a change to the contract.
+ * Types of the kpaas-backend REST API (`/api/kpaas`). The frontend, the scaffolder actions and
+ * the backend all use these, so a change here is a change to the contract. Responses never
+ * carry tokens, CA keys or kubeconfigs.
  */
 
 /** @public */
@@ -15,6 +16,178 @@ export interface KpaasHealthResponse {
   status: 'ok';
 }
 
+/** Where a registration came from. @public */
+export type ClusterSource = 'registered' | 'config';
+
+/**
+ * Body of `POST /api/kpaas/clusters` (register or re-register). The credential is write-only:
+ * it is encrypted at rest and never returned.
+ * @public
+ */
+export interface RegisterClusterRequest {
+  name: string;
+  entityRef?: string;
+  apiServerUrl: string;
+  /** PEM CA certificate of the API server. */
+  caData?: string;
+  /** Bearer token of the read-only ServiceAccount kpaas:bootstrap created. */
+  serviceAccountToken: string;
+  /** The cluster.yaml spec (a ClusterSpec object) as provisioned. */
+  spec?: unknown;
+  /** Scaffolder task that registered it. */
+  taskId?: string;
+}
+
+/** `GET /api/kpaas/clusters/:name`: registration without the credential. @public */
+export interface ClusterRegistration {
+  name: string;
+  entityRef?: string;
+  apiServerUrl: string;
+  source: ClusterSource;
+  /** SHA-256 fingerprint of the CA certificate (never the CA key). */
+  caFingerprint?: string;
+  spec?: unknown;
+  createdAt: string;
+  updatedAt: string;
+}
+
+/** One item of `GET /api/kpaas/clusters`. @public */
+export interface ClusterSummary {
+  name: string;
+  entityRef?: string;
+  apiServerUrl: string;
+  state: ClusterHealthState;
+  reason?: string;
+  kubernetesVersion?: string;
+  nodes: { ready: number; total: number };
+  controlPlanes: { ready: number; total: number };
+  addons: { healthy: number; total: number };
+  checkedAt?: string;
+}
+
+/** A `/readyz?verbose` check. @public */
+export interface ApiHealthCheck {
+  name: string;
+  ok: boolean;
+  message?: string;
+}
+
+/** API server section of the status. @public */
+export interface ApiServerStatus {
+  reachable: boolean;
+  /** `/version` gitVersion, e.g. v1.33.5 */
+  version?: string;
+  latencyMs?: number;
+  checks: ApiHealthCheck[];
+  /** Connect/TLS/HTTP error when unreachable or failing. */
+  error?: string;
+}
+
+/** Control plane section. @public */
+export interface ControlPlaneStatus {
+  ready: number;
+  total: number;
+  etcd: { healthyMembers: number; members: number; quorum: boolean };
+  /** kube-system static pods per control-plane node. */
+  staticPods: Array<{
+    node: string;
+    component: 'kube-apiserver' | 'kube-controller-manager' | 'kube-scheduler' | 'etcd';
+    ready: boolean;
+  }>;
+}
+
+/** A node condition. @public */
+export interface NodeConditionStatus {
+  type: string;
+  status: 'True' | 'False' | 'Unknown';
+  reason?: string;
+  message?: string;
+  since?: string;
+}
+
+/** One node as the status API reports it. @public */
+export interface NodeStatus {
+  name: string;
+  roles: string[];
+  ready: boolean;
+  /** Ready, NotReady or Unknown, plus SchedulingDisabled when cordoned. */
+  status: string;
+  conditions: NodeConditionStatus[];
+  unschedulable: boolean;
+  taints: Array<{ key: string; value?: string; effect: string }>;
+  kubeletVersion?: string;
+  kubeProxyVersion?: string;
+  containerRuntime?: string;
+  osImage?: string;
+  kernelVersion?: string;
+  architecture?: string;
+  internalIp?: string;
+  externalIp?: string;
+  capacity: { cpu?: string; memory?: string; pods?: string };
+  allocatable: { cpu?: string; memory?: string; pods?: string };
+  createdAt?: string;
+}
+
+/** State of one add-on. @public */
+export type AddonState = 'Healthy' | 'Progressing' | 'Degraded' | 'Missing';
+
+/** One add-on of the cluster's spec, as running. @public */
+export interface AddonStatus {
+  id: string;
+  title: string;
+  namespace: string;
+  declaredVersion?: string;
+  /** From the workloads' `helm.sh/chart` label. */
+  runningVersion?: string;
+  workloads: { ready: number; total: number };
+  state: AddonState;
+  reason?: string;
+  uiUrl?: string;
+}
+
+/** A platform UI link with its probe result. @public */
+export interface PlatformLinkStatus {
+  title: string;
+  url: string;
+  addonId?: string;
+  icon?: string;
+  probe?: {
+    ok: boolean;
+    httpStatus?: number;
+    latencyMs?: number;
+    tlsExpiresInDays?: number;
+    error?: string;
+    checkedAt: string;
+  };
+}
+
+/** Version bill of materials. @public */
+export interface VersionBom {
+  kubernetes?: string;
+  containerRuntimes: string[];
+  kernels: string[];
+  osImages: string[];
+  cni?: string;
+  addons: Array<{ id: string; chart?: string; version?: string }>;
+}
+
+/** `GET /api/kpaas/clusters/:name/status` @public */
+export interface ClusterStatus {
+  name: string;
+  state: ClusterHealthState;
+  reason?: string;
+  checkedAt: string;
+  api: ApiServerStatus;
+  controlPlane: ControlPlaneStatus;
+  nodes: NodeStatus[];
+  addons: AddonStatus[];
+  links: PlatformLinkStatus[];
+  bom: VersionBom;
+}
+
+/** Status of a timeline entry. @public */
+export type TimelineStatus = 'running' | 'succeeded' | 'failed' | 'skipped';
+
 /** One entry of the provisioning timeline. @public */
 export interface TimelineEntry {
   id: number;
@@ -23,8 +196,19 @@ export interface TimelineEntry {
   phase: string;
   /** e.g. `init`, `plan`, `apply`, `preflight`, `install:metallb` */
   step: string;
-  status: 'running' | 'succeeded' | 'failed' | 'skipped';
+  status: TimelineStatus;
   startedAt: string;
+  finishedAt?: string;
+  summary?: string;
+  taskId?: string;
+}
+
+/** Body of `POST /api/kpaas/clusters/:name/timeline`. @public */
+export interface TimelineEventRequest {
+  phase: string;
+  step: string;
+  status: TimelineStatus;
+  startedAt?: string;
   finishedAt?: string;
   summary?: string;
   taskId?: string;
