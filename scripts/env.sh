@@ -14,3 +14,7 @@ export YARN_GLOBAL_FOLDER="$KPAAS_TOOLS/yarn-global"
 export YARN_ENABLE_TELEMETRY=0
 export TMPDIR="$KPAAS_TOOLS/tmp"
 mkdir -p "$TMPDIR"
+# Registries behind a TLS-inspecting proxy need the system CA bundle; Node ignores it otherwise.
+if [ -z "${NODE_EXTRA_CA_CERTS:-}" ] && [ -f /etc/ssl/certs/ca-certificates.crt ]; then
+  export NODE_EXTRA_CA_CERTS=/etc/ssl/certs/ca-certificates.crt
+fi
