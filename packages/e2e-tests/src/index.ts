@@ -1,0 +1,2 @@
+export * from './appHarness';
+export * from './browser';
