@@ -74,7 +74,7 @@ case "$cmd" in
     ;;
   bench)
     ensure_toolchain
-    bash "$ROOT/scripts/system-deps.sh"
+    bash "$ROOT/scripts/system-deps.sh" --bench
     ensure_dependencies
     exec node "$ROOT/bench/run.js" "$@"
     ;;

@@ -10,6 +10,11 @@ missing=()
 [ -x /usr/bin/chromium ] || missing+=(chromium)
 command -v shellcheck >/dev/null 2>&1 || missing+=(shellcheck)
 ls /usr/lib/postgresql/*/bin/postgres >/dev/null 2>&1 || missing+=(postgresql)
+# ../shared/tools/check-values (values pack test) needs PyYAML and jsonschema in the python3 on PATH.
+if [ -x "$(dirname "$0")/../../shared/tools/check-values" ] &&
+   ! python3 -c 'import yaml, jsonschema' >/dev/null 2>&1 && [ "$(command -v python3)" = /usr/bin/python3 ]; then
+  missing+=(python3-yaml python3-jsonschema)
+fi
 if [ "${1:-}" = "--bench" ]; then
   command -v ansible >/dev/null 2>&1 || missing+=(ansible)
 fi
