@@ -14,9 +14,53 @@ export interface Config {
      * @visibility secret
      */
     previousEncryptionKeys?: string[];
-    /** How often cluster status is refreshed (default every 30 seconds, jittered). */
+    /**
+     * Path of the add-on catalog (values/addons.yaml), relative to the backend's working
+     * directory. Default: the repo's values/addons.yaml (../../values/addons.yaml from
+     * packages/backend).
+     */
+    addonCatalogPath?: string;
+    /** Terraform `http` state backend served by kpaas-backend for kpaas:provision. */
+    terraformState?: {
+      /** State versions kept per cluster, so a bad apply can be inspected (default 10). */
+      keepVersions?: number;
+      /**
+       * Base URL of kpaas-backend as Terraform reaches it (default: the discovered kpaas URL).
+       * Set it when Terraform runs where the backend's internal URL is not reachable.
+       */
+      baseUrl?: string;
+    };
+    /** Cluster status refresh. */
     refresh?: {
+      /**
+       * How often cluster status is refreshed (default every 30 seconds, first run after a
+       * random 5-15 s delay). Runs on one replica (scope global); all replicas serve the result.
+       */
       schedule?: SchedulerServiceTaskScheduleDefinitionConfig;
+      /** Timeout of one Kubernetes API request (default 5). */
+      requestTimeoutSeconds?: number;
+      /** Deadline for the whole status of one cluster (default 15). */
+      clusterTimeoutSeconds?: number;
+      /** Clusters refreshed at the same time (default 10). */
+      concurrency?: number;
+      /** Timeout of one platform link probe (default 3). */
+      linkProbeTimeoutSeconds?: number;
+      /**
+       * Fixed addresses for platform hosts (like curl's --resolve), when Backstage cannot
+       * resolve the clusters' domains, e.g. `{ host: grafana.demo.example, address: 172.16.0.201:443 }`.
+       * Only hosts derived from a cluster's spec are ever probed.
+       */
+      linkProbeResolve?: Array<{
+        /** Platform host name, e.g. grafana.demo.example */
+        host: string;
+        /** `<address>:<port>` to connect to instead of resolving the host. */
+        address: string;
+      }>;
+      /**
+       * A cluster registered less than this many minutes ago that is not healthy yet is
+       * reported as Provisioning (default 15).
+       */
+      provisioningGraceMinutes?: number;
     };
     /** Who may register and delete clusters (refs of users or groups). */
     permissions?: {
@@ -41,6 +85,8 @@ export interface Config {
        * @visibility secret
        */
       serviceAccountToken: string;
+      /** The cluster's ClusterSpec (cluster.yaml as an object), for add-on status and platform links. */
+      spec?: object;
     }>;
   };
 }

@@ -1,9 +1,79 @@
 import {
   coreServices,
   createBackendPlugin,
+  readSchedulerServiceTaskScheduleDefinitionFromConfig,
+  resolvePackagePath,
+  SchedulerServiceTaskScheduleDefinition,
 } from '@backstage/backend-plugin-api';
+import type { Config } from '@backstage/config';
+import { durationToMilliseconds } from '@backstage/types';
 import { kpaasPermissions } from '@internal/plugin-kpaas-common';
+import { loadAddonCatalog } from './addonCatalog';
+import { kpaasClusterDirectoryServiceRef } from './clusterDirectory';
+import { CredentialCipher } from './crypto/CredentialCipher';
+import { ClusterRegistry } from './registry/ClusterRegistry';
 import { createRouter } from './service/router';
+import { createStateRouter, terraformStateAuthPolicy } from './state';
+import { LinkProber } from './status/LinkProber';
+import { StatusService } from './status/StatusService';
+
+/** The refresh schedule: `kpaas.refresh.schedule`, default every 30 s, jittered, one replica. */
+export function readRefreshSchedule(
+  config: Config,
+): SchedulerServiceTaskScheduleDefinition {
+  const key = 'kpaas.refresh.schedule';
+  if (config.has(key)) {
+    return {
+      scope: 'global',
+      ...readSchedulerServiceTaskScheduleDefinitionFromConfig(
+        config.getConfig(key),
+      ),
+    };
+  }
+  return {
+    frequency: { seconds: 30 },
+    timeout: { minutes: 2 },
+    // Jitter: replicas (and restarts) do not all hit the clusters at the same second.
+    initialDelay: { milliseconds: 5000 + Math.floor(Math.random() * 10000) },
+    scope: 'global',
+  };
+}
+
+function intervalMsOf(
+  schedule: SchedulerServiceTaskScheduleDefinition,
+): number {
+  const frequency = schedule.frequency as unknown;
+  if (frequency && typeof frequency === 'object' && !('cron' in frequency)) {
+    if ('toMillis' in frequency)
+      return (frequency as { toMillis(): number }).toMillis();
+    return durationToMilliseconds(
+      frequency as Parameters<typeof durationToMilliseconds>[0],
+    );
+  }
+  return 30_000;
+}
+
+/**
+ * `kpaas.refresh.linkProbeResolve` (like curl's --resolve): connect to a fixed address for a
+ * platform host that Backstage cannot resolve, e.g. the cluster's ingress IP.
+ */
+function resolveFromConfig(entries: Config[] | undefined) {
+  if (!entries?.length) return undefined;
+  const table = new Map(
+    entries.map((entry, i) => {
+      const host = entry.getString('host');
+      const address = entry.getString('address');
+      const m = /^(.+):(\d+)$/.exec(address);
+      if (!m) {
+        throw new Error(
+          `kpaas.refresh.linkProbeResolve[${i}].address must be "<address>:<port>", e.g. "172.16.0.201:443"`,
+        );
+      }
+      return [host, { host: m[1], port: Number(m[2]) }] as const;
+    }),
+  );
+  return (url: URL) => table.get(url.hostname);
+}
 
 /**
  * kpaas backend plugin: cluster registry, status, Terraform state backend and timeline.
@@ -14,12 +84,126 @@ export const kpaasPlugin = createBackendPlugin({
   register(env) {
     env.registerInit({
       deps: {
+        config: coreServices.rootConfig,
+        logger: coreServices.logger,
+        database: coreServices.database,
+        cache: coreServices.cache,
+        scheduler: coreServices.scheduler,
         httpRouter: coreServices.httpRouter,
+        httpAuth: coreServices.httpAuth,
+        permissions: coreServices.permissions,
         permissionsRegistry: coreServices.permissionsRegistry,
+        auditor: coreServices.auditor,
+        directory: kpaasClusterDirectoryServiceRef,
       },
-      async init({ httpRouter, permissionsRegistry }) {
+      async init({
+        config,
+        logger,
+        database,
+        cache,
+        scheduler,
+        httpRouter,
+        httpAuth,
+        permissions,
+        permissionsRegistry,
+        auditor,
+        directory,
+      }) {
         permissionsRegistry.addPermissions(kpaasPermissions);
-        httpRouter.use(await createRouter());
+
+        // Fails fast (production without kpaas.encryptionKey) before anything is served.
+        const cipher = CredentialCipher.fromConfig(config, logger);
+        const db = await database.getClient();
+        if (!database.migrations?.skip) {
+          await db.migrate.latest({
+            directory: resolvePackagePath(
+              '@internal/plugin-kpaas-backend',
+              'migrations',
+            ),
+          });
+        }
+
+        const registry = new ClusterRegistry(
+          db,
+          cipher,
+          ClusterRegistry.readConfigClusters(config),
+          logger,
+        );
+        const reencrypted = await registry.reencryptWithCurrentKey();
+        if (reencrypted > 0) {
+          logger.info(
+            `kpaas: re-encrypted ${reencrypted} cluster credential(s) with the current key`,
+          );
+        }
+        directory.setSource(() => registry.listConnections());
+
+        const catalog = await loadAddonCatalog(config, logger);
+        const schedule = readRefreshSchedule(config);
+        const refreshConfig = config.getOptionalConfig('kpaas.refresh');
+        const status = new StatusService({
+          registry,
+          cache: cache.withOptions({ defaultTtl: 3_600_000 }),
+          logger,
+          catalog,
+          prober: new LinkProber({
+            timeoutMs:
+              (refreshConfig?.getOptionalNumber('linkProbeTimeoutSeconds') ??
+                3) * 1000,
+            resolveTarget: resolveFromConfig(
+              refreshConfig?.getOptionalConfigArray('linkProbeResolve'),
+            ),
+          }),
+          intervalMs: intervalMsOf(schedule),
+          requestTimeoutMs:
+            (refreshConfig?.getOptionalNumber('requestTimeoutSeconds') ?? 5) *
+            1000,
+          clusterTimeoutMs:
+            (refreshConfig?.getOptionalNumber('clusterTimeoutSeconds') ?? 15) *
+            1000,
+          concurrency: refreshConfig?.getOptionalNumber('concurrency') ?? 10,
+          provisioningGraceMs:
+            (refreshConfig?.getOptionalNumber('provisioningGraceMinutes') ??
+              15) * 60_000,
+        });
+
+        await scheduler.scheduleTask({
+          id: 'kpaas-cluster-status-refresh',
+          ...schedule,
+          fn: async () => {
+            const { refreshed, skipped } = await status.refreshAll();
+            logger.debug(
+              `kpaas: refreshed ${refreshed} cluster status(es), ${skipped} backing off`,
+            );
+          },
+        });
+
+        // Terraform's http backend (src/state) first: the main router's JSON body parser would
+        // consume the raw state bodies it checks against Content-MD5.
+        httpRouter.use(
+          await createStateRouter({
+            database,
+            httpAuth,
+            permissions,
+            logger,
+            config,
+            migrate: false,
+          }),
+        );
+        // Terraform authenticates with the per-run basic-auth credential, checked by the router.
+        httpRouter.addAuthPolicy(terraformStateAuthPolicy);
+
+        httpRouter.use(
+          await createRouter({
+            logger,
+            httpAuth,
+            permissions,
+            cache,
+            auditor,
+            registry,
+            status,
+            catalog,
+          }),
+        );
         httpRouter.addAuthPolicy({ path: '/health', allow: 'unauthenticated' });
       },
     });

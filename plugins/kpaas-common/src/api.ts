@@ -63,6 +63,24 @@ export interface ClusterSummary {
   controlPlanes: { ready: number; total: number };
   addons: { healthy: number; total: number };
   checkedAt?: string;
+  /** True when the last refresh failed part-way and the figures are from an earlier complete one. */
+  stale?: boolean;
+  source?: ClusterSource;
+}
+
+/** `GET /api/kpaas/clusters` @public */
+export interface ListClustersResponse {
+  items: ClusterSummary[];
+}
+
+/** `GET /api/kpaas/clusters/:name/timeline` @public */
+export interface TimelineResponse {
+  items: TimelineEntry[];
+}
+
+/** `POST /api/kpaas/clusters/:name/refresh` @public */
+export interface RefreshClusterResponse {
+  status: ClusterStatus;
 }
 
 /** A `/readyz?verbose` check. @public */
@@ -91,7 +109,11 @@ export interface ControlPlaneStatus {
   /** kube-system static pods per control-plane node. */
   staticPods: Array<{
     node: string;
-    component: 'kube-apiserver' | 'kube-controller-manager' | 'kube-scheduler' | 'etcd';
+    component:
+      | 'kube-apiserver'
+      | 'kube-controller-manager'
+      | 'kube-scheduler'
+      | 'etcd';
     ready: boolean;
   }>;
 }
@@ -183,6 +205,15 @@ export interface ClusterStatus {
   addons: AddonStatus[];
   links: PlatformLinkStatus[];
   bom: VersionBom;
+  /**
+   * True when the newest refresh could not complete (e.g. a LIST failed mid-way) and this is the
+   * last complete status; `staleReason` says why and `attemptedAt` when it was tried.
+   */
+  stale?: boolean;
+  staleReason?: string;
+  attemptedAt?: string;
+  /** How long collecting this status took. */
+  durationMs?: number;
 }
 
 /** Status of a timeline entry. @public */

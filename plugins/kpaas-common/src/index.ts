@@ -9,3 +9,4 @@ export * from './inventory';
 export * from './api';
 export * from './spec';
 export * from './addons';
+export * from './readiness';

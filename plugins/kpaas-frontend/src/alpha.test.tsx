@@ -1,51 +1,85 @@
 import { Entity } from '@backstage/catalog-model';
-import { screen } from '@testing-library/react';
-import { renderTestApp } from '@backstage/frontend-test-utils';
+import { configure, screen } from '@testing-library/react';
+import { mockApis, renderTestApp } from '@backstage/frontend-test-utils';
 import { createTestEntityPage } from '@backstage/plugin-catalog-react/testUtils';
+import { permissionApiRef } from '@backstage/plugin-permission-react';
 import kpaasPlugin from './alpha';
+import { kpaasApiRef } from './api';
+import { healthyStatus } from './__testUtils__/fixtures';
+import { mockKpaasApi } from './__testUtils__/mockKpaasApi';
+import { clusterEntity } from './__testUtils__/renderWithApis';
 
-const kpaasClusterOverviewCard = kpaasPlugin.getExtension(
-  'entity-card:kpaas/cluster-overview',
-);
+// The CI cores are shared: give async queries room before they give up.
+configure({ asyncUtilTimeout: 10_000 });
 
-const clusterEntity: Entity = {
+jest.setTimeout(30_000);
+
+const card = kpaasPlugin.getExtension('entity-card:kpaas/cluster-overview');
+const content = kpaasPlugin.getExtension('entity-content:kpaas/cluster');
+
+const component: Entity = {
+  apiVersion: 'backstage.io/v1alpha1',
+  kind: 'Component',
+  metadata: { name: 'svc', annotations: { 'kpaas.io/cluster-name': 'x' } },
+  spec: { type: 'service', owner: 'a', lifecycle: 'production' },
+};
+const plainCluster: Entity = {
   apiVersion: 'backstage.io/v1alpha1',
   kind: 'Resource',
-  metadata: {
-    name: 'demo',
-    annotations: { 'kpaas.io/cluster-name': 'demo', 'kpaas.io/target': 'existing' },
-  },
-  spec: { type: 'kubernetes-cluster', owner: 'platform-team' },
+  metadata: { name: 'other' },
+  spec: { type: 'kubernetes-cluster', owner: 'a' },
 };
 
-describe('kpaas entity card extension', () => {
-  it('renders on a kpaas cluster entity', async () => {
-    renderTestApp({
-      extensions: [
-        createTestEntityPage({ entity: clusterEntity }),
-        kpaasClusterOverviewCard,
-      ],
-    });
-    expect(await screen.findByText('Kubernetes cluster')).toBeInTheDocument();
-    expect(await screen.findByText('existing')).toBeInTheDocument();
+function render(entity: Entity, extension: typeof card) {
+  const api = mockKpaasApi(healthyStatus());
+  renderTestApp({
+    extensions: [createTestEntityPage({ entity }), extension],
+    apis: [
+      [kpaasApiRef, api],
+      [permissionApiRef, mockApis.permission()],
+    ],
+  });
+  return api;
+}
+
+describe('kpaas extensions', () => {
+  it('declares the API, card and content extensions', () => {
+    expect(kpaasPlugin.getExtension('api:kpaas')).toBeDefined();
+    expect(card).toBeDefined();
+    expect(content).toBeDefined();
   });
 
-  it('does not render on a component', async () => {
-    renderTestApp({
-      extensions: [
-        createTestEntityPage({
-          entity: {
-            apiVersion: 'backstage.io/v1alpha1',
-            kind: 'Component',
-            metadata: { name: 'svc', annotations: { 'kpaas.io/cluster-name': 'x' } },
-            spec: { type: 'service', owner: 'a', lifecycle: 'production' },
-          },
-        }),
-        kpaasClusterOverviewCard,
-      ],
-    });
-    // The test entity page renders; give the card the chance to appear, then check it did not.
-    await new Promise(resolve => setTimeout(resolve, 200));
+  it('renders the card on a kpaas cluster entity', async () => {
+    render(clusterEntity, card);
+    expect(await screen.findByText('Kubernetes cluster')).toBeInTheDocument();
+    expect(await screen.findByTestId('cluster-health')).toHaveTextContent('Healthy');
+  });
+
+  it.each([
+    ['a component', component],
+    ['a plain kubernetes-cluster Resource', plainCluster],
+  ])('does not render the card on %s', async (_, entity) => {
+    const api = render(entity, card);
+    expect(await screen.findByTestId('empty-entity-page')).toBeInTheDocument();
     expect(screen.queryByText('Kubernetes cluster')).not.toBeInTheDocument();
+    expect(api.getClusterStatus).not.toHaveBeenCalled();
+  });
+
+  it('renders the Cluster tab on a kpaas cluster entity', async () => {
+    render(clusterEntity, content);
+    expect(await screen.findByText('Cluster demo')).toBeInTheDocument();
+    expect(await screen.findByTestId('nodes-ready-count')).toHaveTextContent(
+      '5/5 nodes ready',
+    );
+  });
+
+  it.each([
+    ['a component', component],
+    ['a plain kubernetes-cluster Resource', plainCluster],
+  ])('does not render the Cluster tab on %s', async (_, entity) => {
+    const api = render(entity, content);
+    expect(await screen.findByTestId('empty-entity-page')).toBeInTheDocument();
+    expect(screen.queryByText('Nodes')).not.toBeInTheDocument();
+    expect(api.getClusterStatus).not.toHaveBeenCalled();
   });
 });

@@ -1,9 +1,29 @@
 import {
+  ApiBlueprint,
   createFrontendPlugin,
+  discoveryApiRef,
+  fetchApiRef,
   OverridableFrontendPlugin,
 } from '@backstage/frontend-plugin-api';
-import { EntityCardBlueprint } from '@backstage/plugin-catalog-react/alpha';
+import {
+  EntityCardBlueprint,
+  EntityContentBlueprint,
+} from '@backstage/plugin-catalog-react/alpha';
 import { isKpaasCluster } from './conditions';
+import { KpaasClient, kpaasApiRef } from './api';
+
+// The extension consts stay unexported: exporting them makes tsc name types from
+// frontend-plugin-api's internal chunks (TS2742). Tests reach them via plugin.getExtension().
+
+// `api:kpaas`, providing `plugin.kpaas.client`
+const kpaasApi = ApiBlueprint.make({
+  params: defineParams =>
+    defineParams({
+      api: kpaasApiRef,
+      deps: { discoveryApi: discoveryApiRef, fetchApi: fetchApiRef },
+      factory: ({ discoveryApi, fetchApi }) => new KpaasClient({ discoveryApi, fetchApi }),
+    }),
+});
 
 // Overview card on kpaas cluster entities: `entity-card:kpaas/cluster-overview`.
 const kpaasClusterOverviewCard = EntityCardBlueprint.make({
@@ -12,9 +32,20 @@ const kpaasClusterOverviewCard = EntityCardBlueprint.make({
     filter: isKpaasCluster,
     type: 'info',
     loader: async () =>
-      import('./components/ClusterOverviewCard').then(m => (
-        <m.ClusterOverviewCard />
-      )),
+      import('./components/ClusterOverviewCard').then(m => <m.ClusterOverviewCard />),
+  },
+});
+
+// The Cluster tab: `entity-content:kpaas/cluster`.
+const kpaasClusterContent = EntityContentBlueprint.make({
+  name: 'cluster',
+  params: {
+    path: '/kpaas',
+    title: 'Cluster',
+    group: 'deployment',
+    filter: isKpaasCluster,
+    loader: async () =>
+      import('./components/ClusterContent').then(m => <m.ClusterContent />),
   },
 });
 
@@ -25,7 +56,7 @@ const kpaasClusterOverviewCard = EntityCardBlueprint.make({
 const kpaasPlugin: OverridableFrontendPlugin = createFrontendPlugin({
   pluginId: 'kpaas',
   info: { packageJson: () => import('../package.json') },
-  extensions: [kpaasClusterOverviewCard],
+  extensions: [kpaasApi, kpaasClusterOverviewCard, kpaasClusterContent],
 });
 
 export default kpaasPlugin;

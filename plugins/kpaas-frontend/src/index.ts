@@ -3,5 +3,11 @@
  *
  * @packageDocumentation
  */
-export { kpaasPlugin, EntityKpaasClusterCard } from './plugin';
+export {
+  kpaasPlugin,
+  EntityKpaasClusterCard,
+  EntityKpaasClusterContent,
+} from './plugin';
 export { isKpaasCluster, kpaasClusterEntityFilter } from './conditions';
+export { kpaasApiRef, KpaasClient } from './api';
+export type { KpaasApi } from './api';

@@ -1,13 +1,26 @@
 import {
+  createApiFactory,
   createComponentExtension,
   createPlugin,
+  discoveryApiRef,
+  fetchApiRef,
 } from '@backstage/core-plugin-api';
+import { KpaasClient, kpaasApiRef } from './api';
 
 /**
  * kpaas plugin for legacy (non new-frontend-system) apps.
  * @public
  */
-export const kpaasPlugin = createPlugin({ id: 'kpaas' });
+export const kpaasPlugin = createPlugin({
+  id: 'kpaas',
+  apis: [
+    createApiFactory({
+      api: kpaasApiRef,
+      deps: { discoveryApi: discoveryApiRef, fetchApi: fetchApiRef },
+      factory: ({ discoveryApi, fetchApi }) => new KpaasClient({ discoveryApi, fetchApi }),
+    }),
+  ],
+});
 
 /**
  * Overview card for a kpaas cluster entity (legacy apps: put it inside
@@ -19,9 +32,21 @@ export const EntityKpaasClusterCard = kpaasPlugin.provide(
     name: 'EntityKpaasClusterCard',
     component: {
       lazy: () =>
-        import('./components/ClusterOverviewCard').then(
-          m => m.ClusterOverviewCard,
-        ),
+        import('./components/ClusterOverviewCard').then(m => m.ClusterOverviewCard),
+    },
+  }),
+);
+
+/**
+ * The Cluster tab for a kpaas cluster entity (legacy apps: an
+ * `<EntityLayout.Route path="/kpaas" title="Cluster" if={isKpaasCluster}>`).
+ * @public
+ */
+export const EntityKpaasClusterContent = kpaasPlugin.provide(
+  createComponentExtension({
+    name: 'EntityKpaasClusterContent',
+    component: {
+      lazy: () => import('./components/ClusterContent').then(m => m.ClusterContent),
     },
   }),
 );

@@ -1,4 +1,7 @@
-import { createBackendModule } from '@backstage/backend-plugin-api';
+import {
+  coreServices,
+  createBackendModule,
+} from '@backstage/backend-plugin-api';
 import { scaffolderActionsExtensionPoint } from '@backstage/plugin-scaffolder-node';
 import {
   createAddonsAction,
@@ -15,12 +18,17 @@ export const scaffolderModuleKpaas = createBackendModule({
   moduleId: 'kpaas',
   register({ registerInit }) {
     registerInit({
-      deps: { scaffolder: scaffolderActionsExtensionPoint },
-      async init({ scaffolder }) {
+      deps: {
+        scaffolder: scaffolderActionsExtensionPoint,
+        discovery: coreServices.discovery,
+        auth: coreServices.auth,
+        config: coreServices.rootConfig,
+      },
+      async init({ scaffolder, discovery, auth, config }) {
         scaffolder.addActions(
-          createProvisionAction(),
-          createBootstrapAction(),
-          createAddonsAction(),
+          createProvisionAction({ discovery, auth, config }),
+          createBootstrapAction({ discovery, auth }),
+          createAddonsAction({ discovery, auth }),
         );
       },
     });

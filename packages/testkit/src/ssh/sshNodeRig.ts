@@ -224,7 +224,7 @@ async function sweepStaleRigDirs(baseDir: string): Promise<void> {
   );
 }
 
-/** Dotfiles of root whose node copy gets the PATH snippet appended. */
+/** Root's dotfiles, replaced on every node by a fresh server's (see writeNodeFiles). */
 const ROOT_DOTFILES = ['.bashrc', '.bash_profile', '.bash_login', '.profile'];
 
 /** POSIX sh snippet: move `bin` to the front of PATH (adding it if missing). */
@@ -606,22 +606,20 @@ class RigImpl implements SshNodeRig {
         `${snippet}export KPAAS_NODE_NAME='${s.name}'\n`,
       );
       if (this.user === 'root') {
-        // The host's root dotfiles (seen through the /root overlay; Debian's bash
-        // sources ~/.bashrc even for `ssh host cmd`) may prepend their own dirs
-        // (pyenv, cargo, ...): re-assert the stand-ins at the end of the node's
-        // private copy of each of them.
+        // A node's root starts with a fresh server's dotfiles, not the host's (whose pyenv/cargo
+        // setup would cost every remote command a slow shell start and put their dirs first).
+        const nodeDotfiles: Record<string, string> = {
+          '.bashrc': '# ~/.bashrc of a kpaas rig node\n',
+          '.profile':
+            '# ~/.profile of a kpaas rig node\nif [ -n "$BASH_VERSION" ] && [ -f "$HOME/.bashrc" ]; then . "$HOME/.bashrc"; fi\n',
+          '.bash_profile': '. "$HOME/.profile"\n',
+          '.bash_login': '. "$HOME/.profile"\n',
+        };
         for (const f of ROOT_DOTFILES) {
-          let text: string;
-          try {
-            text = await fsp.readFile(path.join('/root', f), 'utf8');
-          } catch {
-            continue;
-          }
-          if (text && !text.endsWith('\n')) text += '\n';
           await this.writeUpper(
             s,
             path.join('/root', f),
-            `${text}\n${snippet}`,
+            f === '.bashrc' ? `${nodeDotfiles[f]}${snippet}` : nodeDotfiles[f],
           );
         }
       }

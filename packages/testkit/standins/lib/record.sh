@@ -85,3 +85,42 @@ kpaas_flag_value() {
   done
   return 1
 }
+
+# Node-private state of the stand-ins (installed packages, holds), under the /var overlay.
+# Outside a rig node (no /etc/kpaas-rig-node marker) stand-ins only write below
+# KPAAS_STANDIN_ROOT; kpaas_can_write says whether writing node files is allowed.
+KPAAS_STANDIN_ROOT=${KPAAS_STANDIN_ROOT-}
+KPAAS_STANDIN_STATE=${KPAAS_STANDIN_STATE:-$KPAAS_STANDIN_ROOT/var/lib/kpaas-standins}
+kpaas_can_write() {
+  [[ -n $KPAAS_STANDIN_ROOT || -e /etc/kpaas-rig-node ]]
+}
+
+# kpaas_installed_version <pkg>: prints the version apt-get (stand-in) installed, if any.
+kpaas_installed_version() {
+  local f=$KPAAS_STANDIN_STATE/dpkg/$1
+  [[ -s $f ]] && printf '%s' "$(<"$f")"
+}
+
+# kpaas_k8s_version: the Kubernetes version of the installed kubeadm package (v1.33.5 for
+# kubeadm=1.33.5-1.1), else KPAAS_K8S_VERSION.
+kpaas_k8s_version() {
+  local v
+  if v=$(kpaas_installed_version kubeadm); then
+    v=${v%%-*}
+    printf 'v%s' "$v"
+  else
+    printf '%s' "$KPAAS_K8S_VERSION"
+  fi
+}
+
+# kpaas_random_hex <bytes>: lower-case hex from /dev/urandom.
+kpaas_random_hex() {
+  od -An -tx1 -N"$1" /dev/urandom | tr -d ' \n'
+}
+
+# kpaas_sleep_env <VAR>: sleeps the seconds in $VAR (simulated work), if set.
+kpaas_sleep_env() {
+  local s=${!1:-}
+  [[ -n $s && $s != 0 ]] && sleep "$s"
+  return 0
+}

@@ -3,7 +3,8 @@ import yaml from 'yaml';
 
 export const examples: TemplateExample[] = [
   {
-    description: 'Install the add-ons of cluster.yaml on the bootstrapped cluster',
+    description:
+      'Install the add-ons of cluster.yaml on the bootstrapped cluster',
     example: yaml.stringify({
       steps: [
         {
@@ -28,7 +29,12 @@ export const examples: TemplateExample[] = [
           name: 'Uninstall platform add-ons',
           input: {
             clusterName: 'dev-cluster',
-            controlPlane: { name: 'cp-1', role: 'control-plane', address: '10.0.0.11', port: 22 },
+            controlPlane: {
+              name: 'cp-1',
+              role: 'control-plane',
+              address: '10.0.0.11',
+              port: 22,
+            },
             uninstall: true,
           },
         },

@@ -1,7 +1,11 @@
-import { NotImplementedError } from '@backstage/errors';
 import { createTemplateAction } from '@backstage/plugin-scaffolder-node';
 import { inventoryNodeSchema } from '@internal/plugin-kpaas-common';
+import { AddonsActionOptions, runAddonsAction } from '../addons/action';
 import { examples } from './addons.examples';
+
+export type { AddonsActionOptions } from '../addons/action';
+export { verifyAddons } from '../addons/verify';
+export type { AddonVerification } from '../addons/verify';
 
 /**
  * `kpaas:addons`: installs the cluster's add-ons with pinned Helm charts in dependency waves
@@ -11,7 +15,7 @@ import { examples } from './addons.examples';
  *
  * @public
  */
-export function createAddonsAction() {
+export function createAddonsAction(options: AddonsActionOptions = {}) {
   return createTemplateAction({
     id: 'kpaas:addons',
     description:
@@ -48,7 +52,9 @@ export function createAddonsAction() {
           z.string({ description: 'SSH user on the node' }).default('ubuntu'),
         concurrency: z =>
           z
-            .number({ description: 'Add-ons installed at once within one wave' })
+            .number({
+              description: 'Add-ons installed at once within one wave',
+            })
             .int()
             .min(1)
             .max(20)
@@ -78,7 +84,9 @@ export function createAddonsAction() {
               version: z.string(),
               namespace: z.string(),
             }),
-            { description: 'Install plan: waves of add-ons with pinned charts' },
+            {
+              description: 'Install plan: waves of add-ons with pinned charts',
+            },
           ),
         addons: z =>
           z.array(
@@ -91,10 +99,9 @@ export function createAddonsAction() {
             { description: 'Result per add-on' },
           ),
         endpoints: z =>
-          z.array(
-            z.object({ host: z.string(), address: z.string() }),
-            { description: 'UI host names and the address they resolve to' },
-          ),
+          z.array(z.object({ host: z.string(), address: z.string() }), {
+            description: 'UI host names and the address they resolve to',
+          }),
         hostsSnippet: z =>
           z.string({
             description:
@@ -102,10 +109,34 @@ export function createAddonsAction() {
           }),
       },
     },
-    async handler() {
-      throw new NotImplementedError(
-        'kpaas:addons is registered but its handler is not implemented yet (tracked by the kpaas:addons issue); nothing was changed',
+    async handler(ctx) {
+      const output = await runAddonsAction(
+        {
+          input: ctx.input,
+          workspacePath: ctx.workspacePath,
+          secrets: ctx.secrets,
+          logger: ctx.logger,
+          signal: ctx.signal,
+          isDryRun: ctx.isDryRun,
+          taskId: ctx.task?.id,
+          checkpoint: opts => ctx.checkpoint(opts as any) as any,
+        },
+        options,
       );
+      ctx.output('plan', output.plan);
+      ctx.output('addons', output.addons);
+      ctx.output('endpoints', output.endpoints);
+      ctx.output('hostsSnippet', output.hostsSnippet);
+      const failed = output.addons.filter(a => a.status === 'failed');
+      if (failed.length > 0) {
+        throw new Error(
+          `kpaas:addons: ${failed.length} add-on(s) failed: ${failed
+            .map(f => `${f.id} (${f.reason})`)
+            .join(
+              '; ',
+            )}. Fix the cause and run the step again: ready add-ons are kept ("current")`,
+        );
+      }
     },
   });
 }

@@ -30,8 +30,18 @@ export const examples: TemplateExample[] = [
           name: 'Build the Kubernetes cluster',
           input: {
             inventory: [
-              { name: 'cp-1', role: 'control-plane', address: '10.0.0.11', port: 22 },
-              { name: 'worker-1', role: 'worker', address: '10.0.0.21', port: 22 },
+              {
+                name: 'cp-1',
+                role: 'control-plane',
+                address: '10.0.0.11',
+                port: 22,
+              },
+              {
+                name: 'worker-1',
+                role: 'worker',
+                address: '10.0.0.21',
+                port: 22,
+              },
             ],
             sshUser: 'kpaas',
             trustOnFirstUse: true,

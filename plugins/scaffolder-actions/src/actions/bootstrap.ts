@@ -1,7 +1,17 @@
-import { NotImplementedError } from '@backstage/errors';
+import { AuthService, DiscoveryService } from '@backstage/backend-plugin-api';
 import { createTemplateAction } from '@backstage/plugin-scaffolder-node';
 import { inventoryNodeSchema } from '@internal/plugin-kpaas-common';
+import { runBootstrap } from '../bootstrap/run';
 import { examples } from './bootstrap.examples';
+
+/**
+ * Services kpaas:bootstrap needs to register the cluster with kpaas-backend.
+ * @public
+ */
+export interface BootstrapActionOptions {
+  discovery?: DiscoveryService;
+  auth?: AuthService;
+}
 
 /**
  * `kpaas:bootstrap`: prepares every node over SSH (verified host keys) and builds a kubeadm HA
@@ -11,7 +21,7 @@ import { examples } from './bootstrap.examples';
  *
  * @public
  */
-export function createBootstrapAction() {
+export function createBootstrapAction(options: BootstrapActionOptions = {}) {
   return createTemplateAction({
     id: 'kpaas:bootstrap',
     description:
@@ -88,7 +98,9 @@ export function createBootstrapAction() {
         apiServerUrl: z =>
           z.string({ description: 'https://<VIP or LB>:6443' }),
         clusterName: z =>
-          z.string({ description: 'Cluster name as registered in kpaas-backend' }),
+          z.string({
+            description: 'Cluster name as registered in kpaas-backend',
+          }),
         nodes: z =>
           z.array(
             z.object({
@@ -99,24 +111,34 @@ export function createBootstrapAction() {
             { description: 'Nodes as the Kubernetes API reports them' },
           ),
         hostKeys: z =>
-          z.array(
-            z.object({ name: z.string(), fingerprint: z.string() }),
-            {
-              description:
-                'Host key fingerprints that were verified or (trustOnFirstUse) accepted',
-            },
-          ),
+          z.array(z.object({ name: z.string(), fingerprint: z.string() }), {
+            description:
+              'Host key fingerprints that were verified or (trustOnFirstUse) accepted',
+          }),
         phaseTimings: z =>
-          z.array(
-            z.object({ phase: z.string(), seconds: z.number() }),
-            { description: 'Wall time per phase' },
-          ),
+          z.array(z.object({ phase: z.string(), seconds: z.number() }), {
+            description: 'Wall time per phase',
+          }),
       },
     },
-    async handler() {
-      throw new NotImplementedError(
-        'kpaas:bootstrap is registered but its handler is not implemented yet (tracked by the kpaas:bootstrap issue); nothing was changed',
-      );
+    async handler(ctx) {
+      const output = await runBootstrap({
+        input: ctx.input,
+        workspacePath: ctx.workspacePath,
+        secrets: ctx.secrets,
+        logger: ctx.logger,
+        signal: ctx.signal,
+        isDryRun: ctx.isDryRun,
+        taskId: ctx.task?.id,
+        checkpoint: opts => ctx.checkpoint(opts as any) as any,
+        discovery: options.discovery,
+        auth: options.auth,
+      });
+      ctx.output('apiServerUrl', output.apiServerUrl);
+      ctx.output('clusterName', output.clusterName);
+      ctx.output('nodes', output.nodes);
+      ctx.output('hostKeys', output.hostKeys);
+      ctx.output('phaseTimings', output.phaseTimings);
     },
   });
 }

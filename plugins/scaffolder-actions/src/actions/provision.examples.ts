@@ -34,4 +34,32 @@ export const examples: TemplateExample[] = [
       ],
     }),
   },
+  {
+    description:
+      'Apply and give kpaas:bootstrap the floating (public) addresses of the nodes, for a Backstage outside the VPC',
+    example: yaml.stringify({
+      steps: [
+        {
+          id: 'provision',
+          action: 'kpaas:provision',
+          name: 'Provision machines',
+          input: { repoPath: './cluster', mode: 'apply', sshAddress: 'public' },
+        },
+      ],
+    }),
+  },
+  {
+    description:
+      'Tear the machines of a cluster down (destroy plan, then apply)',
+    example: yaml.stringify({
+      steps: [
+        {
+          id: 'teardown',
+          action: 'kpaas:provision',
+          name: 'Destroy machines',
+          input: { repoPath: './cluster', mode: 'destroy', timeoutMinutes: 30 },
+        },
+      ],
+    }),
+  },
 ];

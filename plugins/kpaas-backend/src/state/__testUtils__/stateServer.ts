@@ -1,0 +1,131 @@
+import http from 'node:http';
+import net from 'node:net';
+import express from 'express';
+import type { Knex } from 'knex';
+import {
+  mockCredentials,
+  mockErrorHandler,
+  mockServices,
+} from '@backstage/backend-test-utils';
+import { ConfigReader } from '@backstage/config';
+import type { PermissionsService } from '@backstage/backend-plugin-api';
+import { AuthorizeResult } from '@backstage/plugin-permission-common';
+import { createStateRouter } from '../router';
+
+/** The state router alone on 127.0.0.1 (express + mock Backstage auth), for tests. */
+export interface StateServer {
+  /** `http://127.0.0.1:<port>` (the router is mounted at the root) */
+  baseUrl: string;
+  app: express.Express;
+  /** Permission decisions of the next requests (default ALLOW). */
+  setPermissionResult(
+    result: AuthorizeResult.ALLOW | AuthorizeResult.DENY,
+  ): void;
+  /** Issues a credential for `cluster` as the scaffolder's service principal. */
+  issueCredential(
+    cluster: string,
+  ): Promise<{ username: string; password: string }>;
+  stateUrl(cluster: string): string;
+  close(): Promise<void>;
+}
+
+/** A timeline event as a test route received it. */
+export interface ReceivedTimelineEvent {
+  cluster: string;
+  body: Record<string, unknown>;
+  authorization?: string;
+}
+
+export async function startStateServer(
+  knex: Knex,
+  options: {
+    keepVersions?: number;
+    /**
+     * Also serve a recording stand-in of `POST /clusters/:name/timeline` (the real route lives
+     * in the kpaas router); `timelineStatus` makes it fail with that status.
+     */
+    timeline?: { events: ReceivedTimelineEvent[]; failWithStatus?: number };
+  } = {},
+): Promise<StateServer> {
+  let permissionResult: AuthorizeResult.ALLOW | AuthorizeResult.DENY =
+    AuthorizeResult.ALLOW;
+  const permissions = {
+    authorize: async (requests: unknown[]) =>
+      requests.map(() => ({ result: permissionResult })),
+    authorizeConditional: async (requests: unknown[]) =>
+      requests.map(() => ({ result: permissionResult })),
+  } as unknown as PermissionsService;
+  const app = express();
+  const timeline = options.timeline;
+  if (timeline) {
+    app.post('/clusters/:name/timeline', express.json(), (req, res) => {
+      if (timeline.failWithStatus) {
+        res
+          .status(timeline.failWithStatus)
+          .json({ error: { message: 'down' } });
+        return;
+      }
+      timeline.events.push({
+        cluster: req.params.name,
+        body: req.body,
+        authorization: req.headers.authorization,
+      });
+      res.status(201).json({ id: timeline.events.length });
+    });
+  }
+  app.use(
+    await createStateRouter({
+      database: mockServices.database({ knex }),
+      // Like production: a request without a Backstage token has no credentials.
+      httpAuth: mockServices.httpAuth({
+        pluginId: 'kpaas',
+        defaultCredentials: mockCredentials.none(),
+      }),
+      permissions,
+      logger: mockServices.logger.mock(),
+      config: new ConfigReader({
+        kpaas: { terraformState: { keepVersions: options.keepVersions ?? 10 } },
+      }),
+    }),
+  );
+  app.use(mockErrorHandler());
+  const server = http.createServer(app);
+  await new Promise<void>(resolve => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as net.AddressInfo;
+  const baseUrl = `http://127.0.0.1:${port}`;
+  return {
+    baseUrl,
+    app,
+    setPermissionResult(result) {
+      permissionResult = result;
+    },
+    async issueCredential(cluster) {
+      const res = await fetch(
+        `${baseUrl}/clusters/${cluster}/terraform/credentials`,
+        {
+          method: 'POST',
+          headers: {
+            Authorization: mockCredentials.service.header({
+              onBehalfOf: mockCredentials.service('plugin:scaffolder'),
+              targetPluginId: 'kpaas',
+            }),
+            'Content-Type': 'application/json',
+          },
+          body: '{}',
+        },
+      );
+      if (res.status !== 201)
+        throw new Error(`credential: ${res.status} ${await res.text()}`);
+      return res.json();
+    },
+    stateUrl(cluster) {
+      return `${baseUrl}/clusters/${cluster}/terraform/state`;
+    },
+    close() {
+      return new Promise(resolve => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      });
+    },
+  };
+}

@@ -1,0 +1,124 @@
+import {
+  coreServices,
+  createBackendPlugin,
+} from '@backstage/backend-plugin-api';
+import {
+  mockCredentials,
+  startTestBackend,
+} from '@backstage/backend-test-utils';
+import request from 'supertest';
+import { createStateRouter, terraformStateAuthPolicy } from '.';
+
+/*
+ * The state router inside a real backend: a test-only `kpaas` plugin mounts it the way
+ * plugin.ts does, so the default auth barrier, the auth policy and the httpRouter's error
+ * handler are the production ones.
+ */
+const stateTestPlugin = createBackendPlugin({
+  pluginId: 'kpaas',
+  register(env) {
+    env.registerInit({
+      deps: {
+        httpRouter: coreServices.httpRouter,
+        database: coreServices.database,
+        httpAuth: coreServices.httpAuth,
+        permissions: coreServices.permissions,
+        logger: coreServices.logger,
+        config: coreServices.rootConfig,
+      },
+      async init({
+        httpRouter,
+        database,
+        httpAuth,
+        permissions,
+        logger,
+        config,
+      }) {
+        httpRouter.use(
+          await createStateRouter({
+            database,
+            httpAuth,
+            permissions,
+            logger,
+            config,
+          }),
+        );
+        httpRouter.addAuthPolicy(terraformStateAuthPolicy);
+      },
+    });
+  },
+});
+
+describe('state router mounted in a backend plugin', () => {
+  it('lets Terraform in with basic auth while credential issuance needs a Backstage token', async () => {
+    const backend = await startTestBackend({ features: [stateTestPlugin] });
+    const { server } = backend;
+    const base = '/api/kpaas/clusters/demo/terraform';
+
+    // The barrier lets basic-auth requests through to our own check (401, not the barrier's).
+    const anonymous = await request(server).get(`${base}/state`);
+    expect(anonymous.status).toBe(401);
+    expect(anonymous.body.error.message).toContain('state credential');
+
+    const badToken = await request(server)
+      .post(`${base}/credentials`)
+      .set('Authorization', mockCredentials.service.invalidHeader());
+    expect(badToken.status).toBe(401);
+
+    const issued = await request(server)
+      .post(`${base}/credentials`)
+      .set(
+        'Authorization',
+        mockCredentials.service.header({
+          onBehalfOf: mockCredentials.service('plugin:scaffolder'),
+          targetPluginId: 'kpaas',
+        }),
+      )
+      .send({});
+    expect(issued.status).toBe(201);
+    const auth = `Basic ${Buffer.from(
+      `${issued.body.username}:${issued.body.password}`,
+    ).toString('base64')}`;
+
+    expect(
+      (await request(server).get(`${base}/state`).set('Authorization', auth))
+        .status,
+    ).toBe(204);
+    const lock = await request(server)
+      .lock(`${base}/state/lock`)
+      .set('Authorization', auth)
+      .set('Content-Type', 'application/json')
+      .send(
+        JSON.stringify({
+          ID: 'a',
+          Who: 'ci@runner',
+          Created: '2026-11-21T10:00:00Z',
+        }),
+      );
+    expect(lock.status).toBe(200);
+    const second = await request(server)
+      .lock(`${base}/state/lock`)
+      .set('Authorization', auth)
+      .set('Content-Type', 'application/json')
+      .send(JSON.stringify({ ID: 'b', Who: 'other@runner' }));
+    expect(second.status).toBe(423);
+    expect(second.body).toMatchObject({ ID: 'a', Who: 'ci@runner' });
+
+    const write = await request(server)
+      .post(`${base}/state?ID=a`)
+      .set('Authorization', auth)
+      .set('Content-Type', 'application/json')
+      .send(
+        JSON.stringify({ version: 4, serial: 1, lineage: 'l', resources: [] }),
+      );
+    expect(write.status).toBe(200);
+
+    const versions = await request(server)
+      .get(`${base}/state/versions`)
+      .set('Authorization', mockCredentials.user.header());
+    expect(versions.status).toBe(200);
+    expect(versions.body.items).toHaveLength(1);
+    expect(versions.body.lock.info.Who).toBe('ci@runner');
+    await backend.stop();
+  });
+});

@@ -1,0 +1,329 @@
+import * as k8s from '@kubernetes/client-node';
+import { request as httpsRequest, RequestOptions } from 'node:https';
+import type { ClusterConnection } from '../registry/ClusterRegistry';
+
+/*
+ * A read-only client for one cluster, built with @kubernetes/client-node from the registry's
+ * connection (token + CA). Every request carries an AbortSignal, so a hung API server costs at
+ * most `requestTimeoutMs` and never blocks the other clusters.
+ */
+
+/** Page size of LIST requests (the apiserver's recommended chunk size). */
+export const LIST_PAGE_SIZE = 500;
+
+/** A request that failed, with what it was doing; the message never contains the token. */
+export class KubeRequestError extends Error {
+  constructor(
+    readonly operation: string,
+    readonly statusCode: number | undefined,
+    message: string,
+  ) {
+    super(`${operation}: ${message}`);
+    this.name = 'KubeRequestError';
+  }
+
+  /** No answer at all (connect, TLS, timeout), as opposed to an HTTP error. */
+  get unreachable(): boolean {
+    return this.statusCode === undefined;
+  }
+}
+
+function describeError(error: unknown): {
+  statusCode?: number;
+  message: string;
+} {
+  const e = error as {
+    code?: number | string;
+    name?: string;
+    message?: string;
+    body?: unknown;
+    cause?: { code?: string; message?: string };
+  };
+  if (typeof e?.code === 'number') {
+    let reason = '';
+    try {
+      const body =
+        typeof e.body === 'string' ? JSON.parse(e.body) : (e.body as any);
+      reason = body?.message ? `: ${body.message}` : '';
+    } catch {
+      // not a Kubernetes Status body
+    }
+    const hints: Record<number, string> = {
+      401: ' (the ServiceAccount token was rejected; register the cluster again with a valid token)',
+      403: ' (the ServiceAccount lacks read permission)',
+    };
+    const hint = hints[e.code] ?? '';
+    return { statusCode: e.code, message: `HTTP ${e.code}${reason}${hint}` };
+  }
+  if (e?.name === 'AbortError' || e?.name === 'TimeoutError') {
+    return { message: 'timed out' };
+  }
+  const code =
+    e?.cause?.code ?? (typeof e?.code === 'string' ? e.code : undefined);
+  return {
+    message: code
+      ? `${code}${e?.cause?.message ? ` ${e.cause.message}` : ''}`
+      : e?.message ?? String(error),
+  };
+}
+
+export interface KubeClusterClientOptions {
+  requestTimeoutMs: number;
+  /** Aborts everything (the cluster's overall deadline). */
+  signal?: AbortSignal;
+}
+
+export class KubeClusterClient {
+  readonly kubeConfig: k8s.KubeConfig;
+  private readonly core: k8s.CoreV1Api;
+  private readonly apps: k8s.AppsV1Api;
+  private readonly versionApi: k8s.VersionApi;
+
+  constructor(
+    connection: ClusterConnection,
+    private readonly options: KubeClusterClientOptions,
+  ) {
+    const kc = new k8s.KubeConfig();
+    kc.loadFromOptions({
+      clusters: [
+        {
+          name: connection.name,
+          server: connection.apiServerUrl,
+          caData: connection.caData
+            ? Buffer.from(connection.caData).toString('base64')
+            : undefined,
+          skipTLSVerify: false,
+        },
+      ],
+      users: [{ name: 'kpaas', token: connection.token }],
+      contexts: [
+        { name: connection.name, cluster: connection.name, user: 'kpaas' },
+      ],
+      currentContext: connection.name,
+    });
+    this.kubeConfig = kc;
+    this.core = kc.makeApiClient(k8s.CoreV1Api);
+    this.apps = kc.makeApiClient(k8s.AppsV1Api);
+    this.versionApi = kc.makeApiClient(k8s.VersionApi);
+  }
+
+  private signal(): AbortSignal {
+    const timeout = AbortSignal.timeout(this.options.requestTimeoutMs);
+    return this.options.signal
+      ? AbortSignal.any([timeout, this.options.signal])
+      : timeout;
+  }
+
+  private requestOptions(): k8s.ConfigurationOptions {
+    const signal = this.signal();
+    // The object-param API runs on the observable API: its middleware returns Observables.
+    const abortable: k8s.ObservableMiddleware = {
+      pre: context => {
+        context.setSignal(signal);
+        return new k8s.Observable(Promise.resolve(context));
+      },
+      post: response => new k8s.Observable(Promise.resolve(response)),
+    };
+    return { middleware: [abortable], middlewareMergeStrategy: 'append' };
+  }
+
+  private async call<T>(operation: string, fn: () => Promise<T>): Promise<T> {
+    try {
+      return await fn();
+    } catch (error) {
+      const { statusCode, message } = describeError(error);
+      throw new KubeRequestError(operation, statusCode, message);
+    }
+  }
+
+  async version(): Promise<{ gitVersion: string; latencyMs: number }> {
+    const started = performance.now();
+    const info = await this.call('GET /version', () =>
+      this.versionApi.getCode({}, this.requestOptions()),
+    );
+    return {
+      gitVersion: info.gitVersion,
+      latencyMs: Math.round((performance.now() - started) * 10) / 10,
+    };
+  }
+
+  /** `GET /readyz?verbose`: the apiserver's own checks, `[+]name ok` / `[-]name failed`. */
+  async readyz(): Promise<{
+    ok: boolean;
+    checks: Array<{ name: string; ok: boolean; message?: string }>;
+  }> {
+    const url = new URL(
+      '/readyz?verbose',
+      this.kubeConfig.getCurrentCluster()!.server,
+    );
+    const opts: RequestOptions = {
+      method: 'GET',
+      hostname: url.hostname,
+      port: url.port,
+      path: `${url.pathname}${url.search}`,
+      headers: {},
+    };
+    await this.kubeConfig.applyToHTTPSOptions(opts);
+    const signal = this.signal();
+    const { status, body } = await this.call(
+      'GET /readyz',
+      () =>
+        new Promise<{ status: number; body: string }>((resolve, reject) => {
+          const req = httpsRequest({ ...opts, signal }, res => {
+            let data = '';
+            res.setEncoding('utf8');
+            res.on('data', chunk => {
+              data += chunk;
+            });
+            res.on('end', () =>
+              resolve({ status: res.statusCode ?? 0, body: data }),
+            );
+            res.on('error', reject);
+          });
+          req.on('error', reject);
+          req.end();
+        }),
+    );
+    if (status === 401 || status === 403) {
+      throw new KubeRequestError('GET /readyz', status, `HTTP ${status}`);
+    }
+    const checks = body
+      .split('\n')
+      .map(line => /^\[([+-])\]([^ ]+) (.*)$/.exec(line.trim()))
+      .filter((m): m is RegExpExecArray => m !== null)
+      .map(m => ({
+        name: m[2],
+        ok: m[1] === '+',
+        ...(m[1] === '-' ? { message: m[3] } : {}),
+      }));
+    return { ok: status === 200, checks };
+  }
+
+  /** Every page of a LIST; throws if any page fails, so callers never see a partial list. */
+  private async listAll<T>(
+    operation: string,
+    page: (
+      cont: string | undefined,
+      options: k8s.ConfigurationOptions,
+    ) => Promise<{
+      items: T[];
+      metadata?: { _continue?: string };
+    }>,
+  ): Promise<T[]> {
+    const items: T[] = [];
+    const fetchPage = (cont: string | undefined) =>
+      this.call(operation, () => page(cont, this.requestOptions()));
+    let result = await fetchPage(undefined);
+    items.push(...result.items);
+    while (result.metadata?._continue) {
+      result = await fetchPage(result.metadata._continue);
+      items.push(...result.items);
+    }
+    return items;
+  }
+
+  listNodes(): Promise<k8s.V1Node[]> {
+    return this.listAll('LIST nodes', (cont, options) =>
+      this.core.listNode({ limit: LIST_PAGE_SIZE, _continue: cont }, options),
+    );
+  }
+
+  listPods(namespace: string, labelSelector: string): Promise<k8s.V1Pod[]> {
+    return this.listAll(`LIST pods in ${namespace}`, (cont, options) =>
+      this.core.listNamespacedPod(
+        { namespace, labelSelector, limit: LIST_PAGE_SIZE, _continue: cont },
+        options,
+      ),
+    );
+  }
+
+  listDeployments(labelSelector: string, namespace?: string) {
+    return this.listAll<k8s.V1Deployment>('LIST deployments', (cont, options) =>
+      namespace
+        ? this.apps.listNamespacedDeployment(
+            {
+              namespace,
+              labelSelector,
+              limit: LIST_PAGE_SIZE,
+              _continue: cont,
+            },
+            options,
+          )
+        : this.apps.listDeploymentForAllNamespaces(
+            { labelSelector, limit: LIST_PAGE_SIZE, _continue: cont },
+            options,
+          ),
+    );
+  }
+
+  listStatefulSets(labelSelector: string, namespace?: string) {
+    return this.listAll<k8s.V1StatefulSet>(
+      'LIST statefulsets',
+      (cont, options) =>
+        namespace
+          ? this.apps.listNamespacedStatefulSet(
+              {
+                namespace,
+                labelSelector,
+                limit: LIST_PAGE_SIZE,
+                _continue: cont,
+              },
+              options,
+            )
+          : this.apps.listStatefulSetForAllNamespaces(
+              { labelSelector, limit: LIST_PAGE_SIZE, _continue: cont },
+              options,
+            ),
+    );
+  }
+
+  listDaemonSets(labelSelector: string | undefined, namespace?: string) {
+    return this.listAll<k8s.V1DaemonSet>('LIST daemonsets', (cont, options) =>
+      namespace
+        ? this.apps.listNamespacedDaemonSet(
+            {
+              namespace,
+              labelSelector,
+              limit: LIST_PAGE_SIZE,
+              _continue: cont,
+            },
+            options,
+          )
+        : this.apps.listDaemonSetForAllNamespaces(
+            { labelSelector, limit: LIST_PAGE_SIZE, _continue: cont },
+            options,
+          ),
+    );
+  }
+
+  /** GET one workload by name; undefined when it does not exist. */
+  async getWorkload(
+    kind: 'Deployment' | 'StatefulSet' | 'DaemonSet',
+    namespace: string,
+    name: string,
+  ): Promise<
+    k8s.V1Deployment | k8s.V1StatefulSet | k8s.V1DaemonSet | undefined
+  > {
+    try {
+      return await this.call(`GET ${kind} ${namespace}/${name}`, () => {
+        const options = this.requestOptions();
+        if (kind === 'Deployment')
+          return this.apps.readNamespacedDeployment(
+            { namespace, name },
+            options,
+          );
+        if (kind === 'StatefulSet')
+          return this.apps.readNamespacedStatefulSet(
+            { namespace, name },
+            options,
+          );
+        return this.apps.readNamespacedDaemonSet({ namespace, name }, options);
+      });
+    } catch (error) {
+      if (error instanceof KubeRequestError && error.statusCode === 404) {
+        return undefined;
+      }
+      throw error;
+    }
+  }
+}

@@ -1,0 +1,135 @@
+import type { CacheService } from '@backstage/backend-plugin-api';
+import { mockServices } from '@backstage/backend-test-utils';
+import {
+  kpaasHaFixture,
+  KubeApiStandIn,
+  startKubeApiStandIn,
+} from '@internal/kpaas-testkit';
+import type {
+  ClusterRecord,
+  ClusterRegistry,
+} from '../registry/ClusterRegistry';
+import { StatusService } from './StatusService';
+
+/** The cache service as every replica sees it (one shared store). */
+function sharedCache(): CacheService {
+  const store = new Map<string, unknown>();
+  const cache: CacheService = {
+    get: async <T>(key: string) => store.get(key) as T,
+    set: async (key, value) => {
+      store.set(key, value);
+    },
+    delete: async key => {
+      store.delete(key);
+    },
+    withOptions: () => cache,
+  } as CacheService;
+  return cache;
+}
+
+describe('StatusService across replicas', () => {
+  let standIn: KubeApiStandIn;
+  beforeAll(async () => {
+    standIn = await startKubeApiStandIn({
+      fixture: kpaasHaFixture({ addons: false }),
+    });
+  });
+  afterAll(() => standIn.close());
+
+  const record: ClusterRecord = {
+    name: 'demo',
+    apiServerUrl: '',
+    source: 'config',
+    createdAt: '2026-01-01T00:00:00.000Z',
+    updatedAt: '2026-01-01T00:00:00.000Z',
+  };
+  const registry = () =>
+    ({
+      list: async () => [record],
+      getConnection: async () => ({
+        name: 'demo',
+        apiServerUrl: standIn.url,
+        caData: standIn.caPem,
+        token: standIn.adminToken,
+      }),
+      runningEntry: async () => undefined,
+    } as unknown as ClusterRegistry);
+
+  it('serves what the refreshing replica stored, and picks up newer statuses in the background', async () => {
+    const cache = sharedCache();
+    const logger = mockServices.logger.mock();
+    const refresher = new StatusService({
+      registry: registry(),
+      cache,
+      logger,
+    });
+    const reader = new StatusService({
+      registry: registry(),
+      cache,
+      logger,
+      memoTtlMs: 60_000,
+    });
+
+    expect(await reader.peek('demo')).toBeUndefined();
+    await refresher.refreshAll();
+    const first = await reader.peek('demo');
+    expect(first?.status.nodes).toHaveLength(6);
+
+    standIn.setNodeReady('worker-1', false);
+    await refresher.refreshAll();
+    // Within the TTL the reader serves its copy without asking the cache.
+    expect((await reader.peek('demo'))?.etag).toBe(first?.etag);
+
+    const realNow = Date.now.bind(Date);
+    const clock = jest
+      .spyOn(Date, 'now')
+      .mockImplementation(() => realNow() + 61_000);
+    try {
+      // Expired: served at once, revalidated in the background.
+      expect((await reader.peek('demo'))?.etag).toBe(first?.etag);
+      let second = await reader.peek('demo');
+      for (let i = 0; i < 100 && second?.etag === first?.etag; i++) {
+        await new Promise(r => setTimeout(r, 10));
+        second = await reader.peek('demo');
+      }
+      expect(second?.etag).not.toBe(first?.etag);
+      expect(second?.status.state).toBe('Degraded');
+      expect(second?.status.reason).toContain('worker-1');
+    } finally {
+      clock.mockRestore();
+      standIn.setNodeReady('worker-1', true);
+    }
+  });
+
+  it('backs off an unreachable cluster exponentially, capped', async () => {
+    const unreachable = {
+      ...registry(),
+      getConnection: async () => ({
+        name: 'demo',
+        apiServerUrl: 'https://127.0.0.1:9',
+        token: 't',
+      }),
+    } as unknown as ClusterRegistry;
+    const service = new StatusService({
+      registry: unreachable,
+      cache: sharedCache(),
+      logger: mockServices.logger.mock(),
+      intervalMs: 1000,
+      maxBackoffMs: 3000,
+    });
+    const delays: number[] = [];
+    for (let i = 0; i < 4; i++) {
+      await service.refresh(record);
+      const b = service.backoffOf('demo')!;
+      delays.push(Math.round((b.nextAttemptAt - Date.now()) / 1000));
+    }
+    expect(delays).toEqual([1, 2, 3, 3]);
+    expect(await service.refreshAll()).toEqual({ refreshed: 0, skipped: 1 });
+    const status = (await service.peek('demo'))!.status;
+    expect(status).toMatchObject({
+      state: 'Unreachable',
+      api: { reachable: false },
+    });
+    expect(status.reason).toMatch(/ECONNREFUSED/);
+  });
+});

@@ -1,0 +1,416 @@
+import type {
+  CacheService,
+  LoggerService,
+} from '@backstage/backend-plugin-api';
+import type {
+  AddonCatalog,
+  ClusterStatus,
+  ClusterSummary,
+} from '@internal/plugin-kpaas-common';
+import pLimit from 'p-limit';
+import { createHash } from 'node:crypto';
+import { gzipSync } from 'node:zlib';
+import type {
+  ClusterRecord,
+  ClusterRegistry,
+} from '../registry/ClusterRegistry';
+import {
+  collectClusterStatus,
+  deriveState,
+  emptyStatus,
+  IncompleteStatusError,
+} from './collectStatus';
+import { KubeClusterClient } from './KubeClusterClient';
+import { LinkProber } from './LinkProber';
+
+/*
+ * Computes cluster statuses and serves them fast:
+ *  - the scheduled refresh (one replica, scope 'global') computes every cluster with bounded
+ *    concurrency and a deadline per cluster, and writes the results to the shared cache;
+ *  - every replica serves from an in-process copy (pre-serialised, tagged and gzipped: a
+ *    1000-node status is ~1.2 MB of JSON) and revalidates it against the cache in the
+ *    background after `memoTtlMs`;
+ *  - a cluster that was never computed is computed on demand ("cold"), once, however many
+ *    requests ask at the same time;
+ *  - an unreachable cluster backs off exponentially (capped), so it costs nothing in most
+ *    intervals; failures of one cluster are data in its status, never an exception.
+ */
+
+export interface StatusServiceOptions {
+  registry: ClusterRegistry;
+  cache: CacheService;
+  logger: LoggerService;
+  catalog?: AddonCatalog;
+  prober?: LinkProber;
+  /** Per Kubernetes request. Default 5 s. */
+  requestTimeoutMs?: number;
+  /** Whole status of one cluster. Default 15 s. */
+  clusterTimeoutMs?: number;
+  /** Clusters refreshed at the same time. Default 10. */
+  concurrency?: number;
+  /** Refresh interval, the base of the backoff. Default 30 s. */
+  intervalMs?: number;
+  /** Backoff cap for unreachable clusters. Default 10 min. */
+  maxBackoffMs?: number;
+  /** A cluster registered this recently and not yet healthy is Provisioning. Default 15 min. */
+  provisioningGraceMs?: number;
+  /** How long a replica serves its in-process copy before re-reading the cache. Default 2 s. */
+  memoTtlMs?: number;
+  /** Cache entry lifetime. Default 1 h. */
+  cacheTtlMs?: number;
+}
+
+export interface ServedStatus {
+  status: ClusterStatus;
+  /** `status` serialised once, for the route. */
+  json: string;
+}
+
+/** A status ready to send: serialised, gzipped and tagged once per change, not per request. */
+export interface ServedBody extends ServedStatus {
+  body: Buffer;
+  etag: string;
+  gzip(): Buffer;
+}
+
+interface Memo extends ServedBody {
+  readAt: number;
+}
+
+function toMemo(status: ClusterStatus, json: string): Memo {
+  const body = Buffer.from(json);
+  let gzipped: Buffer | undefined;
+  return {
+    status,
+    json,
+    body,
+    etag: `"${createHash('sha1').update(body).digest('base64url')}"`,
+    gzip: () => (gzipped ??= gzipSync(body, { level: 6 })),
+    readAt: Date.now(),
+  };
+}
+
+interface Backoff {
+  failures: number;
+  nextAttemptAt: number;
+}
+
+const cacheKey = (name: string) => `status:${name}`;
+const etagKey = (name: string) => `status-etag:${name}`;
+
+export class StatusService {
+  private readonly memo = new Map<string, Memo>();
+  private readonly inflight = new Map<string, Promise<ServedBody>>();
+  private readonly backoff = new Map<string, Backoff>();
+  private readonly revalidating = new Set<string>();
+  private readonly prober: LinkProber;
+  private readonly limit: ReturnType<typeof pLimit>;
+  private readonly o: Required<
+    Omit<
+      StatusServiceOptions,
+      'catalog' | 'prober' | 'registry' | 'cache' | 'logger'
+    >
+  >;
+
+  constructor(private readonly options: StatusServiceOptions) {
+    this.prober = options.prober ?? new LinkProber();
+    this.o = {
+      requestTimeoutMs: options.requestTimeoutMs ?? 5000,
+      clusterTimeoutMs: options.clusterTimeoutMs ?? 15000,
+      concurrency: options.concurrency ?? 10,
+      intervalMs: options.intervalMs ?? 30000,
+      maxBackoffMs: options.maxBackoffMs ?? 10 * 60 * 1000,
+      provisioningGraceMs: options.provisioningGraceMs ?? 15 * 60 * 1000,
+      memoTtlMs: options.memoTtlMs ?? 2000,
+      cacheTtlMs: options.cacheTtlMs ?? 60 * 60 * 1000,
+    };
+    this.limit = pLimit(this.o.concurrency);
+  }
+
+  /**
+   * The stored status (in-process copy, else shared cache), without computing. An expired
+   * in-process copy is still served while it is revalidated in the background (a small ETag
+   * read; the body is only fetched when another replica stored a newer status), so requests
+   * never wait for the cache.
+   */
+  async peek(name: string): Promise<ServedBody | undefined> {
+    const memo = this.memo.get(name);
+    if (memo) {
+      if (Date.now() - memo.readAt >= this.o.memoTtlMs)
+        this.revalidate(name, memo);
+      return memo;
+    }
+    return this.readCache(name);
+  }
+
+  private revalidate(name: string, memo: Memo) {
+    if (this.revalidating.has(name)) return;
+    this.revalidating.add(name);
+    this.options.cache
+      .get<string>(etagKey(name))
+      .then(async etag => {
+        if (etag === memo.etag) memo.readAt = Date.now();
+        else await this.readCache(name);
+      })
+      .catch(error =>
+        this.options.logger.warn(
+          `kpaas: cannot read the cached status of ${name}: ${error}`,
+        ),
+      )
+      .finally(() => this.revalidating.delete(name));
+  }
+
+  private async readCache(name: string): Promise<ServedBody | undefined> {
+    const cached = await this.options.cache.get<string>(cacheKey(name));
+    if (typeof cached !== 'string') return this.memo.get(name);
+    const current = this.memo.get(name);
+    if (current && current.json === cached) {
+      current.readAt = Date.now();
+      return current;
+    }
+    const fresh = toMemo(JSON.parse(cached), cached);
+    this.memo.set(name, fresh);
+    return fresh;
+  }
+
+  private async store(name: string, memo: Memo) {
+    this.memo.set(name, memo);
+    await this.options.cache.set(cacheKey(name), memo.json, {
+      ttl: this.o.cacheTtlMs,
+    });
+    await this.options.cache.set(etagKey(name), memo.etag, {
+      ttl: this.o.cacheTtlMs,
+    });
+  }
+
+  /** The stored status, or computed now when there is none (cold). */
+  async get(cluster: ClusterRecord): Promise<ServedBody> {
+    return (await this.peek(cluster.name)) ?? this.refresh(cluster);
+  }
+
+  /** Computes one cluster now (deduplicated with a computation already running). */
+  refresh(cluster: ClusterRecord): Promise<ServedBody> {
+    let pending = this.inflight.get(cluster.name);
+    if (!pending) {
+      pending = this.compute(cluster).finally(() =>
+        this.inflight.delete(cluster.name),
+      );
+      this.inflight.set(cluster.name, pending);
+    }
+    return pending;
+  }
+
+  /** Forgets a deleted cluster. */
+  async forget(name: string): Promise<void> {
+    this.memo.delete(name);
+    this.backoff.delete(name);
+    await this.options.cache.delete(cacheKey(name));
+    await this.options.cache.delete(etagKey(name));
+  }
+
+  /** The scheduled refresh: every cluster not backing off, bounded concurrency. */
+  async refreshAll(): Promise<{ refreshed: number; skipped: number }> {
+    const clusters = await this.options.registry.list();
+    const now = Date.now();
+    const due = clusters.filter(
+      c => (this.backoff.get(c.name)?.nextAttemptAt ?? 0) <= now,
+    );
+    const results = await Promise.allSettled(
+      due.map(c => this.limit(() => this.refresh(c))),
+    );
+    for (const [i, result] of results.entries()) {
+      if (result.status === 'rejected') {
+        this.options.logger.warn(
+          `kpaas: status refresh of ${due[i].name} failed: ${result.reason}`,
+        );
+      }
+    }
+    return { refreshed: due.length, skipped: clusters.length - due.length };
+  }
+
+  private async compute(cluster: ClusterRecord): Promise<ServedBody> {
+    const { registry, logger, catalog } = this.options;
+    const deadline = new AbortController();
+    const timer = setTimeout(() => deadline.abort(), this.o.clusterTimeoutMs);
+    let status: ClusterStatus;
+    try {
+      const connection = await registry.getConnection(cluster.name);
+      if (!connection)
+        throw new Error(`cluster ${cluster.name} is not registered`);
+      const client = new KubeClusterClient(connection, {
+        requestTimeoutMs: this.o.requestTimeoutMs,
+        signal: deadline.signal,
+      });
+      status = await collectClusterStatus({
+        client,
+        cluster,
+        catalog,
+        prober: this.prober,
+      });
+    } catch (error) {
+      const now = new Date().toISOString();
+      if (error instanceof IncompleteStatusError) {
+        const previous = await this.peek(cluster.name);
+        if (previous) {
+          // Keep serving the last complete status; say why it is not newer.
+          status = {
+            ...previous.status,
+            stale: true,
+            staleReason: error.message,
+            attemptedAt: now,
+          };
+        } else {
+          status = {
+            ...emptyStatus(cluster.name, now, error.api),
+            state: 'Degraded',
+            reason: `${error.message}; no complete status yet`,
+          };
+        }
+      } else {
+        logger.warn(
+          `kpaas: cannot compute the status of ${cluster.name}: ${
+            (error as Error).message
+          }`,
+        );
+        status = {
+          ...emptyStatus(cluster.name, now, {
+            reachable: false,
+            checks: [],
+            error: (error as Error).message,
+          }),
+          reason: (error as Error).message,
+        };
+      }
+    } finally {
+      clearTimeout(timer);
+    }
+
+    this.recordBackoff(cluster.name, status);
+    status = await this.withProvisioning(cluster, status);
+    const memo = toMemo(status, JSON.stringify(status));
+    await this.store(cluster.name, memo);
+    return memo;
+  }
+
+  private recordBackoff(name: string, status: ClusterStatus) {
+    if (status.api.reachable && !status.stale) {
+      this.backoff.delete(name);
+      return;
+    }
+    const failures = (this.backoff.get(name)?.failures ?? 0) + 1;
+    const delay = Math.min(
+      this.o.intervalMs * 2 ** (failures - 1),
+      this.o.maxBackoffMs,
+    );
+    this.backoff.set(name, { failures, nextAttemptAt: Date.now() + delay });
+  }
+
+  /** Backoff state, for tests and diagnostics. */
+  backoffOf(name: string): Backoff | undefined {
+    return this.backoff.get(name);
+  }
+
+  /**
+   * Provisioning: a timeline entry is running, or the cluster was registered less than
+   * `provisioningGraceMs` ago and is not healthy yet (add-ons still rolling out).
+   */
+  private async withProvisioning(
+    cluster: ClusterRecord,
+    status: ClusterStatus,
+  ): Promise<ClusterStatus> {
+    const running = await this.options.registry.runningEntry(cluster.name);
+    if (running) {
+      return {
+        ...status,
+        state: 'Provisioning',
+        reason: `${running.phase} ${running.step} running since ${
+          running.startedAt
+        }${
+          status.state !== 'Healthy' && status.reason
+            ? `; ${status.reason}`
+            : ''
+        }`,
+      };
+    }
+    if (
+      status.state !== 'Healthy' &&
+      cluster.source === 'registered' &&
+      Date.now() - Date.parse(cluster.createdAt) < this.o.provisioningGraceMs
+    ) {
+      return {
+        ...status,
+        state: 'Provisioning',
+        reason: `registered ${cluster.createdAt}, still settling: ${
+          status.reason ?? status.state
+        }`,
+      };
+    }
+    return status;
+  }
+
+  /** Re-applies the Provisioning rule after a timeline event, without asking the cluster. */
+  async timelineChanged(cluster: ClusterRecord): Promise<void> {
+    const current = await this.peek(cluster.name);
+    if (!current) return;
+    // Strip a previous Provisioning overlay by re-deriving from the stored parts.
+    const base: ClusterStatus = current.status.api.reachable
+      ? { ...current.status, ...deriveState(current.status) }
+      : {
+          ...current.status,
+          state: 'Unreachable',
+          reason: current.status.api.error,
+        };
+    const status = await this.withProvisioning(cluster, base);
+    await this.store(cluster.name, toMemo(status, JSON.stringify(status)));
+  }
+
+  /** A list item: from the stored status; clusters never computed are reported as such. */
+  async summary(cluster: ClusterRecord): Promise<ClusterSummary> {
+    const served = await this.peek(cluster.name);
+    const base = {
+      name: cluster.name,
+      entityRef: cluster.entityRef,
+      apiServerUrl: cluster.apiServerUrl,
+      source: cluster.source,
+    };
+    if (!served) {
+      const recent =
+        Date.now() - Date.parse(cluster.createdAt) < this.o.provisioningGraceMs;
+      const running = await this.options.registry.runningEntry(cluster.name);
+      return {
+        ...base,
+        state:
+          running || (recent && cluster.source === 'registered')
+            ? 'Provisioning'
+            : 'Unreachable',
+        reason: running
+          ? `${running.phase} ${running.step} running since ${running.startedAt}`
+          : 'not checked yet; the next refresh will check it',
+        nodes: { ready: 0, total: 0 },
+        controlPlanes: { ready: 0, total: 0 },
+        addons: { healthy: 0, total: 0 },
+      };
+    }
+    const s = served.status;
+    return {
+      ...base,
+      state: s.state,
+      reason: s.reason,
+      kubernetesVersion: s.api.version,
+      nodes: {
+        ready: s.nodes.filter(n => n.ready).length,
+        total: s.nodes.length,
+      },
+      controlPlanes: {
+        ready: s.controlPlane.ready,
+        total: s.controlPlane.total,
+      },
+      addons: {
+        healthy: s.addons.filter(a => a.state === 'Healthy').length,
+        total: s.addons.length,
+      },
+      checkedAt: s.checkedAt,
+      ...(s.stale ? { stale: true } : {}),
+    };
+  }
+}

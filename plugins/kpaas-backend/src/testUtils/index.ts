@@ -1,0 +1,2 @@
+export { postgresUnavailableReason, startTestPostgres } from './postgres';
+export type { TestPostgres } from './postgres';

@@ -1,0 +1,46 @@
+import { createApiRef } from '@backstage/frontend-plugin-api';
+import type {
+  ClusterRegistration,
+  ClusterStatus,
+  ClusterSummary,
+  TimelineEntry,
+} from '@internal/plugin-kpaas-common';
+
+/**
+ * Client of the kpaas-backend REST API (`/api/kpaas`). Every method throws a `ResponseError`
+ * (from `@backstage/errors`) on a non-2xx answer, so callers see the backend's reason.
+ * @public
+ */
+export interface KpaasApi {
+  /** `GET /clusters` (`{ items }`): one summary per registered cluster. */
+  listClusters(options?: { signal?: AbortSignal }): Promise<ClusterSummary[]>;
+  /** `GET /clusters/:name`: the registration, without its credential. */
+  getCluster(
+    name: string,
+    options?: { signal?: AbortSignal },
+  ): Promise<ClusterRegistration>;
+  /** `GET /clusters/:name/status`: the last observed health of the cluster. */
+  getClusterStatus(
+    name: string,
+    options?: { signal?: AbortSignal },
+  ): Promise<ClusterStatus>;
+  /** `GET /clusters/:name/timeline` (`{ items }`): the provisioning timeline entries. */
+  getClusterTimeline(
+    name: string,
+    options?: { signal?: AbortSignal },
+  ): Promise<TimelineEntry[]>;
+  /**
+   * `POST /clusters/:name/refresh`: ask the backend to check the cluster now. The backend may
+   * answer 429 with `Retry-After`; that surfaces as a `ResponseError` (see `retryAfterSeconds`).
+   * Resolves to the status of the check it ran.
+   */
+  refreshCluster(name: string): Promise<ClusterStatus>;
+}
+
+/**
+ * Reference to the {@link KpaasApi}.
+ * @public
+ */
+export const kpaasApiRef = createApiRef<KpaasApi>().with({
+  id: 'plugin.kpaas.client',
+});

@@ -1,0 +1,8 @@
+export { kpaasApiRef } from './KpaasApi';
+export type { KpaasApi } from './KpaasApi';
+export {
+  errorReason,
+  KpaasClient,
+  responseStatus,
+  retryAfterSeconds,
+} from './KpaasClient';

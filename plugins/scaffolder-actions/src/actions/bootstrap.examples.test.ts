@@ -1,0 +1,29 @@
+import Ajv from 'ajv';
+import yaml from 'yaml';
+import { createBootstrapAction } from './bootstrap';
+import { examples } from './bootstrap.examples';
+
+describe('kpaas:bootstrap examples', () => {
+  it('are valid input for the action schema', () => {
+    const action = createBootstrapAction();
+    // the scaffolder validates step input against the JSON schema generated from the zod schema
+    const validate = new Ajv({ strict: false }).compile((action.schema as any).input);
+    expect(examples.length).toBeGreaterThan(0);
+    for (const ex of examples) {
+      const doc = yaml.parse(ex.example);
+      for (const step of doc.steps) {
+        expect(step.action).toBe('kpaas:bootstrap');
+        // template expressions are resolved before validation: replace them with sample data
+        const input = {
+          ...step.input,
+          inventory:
+            typeof step.input.inventory === 'string'
+              ? [{ name: 'cp-1', role: 'control-plane', address: '10.0.0.11' }]
+              : step.input.inventory,
+        };
+        expect(validate(input)).toBe(true);
+        expect(validate({ ...input, inventory: [{ name: 'Bad_Name', role: 'x', address: '' }] })).toBe(false);
+      }
+    }
+  });
+});

@@ -1,0 +1,266 @@
+/*
+ * Test harness of kpaas:bootstrap (tests and the bench only): an SSH node rig whose kubeadm
+ * stand-in writes an admin.conf for the Kubernetes API stand-in, plus the two controllers the
+ * stand-in API lacks:
+ *  - "kubelet registration": when a node's /etc/kubernetes/kubelet.conf appears (kubeadm
+ *    init/join finished on that node), the Node object is created Ready, as its kubelet would;
+ *  - "token controller": fills kubernetes.io/service-account-token Secrets and makes the token
+ *    a read-only identity of the API stand-in.
+ * And a small HTTP server standing in for kpaas-backend's POST /api/kpaas/clusters.
+ */
+import {
+  buildNode,
+  KubeApiStandIn,
+  SshNodeRig,
+  startKubeApiStandIn,
+  startSshNodes,
+} from '@internal/kpaas-testkit';
+import { mockServices } from '@backstage/backend-test-utils';
+import { RegisterClusterRequest } from '@internal/plugin-kpaas-common';
+import { randomBytes } from 'node:crypto';
+import fs from 'node:fs';
+import http from 'node:http';
+import os from 'node:os';
+import path from 'node:path';
+import yaml from 'yaml';
+
+export const SKELETON_SCRIPTS = path.resolve(
+  __dirname,
+  '../../../../templates/kpaas-cluster/skeleton/scripts',
+);
+
+export interface HarnessNode {
+  name: string;
+  role: 'control-plane' | 'worker' | 'lb';
+}
+
+export interface BootstrapHarness {
+  rig: SshNodeRig;
+  api: KubeApiStandIn;
+  workspace: string;
+  registrations: Array<{
+    body: RegisterClusterRequest;
+    authorization?: string;
+  }>;
+  discovery: {
+    getBaseUrl(id: string): Promise<string>;
+    getExternalBaseUrl(id: string): Promise<string>;
+  };
+  auth: ReturnType<typeof mockServices.auth>;
+  inventory(): Array<{
+    name: string;
+    role: HarnessNode['role'];
+    address: string;
+    port: number;
+    hostKeyFingerprint: string;
+  }>;
+  clusterYaml(): string;
+  stop(): Promise<void>;
+}
+
+export async function startBootstrapHarness(
+  nodes: HarnessNode[],
+  env: Record<string, string> = {},
+): Promise<BootstrapHarness> {
+  const base = fs.mkdtempSync(path.join(os.tmpdir(), 'kpaas-bootstrap-'));
+  const adminConfPath = path.join(base, 'standin-admin.conf');
+  const rig = await startSshNodes({
+    nodes: nodes.map(n => ({ name: n.name })),
+    env: { KPAAS_STANDIN_ADMIN_CONF: adminConfPath, ...env },
+  });
+  const first = rig.node(nodes[0].name).host;
+  const prefix = first.split('.').slice(0, 3).join('.');
+  const vip = `${prefix}.200`;
+  const api = await startKubeApiStandIn({ host: vip });
+  // what a fresh kubeadm cluster has before any node registers
+  for (const ns of [
+    'default',
+    'kube-system',
+    'kube-public',
+    'kube-node-lease',
+  ]) {
+    api.store.create({
+      apiVersion: 'v1',
+      kind: 'Namespace',
+      metadata: { name: ns },
+    } as any);
+  }
+  await api.writeKubeconfig(adminConfPath);
+  // readable by the nodes' root only through this path (the rig's nodes see the host dir)
+  const workspace = path.join(base, 'workspace');
+  fs.mkdirSync(path.join(workspace, 'scripts'), { recursive: true });
+  for (const f of fs.readdirSync(SKELETON_SCRIPTS)) {
+    fs.copyFileSync(
+      path.join(SKELETON_SCRIPTS, f),
+      path.join(workspace, 'scripts', f),
+    );
+  }
+
+  const roleOf = new Map(nodes.map(n => [n.name, n.role]));
+  const k8sNodes = nodes.filter(n => n.role !== 'lb');
+  let index = 0;
+  const tick = () => {
+    for (const n of k8sNodes) {
+      if (!rig.isRunning(n.name)) continue;
+      if (!rig.nodeFilePath(n.name, '/etc/kubernetes/kubelet.conf')) continue;
+      if (
+        api.store.get({ apiVersion: 'v1', kind: 'Node', name: n.name } as any)
+      )
+        continue;
+      api.store.create(
+        buildNode({
+          name: n.name,
+          role: roleOf.get(n.name) as 'control-plane' | 'worker',
+          internalIP: rig.node(n.name).host,
+          index: index++,
+          created: new Date().toISOString(),
+          kubeletVersion: 'v1.33.5',
+          containerRuntime: 'containerd',
+          ready: true,
+        }),
+      );
+    }
+    for (const s of api.store.list({
+      apiVersion: 'v1',
+      kind: 'Secret',
+      namespace: 'kube-system',
+    } as any)) {
+      const sec = s as any;
+      if (sec.type !== 'kubernetes.io/service-account-token' || sec.data?.token)
+        continue;
+      const token = randomBytes(24).toString('hex');
+      const sa =
+        sec.metadata.annotations?.['kubernetes.io/service-account.name'];
+      api.addToken(token, {
+        user: `system:serviceaccount:kube-system:${sa}`,
+        readOnly: true,
+      });
+      api.store.update({
+        ...sec,
+        data: {
+          ...(sec.data ?? {}),
+          token: Buffer.from(token).toString('base64'),
+        },
+      });
+    }
+  };
+  const timer = setInterval(() => {
+    try {
+      tick();
+    } catch {
+      /* next tick */
+    }
+  }, 100);
+
+  const registrations: BootstrapHarness['registrations'] = [];
+  const server = http.createServer((req, res) => {
+    let body = '';
+    req.on('data', d => (body += d));
+    req.on('end', () => {
+      if (req.method === 'POST' && req.url === '/api/kpaas/clusters') {
+        registrations.push({
+          body: JSON.parse(body),
+          authorization: req.headers.authorization,
+        });
+        res.writeHead(201, { 'content-type': 'application/json' });
+        res.end(JSON.stringify({ name: JSON.parse(body).name }));
+        return;
+      }
+      res.writeHead(404);
+      res.end();
+    });
+  });
+  await new Promise<void>(r => server.listen(0, '127.0.0.1', () => r()));
+  const port = (server.address() as any).port;
+  const discovery = {
+    getBaseUrl: async (id: string) => `http://127.0.0.1:${port}/api/${id}`,
+    getExternalBaseUrl: async (id: string) =>
+      `http://127.0.0.1:${port}/api/${id}`,
+  };
+
+  const inventory = () =>
+    nodes.map(n => {
+      const info = rig.node(n.name);
+      return {
+        name: n.name,
+        role: n.role,
+        address: info.host,
+        port: info.port,
+        hostKeyFingerprint: info.hostKeyFingerprint,
+      };
+    });
+  const clusterYaml = () =>
+    yaml.stringify({
+      apiVersion: 'kpaas.io/v1alpha1',
+      kind: 'Cluster',
+      metadata: {
+        name: 'demo',
+        owner: 'group:default/platform',
+        environment: 'dev',
+      },
+      spec: {
+        target: {
+          type: 'existing',
+          hosts: inventory().map(n => ({
+            name: n.name,
+            role: n.role,
+            address: n.address,
+            port: n.port,
+          })),
+        },
+        kubernetes: {
+          version: 'v1.33.5',
+          installer: 'kubeadm',
+          containerRuntime: 'containerd',
+          cni: 'calico',
+        },
+        controlPlane: {
+          count: nodes.filter(n => n.role === 'control-plane').length,
+          endpoint: nodes.some(n => n.role === 'lb')
+            ? { type: 'vip', address: vip, port: api.port }
+            : { type: 'lb', address: vip, port: api.port },
+        },
+        workers: { count: nodes.filter(n => n.role === 'worker').length },
+        network: { nodeCidr: `${prefix}.0/24`, domain: 'kpaas.example.com' },
+        access: { sshUser: 'root' },
+      },
+    });
+  fs.writeFileSync(path.join(workspace, 'cluster.yaml'), clusterYaml());
+
+  return {
+    rig,
+    api,
+    workspace,
+    registrations,
+    discovery,
+    auth: mockServices.auth(),
+    inventory,
+    clusterYaml,
+    async stop() {
+      clearInterval(timer);
+      server.close();
+      await api.close().catch(() => undefined);
+      await rig.stop();
+      fs.rmSync(base, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Every file under a node's overlay upper dirs (what the node wrote), as [path, content]. */
+export function nodeWrittenFiles(
+  rig: SshNodeRig,
+  name: string,
+): Array<[string, string]> {
+  const upper = path.join(rig.nodeDir(name), 'upper');
+  const out: Array<[string, string]> = [];
+  const walk = (dir: string) => {
+    for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
+      const p = path.join(dir, e.name);
+      if (e.isDirectory()) walk(p);
+      else if (e.isFile())
+        out.push([p.slice(upper.length), fs.readFileSync(p, 'latin1')]);
+    }
+  };
+  if (fs.existsSync(upper)) walk(upper);
+  return out;
+}

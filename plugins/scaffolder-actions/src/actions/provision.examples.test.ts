@@ -1,0 +1,78 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import yaml from 'yaml';
+import { terraformStandInPath } from '@internal/kpaas-testkit';
+import { examples } from './provision.examples';
+import {
+  kakaoOutputs,
+  kakaoResources,
+  Rig,
+  startRig,
+} from '../provision/__testUtils__/provisionRig';
+
+jest.setTimeout(60_000);
+
+describe('kpaas:provision examples', () => {
+  let rig: Rig;
+  beforeEach(async () => {
+    rig = await startRig();
+  });
+  afterEach(async () => {
+    await rig.close();
+  });
+
+  it.each(examples)('runs: $description', async example => {
+    const step = yaml.parse(example.example).steps[0];
+    expect(step.action).toBe('kpaas:provision');
+    const input = step.input;
+    rig.renderRepo('kakao-cloud', {
+      repo: input.repoPath,
+      fixture: { resources: kakaoResources(), outputs: kakaoOutputs() },
+    });
+    let env = rig.env;
+    if (input.terraformPath === 'tofu') {
+      // OpenTofu on the PATH, no terraform: the stand-in under the name `tofu`.
+      const bin = path.join(rig.root, 'tofu-bin');
+      fs.mkdirSync(bin);
+      fs.symlinkSync(terraformStandInPath, path.join(bin, 'tofu'));
+      env = { ...rig.env, PATH: `${bin}:/usr/bin:/bin` };
+    }
+    if (input.mode === 'destroy') {
+      await rig
+        .action({ env })
+        .handler(rig.context({ ...input, mode: 'apply' }));
+    }
+    const ctx = rig.context(input);
+    await rig.action({ env }).handler(ctx);
+
+    const outputs = Object.fromEntries(ctx.output.mock.calls);
+    expect(outputs.clusterName).toBe('demo');
+    const planSummary = outputs.planSummary;
+    const expectedCommands: Record<string, string[]> = {
+      plan: ['init', 'plan', 'show', 'output'],
+      apply: ['init', 'plan', 'show', 'apply', 'output'],
+      destroy: ['init', 'plan', 'show', 'apply'],
+    };
+    expect(
+      rig
+        .calls()
+        .slice(-expectedCommands[input.mode].length)
+        .map(c => c.subcommand),
+    ).toEqual(expectedCommands[input.mode]);
+    const destroying = input.mode === 'destroy';
+    expect(planSummary).toMatchObject(
+      destroying ? { add: 0, destroy: 9 } : { add: 9, destroy: 0 },
+    );
+    expect(outputs.inventory).toHaveLength(destroying ? 0 : 6);
+    const workerAddress = outputs.inventory[3]?.address;
+    const expectedWorkerAddress: Record<string, string | undefined> = {
+      public: '203.0.113.21',
+      private: '172.16.0.111',
+    };
+    expect(workerAddress).toBe(
+      destroying
+        ? undefined
+        : expectedWorkerAddress[input.sshAddress ?? 'private'],
+    );
+  });
+});

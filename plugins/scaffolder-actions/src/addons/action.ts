@@ -1,0 +1,310 @@
+import type {
+  AuthService,
+  DiscoveryService,
+  LoggerService,
+} from '@backstage/backend-plugin-api';
+import { InputError } from '@backstage/errors';
+import * as k8s from '@kubernetes/client-node';
+import type { InventoryNode } from '@internal/plugin-kpaas-common';
+import { utils as sshUtils } from 'ssh2';
+import { randomBytes } from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import yaml from 'yaml';
+import { KpaasBackendClient } from '../backendClient';
+import {
+  SecretMasker,
+  SshNodeSession,
+  StepLogger,
+  connectNode,
+  shellQuote,
+} from '../ssh';
+import { AddonCluster } from './cluster';
+import {
+  AddonPlan,
+  AddonPlanError,
+  buildAddonPlan,
+  formatPlanTable,
+  PlanRow,
+  planRows,
+} from './plan';
+import { SshRemoteShell } from './remoteShell';
+import {
+  AddonResult,
+  installAddons,
+  uiEndpoints,
+  uninstallAddons,
+} from './run';
+
+/** Factory options of kpaas:addons. */
+export interface AddonsActionOptions {
+  /** kpaas-backend access for timeline writes */
+  discovery?: DiscoveryService;
+  auth?: AuthService;
+  /**
+   * Directory holding the values pack (`values/addons.yaml`, `values/<id>/…`) when the cluster
+   * repo does not carry one. Default: the kpaas repository's own `values/`.
+   */
+  valuesPackDir?: string;
+  /** Readiness poll ceiling (default 2 s); benchmarks lower it. */
+  readinessPollMaxMs?: number;
+}
+
+export interface AddonsInput {
+  repoPath: string;
+  clusterName?: string;
+  apiServerUrl?: string;
+  controlPlane: InventoryNode;
+  sshUser: string;
+  concurrency: number;
+  timeoutMinutes: number;
+  uninstall: boolean;
+}
+
+export interface AddonsOutput {
+  plan: PlanRow[];
+  addons: AddonResult[];
+  endpoints: Array<{ host: string; address: string }>;
+  hostsSnippet: string;
+}
+
+export interface AddonsContext {
+  input: AddonsInput;
+  workspacePath: string;
+  secrets?: Record<string, string>;
+  logger: LoggerService;
+  signal?: AbortSignal;
+  isDryRun?: boolean;
+  taskId?: string;
+  checkpoint<T>(opts: { key: string; fn: () => Promise<T> }): Promise<T>;
+}
+
+// eslint-disable-next-line no-restricted-syntax
+const DEFAULT_PACK_ROOT = path.resolve(__dirname, '../../../..');
+const ADMIN_CONF = '/etc/kubernetes/admin.conf';
+
+function reader(root: string) {
+  return (rel: string): string | undefined => {
+    const full = path.resolve(root, rel);
+    if (!full.startsWith(path.resolve(root) + path.sep)) return undefined;
+    try {
+      return fs.readFileSync(full, 'utf8');
+    } catch {
+      return undefined;
+    }
+  };
+}
+
+/** Reads and checks everything that can be checked before connecting. */
+export function loadAddonPlan(
+  ctx: Pick<AddonsContext, 'input' | 'workspacePath'>,
+  options: AddonsActionOptions,
+): AddonPlan {
+  const repo = path.resolve(ctx.workspacePath, ctx.input.repoPath);
+  if (
+    repo !== path.resolve(ctx.workspacePath) &&
+    !repo.startsWith(path.resolve(ctx.workspacePath) + path.sep)
+  ) {
+    throw new InputError(
+      `repoPath "${ctx.input.repoPath}" leaves the workspace; use a path inside it`,
+    );
+  }
+  const readRepoFile = reader(repo);
+  const specText = readRepoFile('cluster.yaml');
+  if (specText === undefined) {
+    throw new InputError(
+      `repoPath: no cluster.yaml in "${ctx.input.repoPath}"; point repoPath at the cluster repo (fetch it first)`,
+    );
+  }
+  const packRoot =
+    readRepoFile('values/addons.yaml') !== undefined
+      ? repo
+      : options.valuesPackDir ?? DEFAULT_PACK_ROOT;
+  const readPackFile = reader(packRoot);
+  const catalogText = readPackFile('values/addons.yaml');
+  if (catalogText === undefined) {
+    throw new InputError(
+      `the values pack (values/addons.yaml) is neither in the cluster repo nor in ${packRoot}; configure createAddonsAction({ valuesPackDir })`,
+    );
+  }
+  try {
+    return buildAddonPlan({
+      specText,
+      catalogText,
+      readPackFile,
+      readRepoFile,
+      firstControlPlaneAddress:
+        ctx.input.controlPlane.privateAddress ?? ctx.input.controlPlane.address,
+    });
+  } catch (e) {
+    if (e instanceof AddonPlanError) throw new InputError(e.message);
+    throw e;
+  }
+}
+
+/** kpaas:addons, see ../actions/addons.ts. */
+export async function runAddonsAction(
+  ctx: AddonsContext,
+  options: AddonsActionOptions = {},
+): Promise<AddonsOutput> {
+  const { input, logger } = ctx;
+  const plan = loadAddonPlan(ctx, options);
+  const rows = planRows(plan);
+  logger.info(
+    `kpaas:addons ${input.uninstall ? 'uninstall' : 'install'} plan for ${
+      plan.clusterName
+    } (${plan.waves.length} waves):\n${formatPlanTable(rows)}`,
+  );
+
+  const privateKey = ctx.secrets?.sshPrivateKey;
+  if (!privateKey) {
+    throw new InputError(
+      'secrets.sshPrivateKey is missing; pass the SSH private key as a task secret',
+    );
+  }
+  const parsedKey = sshUtils.parseKey(privateKey, ctx.secrets?.sshPassphrase);
+  if (parsedKey instanceof Error) {
+    throw new InputError(
+      `secrets.sshPrivateKey cannot be used (${parsedKey.message}); check the key and secrets.sshPassphrase`,
+    );
+  }
+
+  if (ctx.isDryRun) {
+    const { endpoints, hostsSnippet } = await uiEndpoints(plan, undefined);
+    logger.info('dry run: nothing was contacted or installed');
+    return { plan: rows, addons: [], endpoints, hostsSnippet };
+  }
+
+  const masker = new SecretMasker();
+  masker.add(privateKey);
+  masker.add(ctx.secrets?.sshPassphrase);
+  const maskedLogger: StepLogger = {
+    info: m => logger.info(masker.mask(m)),
+    warn: m => logger.warn(masker.mask(m)),
+    error: m => logger.error(masker.mask(m)),
+  };
+
+  const client =
+    options.discovery && options.auth && input.clusterName
+      ? new KpaasBackendClient({
+          discovery: options.discovery,
+          auth: options.auth,
+        })
+      : undefined;
+  const clusterName = input.clusterName ?? plan.clusterName;
+  const timeline = async (event: {
+    step: string;
+    status: 'running' | 'succeeded' | 'failed' | 'skipped';
+    startedAt?: string;
+    finishedAt?: string;
+    summary?: string;
+  }) => {
+    if (!client) return;
+    try {
+      await client.postTimelineEvent(clusterName, {
+        phase: 'addons',
+        ...event,
+        summary: event.summary
+          ? masker.mask(event.summary).slice(0, 2000)
+          : undefined,
+        taskId: ctx.taskId,
+      });
+    } catch (e) {
+      maskedLogger.warn(
+        `could not record ${event.step} in the kpaas timeline of ${clusterName} (continuing): ${e}`,
+      );
+    }
+  };
+
+  const cp = input.controlPlane;
+  let session: SshNodeSession | undefined;
+  let workDirAbsolute: string | undefined;
+  const workDir = `.kpaas/addons-${randomBytes(6).toString('hex')}`;
+  try {
+    session = await connectNode(
+      {
+        name: cp.name,
+        host: cp.address,
+        port: cp.port,
+        user: cp.user ?? input.sshUser,
+        hostKeyFingerprint: cp.hostKeyFingerprint,
+      },
+      {
+        privateKey,
+        passphrase: ctx.secrets?.sshPassphrase,
+        logger: maskedLogger,
+        masker,
+        signal: ctx.signal,
+        commandTimeoutMs: input.timeoutMinutes * 60_000 + 60_000,
+      },
+    );
+    const shell = new SshRemoteShell(session);
+    // the private directory (mode 0700) for values files, removed at the end
+    workDirAbsolute = await session.uploadFiles(workDir, []);
+
+    // admin.conf: in memory only (the reader ServiceAccount kpaas-backend holds cannot install)
+    const adminConf = (await session.readFile(ADMIN_CONF)).toString();
+    const doc = yaml.parse(adminConf);
+    if (input.apiServerUrl) {
+      for (const c of doc?.clusters ?? [])
+        if (c?.cluster) c.cluster.server = input.apiServerUrl;
+    }
+    const kc = new k8s.KubeConfig();
+    kc.loadFromString(yaml.stringify(doc));
+    const cluster = new AddonCluster(kc, {
+      signal: ctx.signal,
+      pollMaxMs: options.readinessPollMaxMs,
+    });
+
+    const runOptions = {
+      plan,
+      shell,
+      cluster,
+      logger: maskedLogger,
+      concurrency: input.concurrency,
+      timeoutMs: input.timeoutMinutes * 60_000,
+      signal: ctx.signal,
+      workDir,
+      hooks: {
+        checkpoint: ctx.checkpoint,
+        timeline,
+        addSecret: (v: string) => masker.add(v),
+      },
+    };
+    const addons = input.uninstall
+      ? await uninstallAddons(runOptions)
+      : await installAddons(runOptions);
+    const { endpoints, hostsSnippet } = input.uninstall
+      ? { endpoints: [], hostsSnippet: '' }
+      : await uiEndpoints(plan, cluster);
+    for (const a of plan.addons) {
+      if (a.credentialsRef && !input.uninstall) {
+        maskedLogger.info(
+          `${a.id}: credentials in Secret ${a.credentialsRef.namespace}/${
+            a.credentialsRef.secretName
+          } (keys ${a.credentialsRef.keys.join(', ')})`,
+        );
+      }
+    }
+    return {
+      plan: rows,
+      addons: addons.map(r =>
+        r.reason ? { ...r, reason: masker.mask(r.reason) } : r,
+      ),
+      endpoints,
+      hostsSnippet,
+    };
+  } finally {
+    if (session) {
+      if (workDirAbsolute) {
+        await session
+          .exec('cleanup', `rm -rf -- ${shellQuote(workDirAbsolute)}`, {
+            quiet: true,
+            allowFailure: true,
+          })
+          .catch(() => undefined);
+      }
+      session.close();
+    }
+  }
+}

@@ -1,0 +1,89 @@
+/*
+ * `${KPAAS_…}` placeholder tokens of the values pack (values/README.md, "Placeholder tokens").
+ * Plain tokens are filled at plan time from cluster.yaml; secret tokens
+ * (`${KPAAS_SECRET:<secret>/<key>}`, `${KPAAS_SECRET_BCRYPT:…}`) only at install time, from the
+ * add-on's credentials Secret, and never reach a file or a log.
+ */
+
+const TOKEN_RE = /\$\{(KPAAS_[A-Z_]+)(?::([^}]*))?\}/g;
+
+const SECRET_REF_RE = /^[a-z0-9][-a-z0-9.]*\/[-._a-zA-Z0-9]+$/;
+
+export const SECRET_TOKEN = 'KPAAS_SECRET';
+export const SECRET_BCRYPT_TOKEN = 'KPAAS_SECRET_BCRYPT';
+
+/** Token name → value; undefined = not known for this cluster (an error when used). */
+export type TokenValues = Record<string, string | undefined>;
+
+export class TokenError extends Error {}
+
+/** A secret token found in a text: which Secret key it needs and whether hashed. */
+export interface SecretTokenRef {
+  secret: string;
+  key: string;
+  bcrypt: boolean;
+}
+
+/** The secret tokens a text contains. */
+export function findSecretTokens(text: string): SecretTokenRef[] {
+  const out: SecretTokenRef[] = [];
+  for (const m of text.matchAll(TOKEN_RE)) {
+    if (m[1] !== SECRET_TOKEN && m[1] !== SECRET_BCRYPT_TOKEN) continue;
+    // a comment may mention `${KPAAS_SECRET:…}`; only `<secret>/<key>` is a reference
+    if (!SECRET_REF_RE.test(m[2] ?? '')) continue;
+    const [secret, key] = (m[2] ?? '').split('/');
+    out.push({ secret, key, bcrypt: m[1] === SECRET_BCRYPT_TOKEN });
+  }
+  return out;
+}
+
+/**
+ * Fills the plain tokens of `text`. Secret tokens are kept as they are (filled at install time by
+ * {@link fillSecretTokens}). Throws TokenError naming the token and `where` for an unknown token
+ * or one without a value for this cluster.
+ */
+export function fillTokens(
+  text: string,
+  values: TokenValues,
+  where: string,
+): string {
+  return text.replace(TOKEN_RE, (whole, name: string) => {
+    if (name === SECRET_TOKEN || name === SECRET_BCRYPT_TOKEN) return whole;
+    if (!(name in values)) {
+      throw new TokenError(
+        `${where}: unknown token \${${name}}; use one of the tokens listed in values/README.md`,
+      );
+    }
+    const value = values[name];
+    if (value === undefined || value === '') {
+      throw new TokenError(
+        `${where}: \${${name}} has no value for this cluster; ${
+          TOKEN_HINTS[name] ?? 'set the cluster.yaml field it comes from'
+        }`,
+      );
+    }
+    return value;
+  });
+}
+
+/** Fills secret tokens from resolved Secret data (`<secret>/<key>` and `<secret>/<key>.bcrypt`). */
+export function fillSecretTokens(
+  text: string,
+  lookup: (ref: SecretTokenRef) => string,
+): string {
+  return text.replace(TOKEN_RE, (whole, name: string, arg?: string) => {
+    if (name !== SECRET_TOKEN && name !== SECRET_BCRYPT_TOKEN) return whole;
+    if (!SECRET_REF_RE.test(arg ?? '')) return whole;
+    const [secret, key] = (arg ?? '').split('/');
+    return lookup({ secret, key, bcrypt: name === SECRET_BCRYPT_TOKEN });
+  });
+}
+
+const TOKEN_HINTS: Record<string, string> = {
+  KPAAS_METALLB_RANGE: 'set spec.network.metallbRange',
+  KPAAS_INGRESS_IP: 'set spec.network.ingressIp or spec.network.metallbRange',
+  KPAAS_API_HOST: 'set spec.controlPlane.endpoint.address',
+  KPAAS_NFS_SERVER: 'the first control-plane address is not known yet',
+  KPAAS_DEFAULT_STORAGE_CLASS:
+    'install local-path-provisioner (or nfs-subdir-external-provisioner) to get a default StorageClass',
+};

@@ -1,0 +1,109 @@
+import type {
+  AuthService,
+  DiscoveryService,
+} from '@backstage/backend-plugin-api';
+import { ResponseError } from '@backstage/errors';
+import type { TimelineEventRequest } from '@internal/plugin-kpaas-common';
+
+/**
+ * A Terraform state credential for the kpaas `http` backend (response of
+ * `POST /api/kpaas/clusters/:name/terraform/credentials`). The password exists only here and
+ * in the Terraform process environment.
+ */
+export interface TerraformStateCredential {
+  username: string;
+  password: string;
+  expiresAt: string;
+}
+
+/** Where Terraform finds a cluster's state in kpaas-backend. */
+export interface TerraformStateAddresses {
+  address: string;
+  lockAddress: string;
+  unlockAddress: string;
+}
+
+/** Options of {@link KpaasBackendClient}. */
+export interface KpaasBackendClientOptions {
+  discovery: DiscoveryService;
+  auth: AuthService;
+  /**
+   * Base URL of kpaas-backend as Terraform should reach it (`kpaas.terraformState.baseUrl`),
+   * when the discovery URL is not reachable from where Terraform runs.
+   */
+  stateBaseUrl?: string;
+}
+
+/**
+ * The kpaas-backend API as the scaffolder actions use it, authenticated as the scaffolder
+ * plugin itself (not the user who started the task): timeline writes and Terraform state
+ * credentials.
+ */
+export class KpaasBackendClient {
+  readonly #discovery: DiscoveryService;
+  readonly #auth: AuthService;
+  readonly #stateBaseUrl?: string;
+
+  constructor(options: KpaasBackendClientOptions) {
+    this.#discovery = options.discovery;
+    this.#auth = options.auth;
+    this.#stateBaseUrl = options.stateBaseUrl?.replace(/\/+$/, '');
+  }
+
+  async #request(path: string, body: unknown): Promise<Response> {
+    const baseUrl = await this.#discovery.getBaseUrl('kpaas');
+    const { token } = await this.#auth.getPluginRequestToken({
+      onBehalfOf: await this.#auth.getOwnServiceCredentials(),
+      targetPluginId: 'kpaas',
+    });
+    const response = await fetch(`${baseUrl}${path}`, {
+      method: 'POST',
+      headers: {
+        Authorization: `Bearer ${token}`,
+        'Content-Type': 'application/json',
+      },
+      body: JSON.stringify(body),
+    });
+    if (!response.ok) throw await ResponseError.fromResponse(response);
+    return response;
+  }
+
+  /** Records one step of a cluster's provisioning timeline. */
+  async postTimelineEvent(
+    cluster: string,
+    event: TimelineEventRequest,
+  ): Promise<void> {
+    await this.#request(
+      `/clusters/${encodeURIComponent(cluster)}/timeline`,
+      event,
+    );
+  }
+
+  /** A fresh basic-auth credential for the cluster's Terraform state. */
+  async issueTerraformStateCredential(
+    cluster: string,
+    options: { ttlMinutes?: number } = {},
+  ): Promise<TerraformStateCredential> {
+    const response = await this.#request(
+      `/clusters/${encodeURIComponent(cluster)}/terraform/credentials`,
+      options,
+    );
+    return (await response.json()) as TerraformStateCredential;
+  }
+
+  /** The state, lock and unlock URLs of the cluster (Terraform's http backend settings). */
+  async terraformStateAddresses(
+    cluster: string,
+  ): Promise<TerraformStateAddresses> {
+    const base =
+      this.#stateBaseUrl ?? (await this.#discovery.getBaseUrl('kpaas'));
+    const address = `${base}/clusters/${encodeURIComponent(
+      cluster,
+    )}/terraform/state`;
+    return {
+      address,
+      lockAddress: `${address}/lock`,
+      unlockAddress: `${address}/lock`,
+    };
+  }
+}

@@ -1,0 +1,6 @@
+export { KpaasBackendClient } from './KpaasBackendClient';
+export type {
+  KpaasBackendClientOptions,
+  TerraformStateAddresses,
+  TerraformStateCredential,
+} from './KpaasBackendClient';

@@ -1,0 +1,597 @@
+import { AuthService, DiscoveryService } from '@backstage/backend-plugin-api';
+import { InputError, NotImplementedError } from '@backstage/errors';
+import {
+  ClusterSpec,
+  deriveEndpoints,
+  formatSpecErrors,
+  InventoryNode,
+  parseClusterSpec,
+  RegisterClusterRequest,
+} from '@internal/plugin-kpaas-common';
+import { randomBytes } from 'node:crypto';
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import { utils as sshUtils } from 'ssh2';
+import {
+  connectAll,
+  KnownHosts,
+  NodeFailuresError,
+  runOnNodes,
+  SecretMasker,
+  SshExecutorOptions,
+  SshNodeSession,
+  StepLogger,
+} from '../ssh';
+import {
+  adminKubeConfig,
+  ensureReaderToken,
+  waitForNodesReady,
+  ReadyNode,
+} from './kube';
+import {
+  checkInventory,
+  CNI_CHART_VERSIONS,
+  HELM_VERSION,
+  judgePreflight,
+  kubeadmInitConfig,
+  parseKeyValues,
+} from './plan';
+
+/** Scripts (from the cluster repo's scripts/) that are uploaded to every node. */
+export const NODE_SCRIPTS = [
+  'lib.sh',
+  'preflight.sh',
+  'node-prep.sh',
+  'lb.sh',
+  'kubeadm-init.sh',
+  'join-credentials.sh',
+  'kubeadm-join.sh',
+  'cni.sh',
+];
+/** Where the scripts land on a node, relative to the SSH user's home. */
+const REMOTE_SCRIPT_DIR = '.kpaas/scripts';
+
+export interface BootstrapInput {
+  repoPath: string;
+  inventory: InventoryNode[];
+  sshUser: string;
+  knownHosts?: string;
+  trustOnFirstUse: boolean;
+  concurrency: number;
+  connectTimeoutSeconds: number;
+  commandTimeoutSeconds: number;
+  nodeReadyTimeoutSeconds: number;
+}
+
+export interface BootstrapOutput {
+  apiServerUrl: string;
+  clusterName: string;
+  nodes: ReadyNode[];
+  hostKeys: Array<{ name: string; fingerprint: string }>;
+  phaseTimings: Array<{ phase: string; seconds: number }>;
+}
+
+export interface BootstrapContext {
+  input: BootstrapInput;
+  workspacePath: string;
+  secrets?: Record<string, string>;
+  logger: StepLogger;
+  signal?: AbortSignal;
+  isDryRun?: boolean;
+  taskId?: string;
+  checkpoint<T>(opts: { key: string; fn: () => Promise<T> }): Promise<T>;
+  discovery?: DiscoveryService;
+  auth?: AuthService;
+}
+
+/** Reads and validates everything that can be checked before connecting. */
+async function loadPlan(ctx: BootstrapContext) {
+  const { input } = ctx;
+  const repo = path.resolve(ctx.workspacePath, input.repoPath);
+  if (!repo.startsWith(path.resolve(ctx.workspacePath))) {
+    throw new InputError(
+      `repoPath "${input.repoPath}" leaves the workspace; use a path inside it`,
+    );
+  }
+  let specText: string;
+  try {
+    specText = await fs.readFile(path.join(repo, 'cluster.yaml'), 'utf8');
+  } catch {
+    throw new InputError(
+      `repoPath: no cluster.yaml in "${input.repoPath}"; point repoPath at the cluster repo (fetch it first)`,
+    );
+  }
+  const parsed = parseClusterSpec(specText);
+  if (!parsed.ok) throw new InputError(formatSpecErrors(parsed.errors));
+  const spec: ClusterSpec = parsed.spec;
+  checkInventory(input.inventory, spec);
+  if (spec.spec.kubernetes.installer === 'kpaas-cp') {
+    throw new NotImplementedError(
+      'kpaas:bootstrap: the kpaas-cp installer (K-PaaS cp-deployment) is not implemented yet; use spec.kubernetes.installer: kubeadm. Nothing was changed',
+    );
+  }
+  const endpoints = deriveEndpoints(spec);
+  if (!endpoints.apiServerUrl || !endpoints.apiServerHost) {
+    throw new InputError(
+      `spec.controlPlane.endpoint: the API address is not known yet (${endpoints.pending.join(
+        '; ',
+      )}); set spec.controlPlane.endpoint.address`,
+    );
+  }
+  const scripts: Array<{ name: string; content: Buffer; mode: number }> = [];
+  for (const name of NODE_SCRIPTS) {
+    try {
+      scripts.push({
+        name,
+        content: await fs.readFile(path.join(repo, 'scripts', name)),
+        mode: 0o755,
+      });
+    } catch {
+      throw new InputError(
+        `repoPath: scripts/${name} is missing in "${input.repoPath}"; the cluster repo must contain the kpaas node scripts (templates/kpaas-cluster/skeleton/scripts)`,
+      );
+    }
+  }
+  const privateKey = ctx.secrets?.sshPrivateKey;
+  if (!privateKey) {
+    throw new InputError(
+      'secrets.sshPrivateKey is missing; pass the SSH private key as a task secret',
+    );
+  }
+  const parsedKey = sshUtils.parseKey(privateKey, ctx.secrets?.sshPassphrase);
+  if (parsedKey instanceof Error) {
+    throw new InputError(
+      `secrets.sshPrivateKey cannot be used (${parsedKey.message}); check the key and secrets.sshPassphrase`,
+    );
+  }
+  let knownHosts: KnownHosts | undefined;
+  try {
+    knownHosts = new KnownHosts(input.knownHosts);
+  } catch (e) {
+    throw new InputError(`knownHosts: ${(e as Error).message}`);
+  }
+  return { spec, endpoints, scripts, privateKey, knownHosts };
+}
+
+/** kpaas:bootstrap, see ../actions/bootstrap.ts. */
+export async function runBootstrap(
+  ctx: BootstrapContext,
+): Promise<BootstrapOutput> {
+  const { input, logger, signal } = ctx;
+  const { spec, endpoints, scripts, privateKey, knownHosts } = await loadPlan(
+    ctx,
+  );
+  const clusterName = spec.metadata.name;
+  const apiServerUrl = endpoints.apiServerUrl!;
+  const byRole = (role: InventoryNode['role']) =>
+    input.inventory.filter(n => n.role === role);
+  const [firstCp, ...otherCps] = byRole('control-plane');
+  const workers = byRole('worker');
+  const lbs = byRole('lb');
+
+  if (ctx.isDryRun) {
+    logger.info(
+      `dry run: would bootstrap ${clusterName} (${
+        input.inventory.length
+      } nodes: ${1 + otherCps.length} control planes, ${
+        workers.length
+      } workers, ${
+        lbs.length
+      } lb) behind ${apiServerUrl}; nothing was contacted`,
+    );
+    return {
+      apiServerUrl,
+      clusterName,
+      nodes: [...byRole('control-plane'), ...workers].map(n => ({
+        name: n.name,
+        roles: [n.role],
+        kubeletVersion: spec.spec.kubernetes.version,
+      })),
+      hostKeys: [],
+      phaseTimings: [],
+    };
+  }
+
+  const masker = new SecretMasker();
+  masker.add(privateKey);
+  masker.add(ctx.secrets?.sshPassphrase);
+  const maskedLogger: StepLogger = {
+    info: m => logger.info(masker.mask(m)),
+    warn: m => logger.warn(masker.mask(m)),
+    error: m => logger.error(masker.mask(m)),
+  };
+  const options: SshExecutorOptions = {
+    privateKey,
+    passphrase: ctx.secrets?.sshPassphrase,
+    knownHosts,
+    trustOnFirstUse: input.trustOnFirstUse,
+    connectTimeoutMs: input.connectTimeoutSeconds * 1000,
+    commandTimeoutMs: input.commandTimeoutSeconds * 1000,
+    logger: maskedLogger,
+    masker,
+    signal,
+  };
+
+  const phaseTimings: BootstrapOutput['phaseTimings'] = [];
+  const phase = async <T>(name: string, fn: () => Promise<T>): Promise<T> => {
+    const start = Date.now();
+    maskedLogger.info(`=== ${name}`);
+    try {
+      return await fn();
+    } finally {
+      const seconds = Math.round((Date.now() - start) / 100) / 10;
+      phaseTimings.push({ phase: name, seconds });
+      maskedLogger.info(`=== ${name}: ${seconds} s`);
+    }
+  };
+  // per-node step with timing
+  const step = async (
+    s: SshNodeSession,
+    name: string,
+    command: string,
+    opts: Parameters<SshNodeSession['exec']>[2] = {},
+  ) => {
+    const start = Date.now();
+    const r = await s.exec(name, command, opts);
+    maskedLogger.info(
+      `[${s.name}] ${name} done in ${((Date.now() - start) / 1000).toFixed(
+        1,
+      )} s`,
+    );
+    return r;
+  };
+
+  const sessions = await phase('connect', () =>
+    connectAll(
+      input.inventory.map(n => ({
+        name: n.name,
+        host: n.address,
+        port: n.port,
+        user: n.user ?? input.sshUser,
+        hostKeyFingerprint: n.hostKeyFingerprint,
+      })),
+      options,
+      input.concurrency,
+    ),
+  );
+  const session = (n: InventoryNode) => sessions.get(n.name)!;
+  const all = input.inventory.map(session);
+  const hostKeys = all.map(s => ({
+    name: s.name,
+    fingerprint: s.hostKey.fingerprint,
+  }));
+  const scriptDirs = new Map<string, string>();
+  const script = (s: SshNodeSession, name: string) =>
+    `bash ${scriptDirs.get(s.name)}/${name}`;
+
+  try {
+    await phase('upload scripts', () =>
+      runOnNodes(
+        all,
+        input.concurrency,
+        async s => {
+          scriptDirs.set(
+            s.name,
+            await s.uploadFiles(REMOTE_SCRIPT_DIR, scripts),
+          );
+        },
+        'upload scripts',
+      ),
+    );
+
+    await phase('preflight', async () => {
+      const facts = new Map<string, Record<string, string>>();
+      const failures: string[] = [];
+      const results = await Promise.allSettled(
+        input.inventory.map(async n => {
+          const r = await session(n).exec(
+            'preflight',
+            script(session(n), 'preflight.sh'),
+            {
+              env: { ROLE: n.role },
+              quiet: true,
+            },
+          );
+          facts.set(n.name, parseKeyValues(r.stdout));
+        }),
+      );
+      results.forEach((r, i) => {
+        if (r.status === 'rejected')
+          failures.push(
+            `${input.inventory[i].name}: ${(r.reason as Error).message}`,
+          );
+      });
+      const hostnames = new Map<string, string[]>();
+      for (const n of input.inventory) {
+        const f = facts.get(n.name);
+        if (!f) continue;
+        const verdict = judgePreflight(n, f);
+        for (const w of verdict.warnings)
+          maskedLogger.warn(`[${n.name}] preflight: ${w}`);
+        for (const p of verdict.failures) failures.push(`${n.name}: ${p}`);
+        maskedLogger.info(
+          `[${n.name}] preflight: ${f.os} ${f.os_version} ${f.arch}, ${f.cpus} CPU, ${f.memory_mib} MiB, hostname ${f.hostname}`,
+        );
+        if (f.hostname)
+          hostnames.set(f.hostname, [
+            ...(hostnames.get(f.hostname) ?? []),
+            n.name,
+          ]);
+      }
+      for (const [h, nodes] of hostnames) {
+        if (nodes.length > 1)
+          failures.push(
+            `${nodes.join(
+              ', ',
+            )}: share the hostname "${h}"; give every node its own hostname`,
+          );
+      }
+      if (failures.length) {
+        throw new InputError(
+          `preflight failed on ${
+            failures.length
+          } check(s); nothing was changed:\n${failures
+            .map(f => `  - ${f}`)
+            .join('\n')}`,
+        );
+      }
+    });
+
+    const k8sNodes = [firstCp, ...otherCps, ...workers];
+    await phase('node prep', () =>
+      runOnNodes(
+        k8sNodes.map(session),
+        input.concurrency,
+        s =>
+          step(s, 'node prep', script(s, 'node-prep.sh'), {
+            env: {
+              K8S_VERSION: spec.spec.kubernetes.version,
+              CONTAINER_RUNTIME: spec.spec.kubernetes.containerRuntime,
+            },
+          }),
+        'node prep',
+      ),
+    );
+
+    if (lbs.length > 0 && endpoints.apiEndpointType === 'vip') {
+      await phase('load balancers', async () => {
+        // reuse the VRRP password of a configured pair, so a re-run changes nothing
+        let password: string | undefined;
+        for (const n of lbs) {
+          const r = await session(n).exec(
+            'read vrrp password',
+            "sed -n 's/^ *auth_pass //p' /etc/keepalived/keepalived.conf 2>/dev/null || true",
+            { quiet: true },
+          );
+          password ||= r.stdout.trim() || undefined;
+        }
+        password ||= randomBytes(6).toString('base64url'); // VRRP PASS auth uses 8 characters
+        masker.add(password);
+        const backends = byRole('control-plane')
+          .map(cp => `${cp.name}=${cp.privateAddress ?? cp.address}:6443`)
+          .join(' ');
+        await runOnNodes(
+          lbs.map(session),
+          input.concurrency,
+          s =>
+            step(s, 'load balancer', script(s, 'lb.sh'), {
+              env: {
+                VIP: endpoints.apiVip!,
+                API_PORT: String(endpoints.apiServerPort),
+                BACKENDS: backends,
+                VRRP_PRIORITY: s.name === lbs[0].name ? '150' : '100',
+                VRRP_ROUTER_ID: String(51),
+              },
+              secretEnv: { VRRP_PASSWORD: password! },
+            }),
+          'load balancers',
+        );
+      });
+    }
+
+    const cp1 = session(firstCp);
+    await phase('kubeadm init', () =>
+      ctx.checkpoint({
+        key: `kpaas-bootstrap.${clusterName}.kubeadm-init`,
+        fn: async () => {
+          const dir = await cp1.uploadFiles('.kpaas', [
+            {
+              name: 'kubeadm-config.yaml',
+              content: kubeadmInitConfig(spec, endpoints, firstCp),
+              mode: 0o600,
+            },
+          ]);
+          await step(cp1, 'kubeadm init', script(cp1, 'kubeadm-init.sh'), {
+            env: { KUBEADM_CONFIG: `${dir}/kubeadm-config.yaml` },
+          });
+        },
+      }),
+    );
+
+    await phase('cni', () =>
+      step(cp1, `cni ${spec.spec.kubernetes.cni}`, script(cp1, 'cni.sh'), {
+        env: {
+          CNI: spec.spec.kubernetes.cni,
+          CNI_VERSION: CNI_CHART_VERSIONS[spec.spec.kubernetes.cni],
+          POD_CIDR: spec.spec.network.podCidr,
+          HELM_VERSION,
+        },
+      }),
+    );
+
+    // which nodes still have to join (real state: /etc/kubernetes/kubelet.conf)
+    const joined = new Set<string>();
+    await Promise.all(
+      [...otherCps, ...workers].map(async n => {
+        const r = await session(n).exec(
+          'join state',
+          'test -s /etc/kubernetes/kubelet.conf && echo joined || echo pending',
+          { quiet: true },
+        );
+        if (r.stdout.trim() === 'joined') joined.add(n.name);
+      }),
+    );
+    const pendingCps = otherCps.filter(n => !joined.has(n.name));
+    const pendingWorkers = workers.filter(n => !joined.has(n.name));
+    for (const n of [...otherCps, ...workers]) {
+      if (joined.has(n.name))
+        maskedLogger.info(`[${n.name}] already joined; skipped`);
+    }
+
+    if (pendingCps.length + pendingWorkers.length > 0) {
+      const creds = await phase('join credentials', async () => {
+        const r = await cp1.exec(
+          'join credentials',
+          script(cp1, 'join-credentials.sh'),
+          {
+            env: {
+              TOKEN_TTL: '15m',
+              WITH_CERTIFICATE_KEY: pendingCps.length ? 'yes' : 'no',
+            },
+            quiet: true,
+          },
+        );
+        const kv = parseKeyValues(r.stdout);
+        masker.add(kv.token);
+        masker.add(kv.certificate_key);
+        if (!kv.token || !kv.ca_cert_hash)
+          throw new Error(`${firstCp.name}: join credentials were not printed`);
+        maskedLogger.info(
+          `[${firstCp.name}] join token (TTL 15m)${
+            kv.certificate_key ? ' and certificate key' : ''
+          } created`,
+        );
+        return kv;
+      });
+      const endpoint = `${endpoints.apiServerHost}:${endpoints.apiServerPort}`;
+      const joinEnv = (n: InventoryNode) => ({
+        ENDPOINT: endpoint,
+        CA_CERT_HASH: creds.ca_cert_hash,
+        ROLE: n.role,
+        NODE_NAME: n.name,
+        ADVERTISE_ADDRESS: n.privateAddress ?? n.address,
+      });
+      await phase('join control planes', async () => {
+        // one at a time: each join adds an etcd member, and etcd must keep quorum in between
+        for (const n of pendingCps) {
+          await step(
+            session(n),
+            'kubeadm join (control plane)',
+            script(session(n), 'kubeadm-join.sh'),
+            {
+              env: joinEnv(n),
+              secretEnv: {
+                KPAAS_JOIN_TOKEN: creds.token,
+                KPAAS_CERTIFICATE_KEY: creds.certificate_key,
+              },
+            },
+          );
+        }
+      });
+      await phase('join workers', () =>
+        runOnNodes(
+          pendingWorkers.map(session),
+          input.concurrency,
+          s => {
+            const n = input.inventory.find(x => x.name === s.name)!;
+            return step(
+              s,
+              'kubeadm join (worker)',
+              script(s, 'kubeadm-join.sh'),
+              {
+                env: joinEnv(n),
+                secretEnv: { KPAAS_JOIN_TOKEN: creds.token },
+              },
+            );
+          },
+          'join workers',
+        ),
+      );
+    } else {
+      maskedLogger.info('every node has already joined; nothing to do');
+    }
+
+    const adminConf = (
+      await cp1.readFile('/etc/kubernetes/admin.conf')
+    ).toString();
+    const { kc, caPem } = adminKubeConfig(adminConf, apiServerUrl);
+    for (const u of kc.getUsers()) {
+      masker.add(u.token);
+      masker.add(u.keyData);
+    }
+
+    const reader = await phase('read-only access', () =>
+      ensureReaderToken(kc, 60_000, signal),
+    );
+    masker.add(reader.token);
+    maskedLogger.info(
+      reader.created.length
+        ? `created ${reader.created.join(', ')} kpaas-reader (read-only)`
+        : 'read-only ServiceAccount kpaas-reader already exists',
+    );
+
+    await phase('register', () =>
+      ctx.checkpoint({
+        key: `kpaas-bootstrap.${clusterName}.register`,
+        fn: () =>
+          registerCluster(ctx, {
+            name: clusterName,
+            apiServerUrl,
+            caData: caPem,
+            serviceAccountToken: reader.token,
+            spec,
+            taskId: ctx.taskId,
+          }),
+      }),
+    );
+
+    const nodes = await phase('verify nodes', () =>
+      waitForNodesReady(
+        kc,
+        k8sNodes.map(n => n.name),
+        input.nodeReadyTimeoutSeconds * 1000,
+        signal,
+      ),
+    );
+    maskedLogger.info(
+      `${clusterName}: ${nodes.length} nodes Ready behind ${apiServerUrl}`,
+    );
+    return { apiServerUrl, clusterName, nodes, hostKeys, phaseTimings };
+  } finally {
+    for (const s of all) s.close();
+  }
+}
+
+async function registerCluster(
+  ctx: BootstrapContext,
+  body: RegisterClusterRequest,
+): Promise<void> {
+  if (!ctx.discovery || !ctx.auth) {
+    throw new Error(
+      'kpaas:bootstrap cannot register the cluster: the action was created without the discovery and auth services (createBootstrapAction({ discovery, auth }) in the scaffolder module)',
+    );
+  }
+  const base = await ctx.discovery.getBaseUrl('kpaas');
+  const { token } = await ctx.auth.getPluginRequestToken({
+    onBehalfOf: await ctx.auth.getOwnServiceCredentials(),
+    targetPluginId: 'kpaas',
+  });
+  const res = await fetch(`${base}/clusters`, {
+    method: 'POST',
+    headers: {
+      'content-type': 'application/json',
+      authorization: `Bearer ${token}`,
+    },
+    body: JSON.stringify(body),
+    signal: ctx.signal,
+  });
+  if (!res.ok) {
+    const text = (await res.text()).slice(0, 500);
+    throw new Error(
+      `registering ${body.name} with kpaas-backend failed: HTTP ${res.status} ${text}`,
+    );
+  }
+  ctx.logger.info(`registered ${body.name} with kpaas-backend (${res.status})`);
+}
+
+export { NodeFailuresError };

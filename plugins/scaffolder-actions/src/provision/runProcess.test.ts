@@ -1,0 +1,126 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { mockServices } from '@backstage/backend-test-utils';
+import {
+  readTerraformCalls,
+  terraformStandInEnv,
+  writeTerraformFixture,
+} from '@internal/kpaas-testkit';
+import { createMasker } from './mask';
+import { runProcess } from './runProcess';
+
+describe('runProcess', () => {
+  let dir: string;
+  beforeEach(() => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kpaas-run-'));
+  });
+  afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+  it('stops the process group at the deadline (the timeout input) with SIGINT first', async () => {
+    fs.writeFileSync(path.join(dir, 'main.tf'), '');
+    writeTerraformFixture(dir, {
+      resources: [
+        { address: 'null_resource.a' },
+        { address: 'null_resource.b' },
+      ],
+      delays: { apply: 5_000 },
+    });
+    const logger = mockServices.logger.mock();
+    const env = terraformStandInEnv({
+      KPAAS_TF_CALLS: path.join(dir, 'calls.jsonl'),
+    });
+    const init = await runProcess({
+      command: 'terraform',
+      args: ['init', '-input=false'],
+      cwd: dir,
+      env,
+      logger,
+      mask: t => t,
+      stopGraceMs: 2_000,
+    });
+    expect(init.exitCode).toBe(0);
+    const started = Date.now();
+    const result = await runProcess({
+      command: 'terraform',
+      args: ['apply', '-auto-approve', '-input=false'],
+      cwd: dir,
+      env,
+      logger,
+      mask: t => t,
+      deadline: Date.now() + 700,
+      stopGraceMs: 2_000,
+    });
+    expect(result.stoppedBy).toBe('timeout');
+    expect(result.exitCode).not.toBe(0);
+    expect(Date.now() - started).toBeLessThan(5_000); // did not wait for the 5 s resource
+    const apply = readTerraformCalls(path.join(dir, 'calls.jsonl')).find(
+      c => c.subcommand === 'apply',
+    )!;
+    expect(() => process.kill(-apply.pid, 0)).toThrow(
+      expect.objectContaining({ code: 'ESRCH' }),
+    );
+    const warnings = logger.warn.mock.calls.map(c => String(c[0])).join('\n');
+    expect(warnings).toContain('Timeout reached: sending SIGINT');
+  });
+
+  it('escalates to SIGKILL for a process group that ignores SIGINT and SIGTERM', async () => {
+    const script = path.join(dir, 'stubborn.sh');
+    fs.writeFileSync(
+      script,
+      '#!/bin/sh\ntrap "" INT TERM\n(trap "" INT TERM; sleep 30) &\necho started\nwait\n',
+      { mode: 0o755 },
+    );
+    const logger = mockServices.logger.mock();
+    const controller = new AbortController();
+    logger.info.mockImplementation((line: string) => {
+      if (line === 'started') controller.abort();
+    });
+    const result = await runProcess({
+      command: script,
+      args: [],
+      cwd: dir,
+      env: process.env,
+      logger,
+      mask: t => t,
+      signal: controller.signal,
+      stopGraceMs: 300,
+    });
+    expect(result.stoppedBy).toBe('cancel');
+    expect(result.exitSignal).toBe('SIGKILL');
+    // The killed grandchild lingers as a zombie until init reaps it.
+    const until = Date.now() + 5_000;
+    while (Date.now() < until) {
+      try {
+        process.kill(-result.pid, 0);
+      } catch {
+        break;
+      }
+      await new Promise(r => setTimeout(r, 50));
+    }
+    expect(() => process.kill(-result.pid, 0)).toThrow(
+      expect.objectContaining({ code: 'ESRCH' }),
+    );
+  });
+
+  it('masks secrets in streamed lines and in the error tail, multi-line keys line by line', async () => {
+    const logger = mockServices.logger.mock();
+    const key = '-----BEGIN KEY-----\nAAAAsecretkeyline\n-----END KEY-----';
+    const result = await runProcess({
+      command: 'sh',
+      args: [
+        '-c',
+        'echo "id=IDVALUE123 ok"; echo "key AAAAsecretkeyline" >&2; exit 3',
+      ],
+      cwd: dir,
+      env: process.env,
+      logger,
+      mask: createMasker(['IDVALUE123', key, 'abc']),
+      stopGraceMs: 300,
+    });
+    expect(result.exitCode).toBe(3);
+    expect(logger.info).toHaveBeenCalledWith('id=*** ok');
+    expect(logger.warn).toHaveBeenCalledWith('key ***');
+    expect(result.errorTail).toEqual(['key ***']);
+  });
+});
