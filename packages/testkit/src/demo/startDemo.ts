@@ -8,7 +8,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import YAML from 'yaml';
 import { startKubeApiStandIn } from '../kube';
-import { kpaasHaFixture } from '../fixtures';
+import { demoClusterSpec, kpaasHaFixture } from '../fixtures';
 
 async function main() {
   const outDir = process.argv[2];
@@ -38,6 +38,7 @@ async function main() {
           url: standIn.url,
           caData: standIn.caPem,
           serviceAccountToken: readerToken,
+          spec: demoClusterSpec('demo'),
         },
       ],
     },
