@@ -1,0 +1,685 @@
+/*
+ * bench/entity-page: the Cluster tab of a kpaas cluster entity in Chromium, 1000 nodes vs 10.
+ *
+ *   npm run bench -- entity-page     (BENCH_ENTITY_PAGE_RUNS=5 loads per cluster,
+ *                                     BENCH_ENTITY_PAGE_FRONTEND=production|development)
+ *
+ * The real app: two Kubernetes API stand-ins (the K-PaaS HA fixture with 3 control planes and
+ * 7 resp. 997 workers, add-ons included, so the clusters differ only in their node count) are
+ * registered through `kpaas.clusters[]`, their catalog entities come from a file location, and
+ * the Backstage backend runs on 127.0.0.1 as in packages/e2e-tests. The frontend is, by default,
+ * the production bundle (`backstage-cli package build` of a copy of packages/app, served with
+ * gzip and cache headers like app-backend); `development` uses the dev server (`repo start`).
+ * Debian's Chromium signs in as guest and opens /catalog/default/resource/<cluster>/kpaas in a
+ * new tab, N times per cluster, interleaved.
+ *
+ * Per load:
+ *  - time to first render of the nodes table: from navigation start (performance.timeOrigin)
+ *    to the frame after the first `node-name` cell was attached with a non-empty box (a
+ *    MutationObserver installed before any page script, then rAF + task = after that paint);
+ *  - when the status answer arrived (Resource Timing of /api/kpaas/clusters/<name>/status);
+ *  - JS heap after render: CDP HeapProfiler.collectGarbage, then Runtime.getHeapUsage.
+ * Plus the in-app switch Overview → Cluster tab (history push to first row), without app boot.
+ *
+ * Targets for the 1000-node cluster (medians): first render ≤ 1.5 s, JS heap ≤ 150 MB (10^6 B).
+ * The anchor is the 10-node cluster in the same run. With the dev server (React development
+ * mode, unminified, ~165 MB heap before any node is shown) the absolute figures say nothing
+ * about the targets; only its 1000/10 deltas do.
+ */
+import { ChildProcess, spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import fs from 'node:fs';
+import http from 'node:http';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import zlib from 'node:zlib';
+import YAML from 'yaml';
+import type { BrowserContext, Page } from 'playwright-core';
+import {
+  KubeApiStandIn,
+  kpaasHaFixture,
+  startKubeApiStandIn,
+} from '@internal/kpaas-testkit';
+import {
+  KPAAS_CLUSTER_ANNOTATION,
+  KUBERNETES_CLUSTER_RESOURCE_TYPE,
+} from '@internal/plugin-kpaas-common';
+import {
+  CHROMIUM_PATH,
+  launchChromium,
+  signInAsGuest,
+} from '../../packages/e2e-tests/src/browser';
+
+const RUNS = Number(process.env.BENCH_ENTITY_PAGE_RUNS ?? 5);
+const STARTUP_TIMEOUT_MS = Number(
+  process.env.BENCH_ENTITY_PAGE_STARTUP_TIMEOUT_MS ?? 420_000,
+);
+/** `production` (default): the built bundle, as deployed; `development`: the dev server. */
+const FRONTEND =
+  process.env.BENCH_ENTITY_PAGE_FRONTEND === 'development' ? 'development' : 'production';
+const TARGET_RENDER_MS = 1500;
+const TARGET_HEAP_BYTES = 150e6;
+const HOST = '127.0.0.1';
+const repoRoot = path.resolve(__dirname, '../..');
+
+interface Size {
+  label: string;
+  cluster: string;
+  nodes: number;
+}
+const SIZES: Size[] = [
+  { label: '10 nodes', cluster: 'bench-10', nodes: 10 },
+  { label: '1000 nodes', cluster: 'bench-1000', nodes: 1000 },
+];
+
+interface LoadSample {
+  firstRowMs: number;
+  /** Main-thread task time of the page from navigation to the first row painted. */
+  taskMs: number;
+  statusResponseMs?: number;
+  heapUsed: number;
+  heapTotal: number;
+  domNodes: number;
+}
+
+const median = (xs: number[]) => {
+  const s = [...xs].sort((a, b) => a - b);
+  const mid = Math.floor(s.length / 2);
+  return s.length % 2 ? s[mid] : (s[mid - 1] + s[mid]) / 2;
+};
+const ms = (n: number) => `${Math.round(n)} ms`;
+const mb = (n: number) => `${(n / 1e6).toFixed(1)} MB`;
+const verdict = (ok: boolean) => (ok ? 'PASS' : 'FAIL');
+const loadAverage = () =>
+  os
+    .loadavg()
+    .map(l => l.toFixed(2))
+    .join(' ');
+
+// ---- cleanup: everything started here is stopped here, also on failure and Ctrl-C ----------
+const cleanups: Array<() => Promise<void> | void> = [];
+async function cleanupAll() {
+  while (cleanups.length) {
+    try {
+      await cleanups.pop()!();
+    } catch (error) {
+      console.error('cleanup:', error);
+    }
+  }
+}
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.once(signal, () => {
+    cleanupAll().finally(() => process.exit(130));
+  });
+}
+
+// ---- the app -------------------------------------------------------------------------------
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.once('error', reject);
+    server.listen(0, HOST, () => {
+      const { port } = server.address() as net.AddressInfo;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+async function waitForHttp(
+  url: string,
+  { child, output }: { child: ChildProcess; output: () => string },
+) {
+  const deadline = Date.now() + STARTUP_TIMEOUT_MS;
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null) {
+      throw new Error(
+        `Backstage exited (${child.exitCode}) before ${url} answered:\n${output().slice(-4000)}`,
+      );
+    }
+    try {
+      const res = await fetch(url);
+      if (res.status < 500) return;
+    } catch {
+      // not listening yet
+    }
+    await new Promise(resolve => setTimeout(resolve, 500));
+  }
+  throw new Error(
+    `${url} did not answer within ${STARTUP_TIMEOUT_MS} ms:\n${output().slice(-4000)}`,
+  );
+}
+
+async function startStandIn(size: Size) {
+  const readerToken = randomBytes(24).toString('hex');
+  const standIn: KubeApiStandIn = await startKubeApiStandIn({
+    host: HOST,
+    fixture: kpaasHaFixture({ controlPlanes: 3, workers: size.nodes - 3 }),
+    tokens: {
+      [readerToken]: {
+        user: 'system:serviceaccount:kube-system:kpaas-reader',
+        groups: ['system:serviceaccounts'],
+        readOnly: true,
+      },
+    },
+  });
+  cleanups.push(() => standIn.close());
+  return {
+    name: size.cluster,
+    entityRef: `resource:default/${size.cluster}`,
+    url: standIn.url,
+    caData: standIn.caPem,
+    serviceAccountToken: readerToken,
+  };
+}
+
+/** Backstage as `npm start` runs it, with the bench clusters and their catalog entities. */
+async function startApp() {
+  const clusters = [];
+  for (const size of SIZES) clusters.push(await startStandIn(size));
+
+  const [appPort, backendPort] = [await freePort(), await freePort()];
+  const appUrl = `http://${HOST}:${appPort}`;
+  const backendUrl = `http://${HOST}:${backendPort}`;
+  const dir = fs.mkdtempSync(
+    path.join(process.env.TMPDIR ?? os.tmpdir(), 'kpaas-bench-entity-page-'),
+  );
+  cleanups.push(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+  const entitiesPath = path.join(dir, 'entities.yaml');
+  fs.writeFileSync(
+    entitiesPath,
+    SIZES.map(size =>
+      YAML.stringify({
+        apiVersion: 'backstage.io/v1alpha1',
+        kind: 'Resource',
+        metadata: {
+          name: size.cluster,
+          title: `${size.cluster} (bench stand-in, ${size.nodes} nodes)`,
+          annotations: { [KPAAS_CLUSTER_ANNOTATION]: size.cluster },
+        },
+        spec: {
+          type: KUBERNETES_CLUSTER_RESOURCE_TYPE,
+          owner: 'platform-team',
+          system: 'kpaas-platform',
+        },
+      }),
+    ).join('---\n'),
+  );
+
+  // A config array replaces the one in app-config.yaml, so the usual locations are repeated
+  // (absolute: file targets are relative to the backend's working directory otherwise).
+  const configPath = path.join(dir, 'app-config.bench.yaml');
+  fs.writeFileSync(
+    configPath,
+    YAML.stringify({
+      app: { baseUrl: appUrl, listen: { host: HOST, port: appPort } },
+      backend: {
+        baseUrl: backendUrl,
+        listen: { host: HOST, port: backendPort },
+        cors: { origin: appUrl },
+      },
+      catalog: {
+        locations: [
+          { type: 'file', target: path.join(repoRoot, 'examples/entities.yaml') },
+          {
+            type: 'file',
+            target: path.join(repoRoot, 'examples/org.yaml'),
+            rules: [{ allow: ['User', 'Group'] }],
+          },
+          { type: 'file', target: entitiesPath },
+        ],
+      },
+      kpaas: { clusters },
+    }),
+  );
+
+  const configArgs = ['--config', path.join(repoRoot, 'app-config.yaml'), '--config', configPath];
+  const env = { ...process.env, BROWSER: 'none', FORCE_COLOR: '0' };
+  if (FRONTEND === 'development') {
+    // `npm start`: backend and frontend dev server together.
+    const backstage = spawnGroup('yarn', ['backstage-cli', 'repo', 'start', ...configArgs], {
+      cwd: repoRoot,
+      env: { ...env, NODE_ENV: 'development' },
+    });
+    await waitForHttp(`${backendUrl}/api/kpaas/health`, backstage);
+    await waitForHttp(appUrl, backstage);
+    return { appUrl, backendOutput: backstage.output };
+  }
+
+  // Production bundle, built from a copy of packages/app so the shared tree's packages/app/dist
+  // (which app-backend would serve and rewrite) stays untouched. The backend runs meanwhile.
+  const backend = spawnGroup('yarn', ['backstage-cli', 'package', 'start', ...configArgs], {
+    cwd: path.join(repoRoot, 'packages/backend'),
+    env: { ...env, NODE_ENV: 'development' },
+  });
+  const appDir = path.join(dir, 'app');
+  for (const entry of ['package.json', 'src', 'public']) {
+    fs.cpSync(path.join(repoRoot, 'packages/app', entry), path.join(appDir, entry), {
+      recursive: true,
+    });
+  }
+  const builtAt = performance.now();
+  const build = spawnGroup(
+    path.join(repoRoot, 'node_modules/.bin/backstage-cli'),
+    ['package', 'build', ...configArgs],
+    { cwd: appDir, env: { ...env, NODE_ENV: 'production' } },
+  );
+  const code = await new Promise<number | null>(resolve =>
+    build.child.once('exit', c => resolve(c)),
+  );
+  if (code !== 0) throw new Error(`app build failed (${code}):\n${build.output().slice(-4000)}`);
+  console.log(
+    `production bundle built in ${((performance.now() - builtAt) / 1000).toFixed(0)} s`,
+  );
+  await serveApp(path.join(appDir, 'dist'), appPort);
+  await waitForHttp(`${backendUrl}/api/kpaas/health`, backend);
+  return { appUrl, backendOutput: backend.output };
+}
+
+/** Spawns in its own process group, stopped (group-wide) by the cleanup at exit. */
+function spawnGroup(
+  command: string,
+  args: string[],
+  options: { cwd: string; env: NodeJS.ProcessEnv },
+) {
+  let log = '';
+  const child = spawn(command, args, {
+    ...options,
+    detached: true,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  child.stdout!.on('data', d => (log += d.toString()));
+  child.stderr!.on('data', d => (log += d.toString()));
+  cleanups.push(async () => {
+    if (child.exitCode !== null || child.signalCode !== null || !child.pid) return;
+    const group = -child.pid;
+    try {
+      process.kill(group, 'SIGTERM');
+    } catch {
+      return; // already gone
+    }
+    await new Promise<void>(resolve => {
+      const timer = setTimeout(() => {
+        try {
+          process.kill(group, 'SIGKILL');
+        } catch {
+          // already gone
+        }
+        resolve();
+      }, 10_000);
+      child.once('exit', () => {
+        clearTimeout(timer);
+        resolve();
+      });
+    });
+  });
+  return { child, output: () => log };
+}
+
+const CONTENT_TYPES: Record<string, string> = {
+  '.html': 'text/html; charset=utf-8',
+  '.js': 'text/javascript; charset=utf-8',
+  '.css': 'text/css; charset=utf-8',
+  '.json': 'application/json',
+  '.map': 'application/json',
+  '.svg': 'image/svg+xml',
+  '.png': 'image/png',
+  '.ico': 'image/x-icon',
+  '.txt': 'text/plain',
+  '.woff': 'font/woff',
+  '.woff2': 'font/woff2',
+};
+
+/**
+ * Serves the built app as app-backend does: hashed /static assets cached for good, every other
+ * path that is not a file gets index.html (client-side routes), gzip when asked for.
+ */
+async function serveApp(distDir: string, port: number) {
+  const server = http.createServer((req, res) => {
+    const pathname = decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname);
+    let file = path.join(distDir, path.normalize(pathname));
+    if (!file.startsWith(distDir) || !fs.existsSync(file) || fs.statSync(file).isDirectory()) {
+      file = path.join(distDir, 'index.html');
+    }
+    const immutable = pathname.startsWith('/static/');
+    res.setHeader('content-type', CONTENT_TYPES[path.extname(file)] ?? 'application/octet-stream');
+    res.setHeader('cache-control', immutable ? 'public, max-age=1209600' : 'no-store');
+    const body = fs.createReadStream(file);
+    if (/\bgzip\b/.test(String(req.headers['accept-encoding'] ?? ''))) {
+      res.setHeader('content-encoding', 'gzip');
+      body.pipe(zlib.createGzip({ level: 6 })).pipe(res);
+    } else {
+      body.pipe(res);
+    }
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, HOST, resolve);
+  });
+  cleanups.push(
+    () => new Promise<void>(resolve => {
+      server.closeAllConnections();
+      server.close(() => resolve());
+    }),
+  );
+}
+
+// ---- measuring in the page -----------------------------------------------------------------
+declare global {
+  interface Window {
+    __benchFirstRow?: { attached: number; painted?: number };
+    __benchWatchFirstRow?: () => void;
+  }
+}
+
+/**
+ * Installed before any page script: records when the first node-name cell is attached with a
+ * box, and the end of the frame that painted it. Also callable again for in-app navigation.
+ */
+function firstRowWatcher() {
+  const watch = () => {
+    window.__benchFirstRow = undefined;
+    const check = () => {
+      if (window.__benchFirstRow) return;
+      const cell = document.querySelector('[data-testid="node-name"]');
+      if (!cell || cell.getBoundingClientRect().height === 0) return;
+      const record = { attached: performance.now() } as {
+        attached: number;
+        painted?: number;
+      };
+      window.__benchFirstRow = record;
+      observer.disconnect();
+      requestAnimationFrame(() =>
+        setTimeout(() => {
+          record.painted = performance.now();
+        }, 0),
+      );
+    };
+    const observer = new MutationObserver(check);
+    observer.observe(document, { childList: true, subtree: true });
+    check();
+  };
+  window.__benchWatchFirstRow = watch;
+  watch();
+}
+
+async function waitForFirstRow(page: Page, timeoutMs: number) {
+  try {
+    await page.waitForFunction(() => window.__benchFirstRow?.painted !== undefined, null, {
+      timeout: timeoutMs,
+      polling: 50,
+    });
+  } catch (error) {
+    const state = await page
+      .evaluate(() => ({
+        firstRow: window.__benchFirstRow,
+        visibility: document.visibilityState,
+        text: document.body.innerText.slice(0, 600),
+      }))
+      .catch(e => String(e));
+    throw new Error(
+      `no nodes table row painted on ${page.url()} within ${timeoutMs} ms: ${error}\n${JSON.stringify(state, null, 1)}`,
+    );
+  }
+  return page.evaluate(() => window.__benchFirstRow!);
+}
+
+/** The page must show the whole cluster, or the figures mean nothing. */
+async function checkShowsCluster(page: Page, size: Size) {
+  const text = await page.getByTestId('cluster-nodes').first().textContent();
+  if (!text?.includes(`/${size.nodes} nodes ready`)) {
+    throw new Error(`${size.cluster}: expected "${size.nodes}" nodes on the page, got "${text}"`);
+  }
+  const rows = await page.getByTestId('node-name').count();
+  if (rows !== Math.min(25, size.nodes)) {
+    throw new Error(`${size.cluster}: ${rows} rows on the first page of the nodes table`);
+  }
+}
+
+async function heapAfterGc(context: BrowserContext, page: Page) {
+  const cdp = await context.newCDPSession(page);
+  await cdp.send('HeapProfiler.enable');
+  await cdp.send('HeapProfiler.collectGarbage');
+  const heap = await cdp.send('Runtime.getHeapUsage');
+  await cdp.send('Performance.enable');
+  const { metrics } = await cdp.send('Performance.getMetrics');
+  await cdp.detach();
+  const metric = (name: string) => metrics.find(m => m.name === name)?.value ?? NaN;
+  return { used: heap.usedSize, total: heap.totalSize, domNodes: metric('Nodes') };
+}
+
+const tabUrl = (appUrl: string, size: Size) =>
+  `${appUrl}/catalog/default/resource/${size.cluster}/kpaas`;
+
+/** Opens the tab until it shows the table: the catalog ingests the entities after startup. */
+async function warmUp(context: BrowserContext, appUrl: string, size: Size) {
+  const page = await context.newPage();
+  await page.addInitScript(firstRowWatcher);
+  const deadline = Date.now() + 180_000;
+  for (;;) {
+    await page.goto(tabUrl(appUrl, size));
+    try {
+      await waitForFirstRow(page, 30_000);
+      break;
+    } catch (error) {
+      if (Date.now() > deadline) throw error;
+    }
+  }
+  await checkShowsCluster(page, size);
+  await page.close();
+}
+
+async function measureLoad(context: BrowserContext, appUrl: string, size: Size) {
+  const page = await context.newPage();
+  await page.addInitScript(firstRowWatcher);
+  const cdp = await context.newCDPSession(page);
+  await cdp.send('Performance.enable');
+  await page.goto(tabUrl(appUrl, size));
+  const firstRow = await waitForFirstRow(page, 120_000);
+  // Main-thread task time so far: what the page itself cost, without the time spent waiting
+  // for the network (still wall time per task, so not immune to a loaded machine).
+  const { metrics } = await cdp.send('Performance.getMetrics');
+  await cdp.detach();
+  const taskMs = (metrics.find(m => m.name === 'TaskDuration')?.value ?? NaN) * 1000;
+  await checkShowsCluster(page, size);
+  const statusResponseMs = await page.evaluate(
+    name =>
+      (
+        performance.getEntriesByType('resource') as PerformanceResourceTiming[]
+      ).find(e => e.name.includes(`/api/kpaas/clusters/${name}/status`))?.responseEnd,
+    size.cluster,
+  );
+  await page.waitForTimeout(500); // let late effects (timeline, tooltips) settle
+  const heap = await heapAfterGc(context, page);
+  await page.close();
+  return {
+    firstRowMs: firstRow.painted!,
+    taskMs,
+    statusResponseMs,
+    heapUsed: heap.used,
+    heapTotal: heap.total,
+    domNodes: heap.domNodes,
+  } satisfies LoadSample;
+}
+
+/**
+ * Entity overview first, then an in-app navigation to the Cluster tab (what a click on the tab
+ * link does: a history push the router picks up), timed inside the page from the push to the
+ * first row painted. The tab's own cost, without app boot.
+ */
+async function measureTabSwitch(context: BrowserContext, appUrl: string, size: Size) {
+  const page = await context.newPage();
+  await page.goto(`${appUrl}/catalog/default/resource/${size.cluster}`);
+  await page.getByText('Kubernetes cluster').first().waitFor();
+  await page.waitForLoadState('networkidle');
+  await page.evaluate(firstRowWatcher);
+  const navigatedAt = await page.evaluate(path => {
+    const at = performance.now();
+    window.history.pushState({}, '', path);
+    window.dispatchEvent(new PopStateEvent('popstate', { state: {} }));
+    return at;
+  }, `/catalog/default/resource/${size.cluster}/kpaas`);
+  const firstRow = await waitForFirstRow(page, 120_000);
+  await checkShowsCluster(page, size);
+  await page.close();
+  return firstRow.painted! - navigatedAt;
+}
+
+async function main() {
+  if (!fs.existsSync(CHROMIUM_PATH)) throw new Error(`${CHROMIUM_PATH} is missing`);
+  console.log(
+    `entity-page: ${RUNS} loads per cluster (BENCH_ENTITY_PAGE_RUNS); load average ${loadAverage()} on ${os.cpus().length} CPUs`,
+  );
+  const startedAt = performance.now();
+  const app = await startApp();
+  console.log(
+    `app up in ${((performance.now() - startedAt) / 1000).toFixed(0)} s (${FRONTEND} frontend at ${app.appUrl})`,
+  );
+
+  const browser = await launchChromium();
+  cleanups.push(() => browser.close());
+  const context = await browser.newContext({ viewport: { width: 1440, height: 900 } });
+  // Generous: on 2 shared CPUs a load average of 20 is not rare; a timeout is not a figure.
+  context.setDefaultTimeout(120_000);
+  const signIn = await context.newPage();
+  const messages: string[] = [];
+  signIn.on('console', m => messages.push(`console.${m.type()}: ${m.text()}`));
+  signIn.on('requestfailed', r => messages.push(`request failed: ${r.url()} ${r.failure()?.errorText}`));
+  signIn.on('response', r => {
+    if (r.status() >= 400) messages.push(`HTTP ${r.status()}: ${r.url()}`);
+  });
+  try {
+    await signInAsGuest(signIn, app.appUrl);
+  } catch (error) {
+    throw new Error(`guest sign-in failed: ${error}\n${messages.join('\n')}\n${app.backendOutput().slice(-3000)}`);
+  }
+  await signIn.close();
+
+  for (const size of SIZES) await warmUp(context, app.appUrl, size);
+  const loadBefore = loadAverage();
+  console.log(`warmed up (both tabs rendered once); load average ${loadBefore}`);
+
+  const loads = new Map<Size, LoadSample[]>(SIZES.map(s => [s, []]));
+  const switches = new Map<Size, number[]>(SIZES.map(s => [s, []]));
+  for (let run = 0; run < RUNS; run++) {
+    // Interleaved, alternating which size goes first, so drifting machine load hits both.
+    const order = run % 2 ? [...SIZES].reverse() : SIZES;
+    for (const size of order) {
+      loads.get(size)!.push(await measureLoad(context, app.appUrl, size));
+      switches.get(size)!.push(await measureTabSwitch(context, app.appUrl, size));
+    }
+  }
+  const loadAfter = loadAverage();
+
+  // ---- report --------------------------------------------------------------------------------
+  const summary = SIZES.map(size => {
+    const samples = loads.get(size)!;
+    const status = samples.flatMap(s => (s.statusResponseMs ? [s.statusResponseMs] : []));
+    return {
+      size,
+      samples,
+      render: median(samples.map(s => s.firstRowMs)),
+      status: status.length ? median(status) : NaN,
+      afterStatus: median(
+        samples.flatMap(s => (s.statusResponseMs ? [s.firstRowMs - s.statusResponseMs] : [])),
+      ),
+      task: median(samples.map(s => s.taskMs)),
+      heap: median(samples.map(s => s.heapUsed)),
+      heapTotal: median(samples.map(s => s.heapTotal)),
+      dom: median(samples.map(s => s.domNodes)),
+      tabSwitch: median(switches.get(size)!),
+    };
+  });
+  const [small, big] = summary;
+
+  console.log('\nper load (first render / status answer / JS heap used after GC):');
+  for (const s of summary) {
+    console.log(
+      `  ${s.size.label.padEnd(10)} ${s.samples
+        .map(
+          x =>
+            `${ms(x.firstRowMs)} / ${x.statusResponseMs ? ms(x.statusResponseMs) : '?'} / ${mb(x.heapUsed)}`,
+        )
+        .join(', ')}`,
+    );
+    console.log(
+      `  ${''.padEnd(10)} tab switch: ${switches.get(s.size)!.map(ms).join(', ')}`,
+    );
+  }
+
+  const rows: string[][] = [
+    ['', small.size.label, big.size.label, 'ratio', 'target (1000)', ''],
+    [
+      'first render of the table',
+      ms(small.render),
+      ms(big.render),
+      `${(big.render / small.render).toFixed(2)}×`,
+      `≤ ${ms(TARGET_RENDER_MS)}`,
+      verdict(big.render <= TARGET_RENDER_MS),
+    ],
+    [
+      '  of which: status answer at',
+      ms(small.status),
+      ms(big.status),
+      `${(big.status / small.status).toFixed(2)}×`,
+      '',
+      '',
+    ],
+    [
+      '  then: answer → row painted',
+      ms(small.afterStatus),
+      ms(big.afterStatus),
+      `${(big.afterStatus / small.afterStatus).toFixed(2)}×`,
+      '',
+      '',
+    ],
+    [
+      '  main-thread task time until then',
+      ms(small.task),
+      ms(big.task),
+      `${(big.task / small.task).toFixed(2)}×`,
+      '',
+      '',
+    ],
+    [
+      'JS heap used after GC',
+      mb(small.heap),
+      mb(big.heap),
+      `${(big.heap / small.heap).toFixed(2)}×`,
+      `≤ ${mb(TARGET_HEAP_BYTES)}`,
+      verdict(big.heap <= TARGET_HEAP_BYTES),
+    ],
+    ['  JS heap total', mb(small.heapTotal), mb(big.heapTotal), `${(big.heapTotal / small.heapTotal).toFixed(2)}×`, '', ''],
+    ['  DOM nodes', String(small.dom), String(big.dom), `${(big.dom / small.dom).toFixed(2)}×`, '', ''],
+    [
+      'tab switch Overview → Cluster',
+      ms(small.tabSwitch),
+      ms(big.tabSwitch),
+      `${(big.tabSwitch / small.tabSwitch).toFixed(2)}×`,
+      '',
+      '',
+    ],
+  ];
+  const widths = rows[0].map((_, c) => Math.max(...rows.map(r => r[c].length)));
+  console.log(`\nmedians of ${RUNS} loads (new tab, navigation start → first row painted):`);
+  for (const r of rows) {
+    console.log(`  ${r.map((cell, c) => (c === 0 ? cell.padEnd(widths[c]) : cell.padStart(widths[c]))).join('  ')}`);
+  }
+  console.log(
+    `\nload average (1/5/15 min) before measuring ${loadBefore}, after ${loadAfter} on ${os.cpus().length} CPUs; ${FRONTEND} frontend`,
+  );
+}
+
+main()
+  .then(
+    () => 0,
+    error => {
+      console.error(error);
+      return 1;
+    },
+  )
+  .then(async code => {
+    await cleanupAll();
+    process.exit(code);
+  });
