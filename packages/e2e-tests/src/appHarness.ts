@@ -6,6 +6,7 @@ import os from 'node:os';
 import path from 'node:path';
 import YAML from 'yaml';
 import {
+  demoClusterSpec,
   kpaasHaFixture,
   KubeApiStandIn,
   startKubeApiStandIn,
@@ -18,6 +19,8 @@ export interface RunningApp {
   appUrl: string;
   backendUrl: string;
   kubeApi: KubeApiStandIn;
+  /** Where the plugins' SQLite databases live (`<pluginId>.sqlite`), removed by stop(). */
+  databaseDir: string;
   /** Everything Backstage printed, for failure messages. */
   output(): string;
   stop(): Promise<void>;
@@ -56,12 +59,25 @@ async function waitForHttp(
   throw new Error(`${url} did not answer within ${timeoutMs} ms:\n${output().slice(-4000)}`);
 }
 
+/** Options of {@link startApp}; all optional. */
+export interface StartAppOptions {
+  /** How long to wait for the backend and the frontend to answer (default 240 s). */
+  timeoutMs?: number;
+  /**
+   * More app-config, given to Backstage as a last `--config` file: objects merge into the
+   * generated config, arrays and scalars replace.
+   */
+  extraConfig?: Record<string, unknown>;
+  /** Extra environment of the Backstage process (e.g. a PATH with stand-ins first). */
+  env?: Record<string, string>;
+}
+
 /**
  * Starts the Kubernetes API stand-in with the K-PaaS HA fixture and the whole Backstage app on
  * free ports of 127.0.0.1, registering the stand-in as the `demo` cluster through
  * `kpaas.clusters[]` (the same wiring `npm start` uses).
  */
-export async function startApp(options: { timeoutMs?: number } = {}): Promise<RunningApp> {
+export async function startApp(options: StartAppOptions = {}): Promise<RunningApp> {
   const host = '127.0.0.1';
   const readerToken = randomBytes(24).toString('hex');
   const kubeApi = await startKubeApiStandIn({
@@ -88,6 +104,10 @@ export async function startApp(options: { timeoutMs?: number } = {}): Promise<Ru
         baseUrl: backendUrl,
         listen: { host, port: backendPort },
         cors: { origin: appUrl },
+        // One SQLite file per plugin in the run's temp dir instead of `:memory:`: in-memory
+        // databases are restored through the CLI's dev IPC, whose 5 s timeout fails the backend
+        // start on a loaded machine ("IPC request 'DevDataStore.load' … timed out").
+        database: { client: 'better-sqlite3', connection: { directory: path.join(dir, 'db') } },
       },
       kpaas: {
         clusters: [
@@ -97,20 +117,34 @@ export async function startApp(options: { timeoutMs?: number } = {}): Promise<Ru
             url: kubeApi.url,
             caData: kubeApi.caPem,
             serviceAccountToken: readerToken,
+            spec: demoClusterSpec('demo'),
           },
         ],
       },
     }),
   );
 
+  const configArgs = ['--config', path.join(repoRoot, 'app-config.yaml'), '--config', configPath];
+  if (options.extraConfig) {
+    const extraPath = path.join(dir, 'app-config.e2e.extra.yaml');
+    fs.writeFileSync(extraPath, YAML.stringify(options.extraConfig));
+    configArgs.push('--config', extraPath);
+  }
+
   let log = '';
   const child = spawn(
     'yarn',
-    ['backstage-cli', 'repo', 'start', '--config', path.join(repoRoot, 'app-config.yaml'), '--config', configPath],
+    ['backstage-cli', 'repo', 'start', ...configArgs],
     {
       cwd: repoRoot,
       detached: true, // own process group: stop() takes the dev server and backend down together
-      env: { ...process.env, BROWSER: 'none', NODE_ENV: 'development', FORCE_COLOR: '0' },
+      env: {
+        ...process.env,
+        BROWSER: 'none',
+        NODE_ENV: 'development',
+        FORCE_COLOR: '0',
+        ...options.env,
+      },
       stdio: ['ignore', 'pipe', 'pipe'],
     },
   );
@@ -151,5 +185,5 @@ export async function startApp(options: { timeoutMs?: number } = {}): Promise<Ru
     await stop();
     throw error;
   }
-  return { appUrl, backendUrl, kubeApi, output: () => log, stop };
+  return { appUrl, backendUrl, kubeApi, databaseDir: path.join(dir, 'db'), output: () => log, stop };
 }

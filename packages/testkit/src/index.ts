@@ -2,3 +2,4 @@ export * from './terraform';
 export * from './ssh';
 export * from './kube';
 export * from './fixtures';
+export * from './cluster';

@@ -281,7 +281,10 @@ async function main() {
   const verb = args[0];
   if (verb === 'version') {
     record({});
-    console.log('version.BuildInfo{Version:"v3.16.3"}');
+    // as Helm prints it: --short is what scripts compare (cni.sh installs Helm on a mismatch)
+    if (args.includes('--short')) console.log('v3.16.3+g0000000');
+    else if ((flag('--template') || '').includes('Version')) console.log('v3.16.3');
+    else console.log('version.BuildInfo{Version:"v3.16.3"}');
   } else if (verb === 'repo') {
     record({});
     if (args[1] === 'add') console.log(`"${positionals()[2]}" has been added to your repositories`);

@@ -110,9 +110,20 @@ export function createAddonsAction(options: AddonsActionOptions = {}) {
       },
     },
     async handler(ctx) {
+      // The scaffolder validates the input against the JSON schema but does not apply the zod
+      // defaults, so a template that leaves a field out passes undefined: default it here.
+      const i = ctx.input;
+      const input = {
+        ...i,
+        repoPath: i.repoPath ?? '.',
+        sshUser: i.sshUser ?? 'ubuntu',
+        concurrency: i.concurrency ?? 4,
+        timeoutMinutes: i.timeoutMinutes ?? 15,
+        uninstall: i.uninstall ?? false,
+      };
       const output = await runAddonsAction(
         {
-          input: ctx.input,
+          input,
           workspacePath: ctx.workspacePath,
           secrets: ctx.secrets,
           logger: ctx.logger,

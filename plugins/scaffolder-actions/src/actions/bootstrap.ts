@@ -122,8 +122,21 @@ export function createBootstrapAction(options: BootstrapActionOptions = {}) {
       },
     },
     async handler(ctx) {
+      // The scaffolder validates the input against the JSON schema but does not apply the zod
+      // defaults, so a template that leaves a field out passes undefined: default it here.
+      const i = ctx.input;
+      const input = {
+        ...i,
+        repoPath: i.repoPath ?? '.',
+        sshUser: i.sshUser ?? 'ubuntu',
+        trustOnFirstUse: i.trustOnFirstUse ?? false,
+        concurrency: i.concurrency ?? 50,
+        connectTimeoutSeconds: i.connectTimeoutSeconds ?? 20,
+        commandTimeoutSeconds: i.commandTimeoutSeconds ?? 900,
+        nodeReadyTimeoutSeconds: i.nodeReadyTimeoutSeconds ?? 600,
+      };
       const output = await runBootstrap({
-        input: ctx.input,
+        input,
         workspacePath: ctx.workspacePath,
         secrets: ctx.secrets,
         logger: ctx.logger,

@@ -1,23 +1,20 @@
 /*
  * Test harness of kpaas:bootstrap (tests and the bench only): an SSH node rig whose kubeadm
- * stand-in writes an admin.conf for the Kubernetes API stand-in, plus the two controllers the
- * stand-in API lacks:
- *  - "kubelet registration": when a node's /etc/kubernetes/kubelet.conf appears (kubeadm
- *    init/join finished on that node), the Node object is created Ready, as its kubelet would;
- *  - "token controller": fills kubernetes.io/service-account-token Secrets and makes the token
- *    a read-only identity of the API stand-in.
- * And a small HTTP server standing in for kpaas-backend's POST /api/kpaas/clusters.
+ * stand-in writes an admin.conf for the Kubernetes API stand-in, plus the controllers the
+ * stand-in API lacks (kubelet registration and the ServiceAccount token controller, from
+ * @internal/kpaas-testkit's startNodeControllers), and a small HTTP server standing in for
+ * kpaas-backend's POST /api/kpaas/clusters.
  */
 import {
-  buildNode,
+  createKubeadmNamespaces,
   KubeApiStandIn,
   SshNodeRig,
   startKubeApiStandIn,
+  startNodeControllers,
   startSshNodes,
 } from '@internal/kpaas-testkit';
 import { mockServices } from '@backstage/backend-test-utils';
 import { RegisterClusterRequest } from '@internal/plugin-kpaas-common';
-import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import http from 'node:http';
 import os from 'node:os';
@@ -73,18 +70,7 @@ export async function startBootstrapHarness(
   const vip = `${prefix}.200`;
   const api = await startKubeApiStandIn({ host: vip });
   // what a fresh kubeadm cluster has before any node registers
-  for (const ns of [
-    'default',
-    'kube-system',
-    'kube-public',
-    'kube-node-lease',
-  ]) {
-    api.store.create({
-      apiVersion: 'v1',
-      kind: 'Namespace',
-      metadata: { name: ns },
-    } as any);
-  }
+  createKubeadmNamespaces(api);
   await api.writeKubeconfig(adminConfPath);
   // readable by the nodes' root only through this path (the rig's nodes see the host dir)
   const workspace = path.join(base, 'workspace');
@@ -96,61 +82,7 @@ export async function startBootstrapHarness(
     );
   }
 
-  const roleOf = new Map(nodes.map(n => [n.name, n.role]));
-  const k8sNodes = nodes.filter(n => n.role !== 'lb');
-  let index = 0;
-  const tick = () => {
-    for (const n of k8sNodes) {
-      if (!rig.isRunning(n.name)) continue;
-      if (!rig.nodeFilePath(n.name, '/etc/kubernetes/kubelet.conf')) continue;
-      if (
-        api.store.get({ apiVersion: 'v1', kind: 'Node', name: n.name } as any)
-      )
-        continue;
-      api.store.create(
-        buildNode({
-          name: n.name,
-          role: roleOf.get(n.name) as 'control-plane' | 'worker',
-          internalIP: rig.node(n.name).host,
-          index: index++,
-          created: new Date().toISOString(),
-          kubeletVersion: 'v1.33.5',
-          containerRuntime: 'containerd',
-          ready: true,
-        }),
-      );
-    }
-    for (const s of api.store.list({
-      apiVersion: 'v1',
-      kind: 'Secret',
-      namespace: 'kube-system',
-    } as any)) {
-      const sec = s as any;
-      if (sec.type !== 'kubernetes.io/service-account-token' || sec.data?.token)
-        continue;
-      const token = randomBytes(24).toString('hex');
-      const sa =
-        sec.metadata.annotations?.['kubernetes.io/service-account.name'];
-      api.addToken(token, {
-        user: `system:serviceaccount:kube-system:${sa}`,
-        readOnly: true,
-      });
-      api.store.update({
-        ...sec,
-        data: {
-          ...(sec.data ?? {}),
-          token: Buffer.from(token).toString('base64'),
-        },
-      });
-    }
-  };
-  const timer = setInterval(() => {
-    try {
-      tick();
-    } catch {
-      /* next tick */
-    }
-  }, 100);
+  const stopControllers = startNodeControllers({ rig, api, nodes });
 
   const registrations: BootstrapHarness['registrations'] = [];
   const server = http.createServer((req, res) => {
@@ -237,7 +169,7 @@ export async function startBootstrapHarness(
     inventory,
     clusterYaml,
     async stop() {
-      clearInterval(timer);
+      stopControllers();
       server.close();
       await api.close().catch(() => undefined);
       await rig.stop();

@@ -13,6 +13,7 @@ import path from 'node:path';
 import yaml from 'yaml';
 import { KpaasBackendClient } from '../backendClient';
 import {
+  normalizePrivateKey,
   SecretMasker,
   SshNodeSession,
   StepLogger,
@@ -156,7 +157,8 @@ export async function runAddonsAction(
     } (${plan.waves.length} waves):\n${formatPlanTable(rows)}`,
   );
 
-  const privateKey = ctx.secrets?.sshPrivateKey;
+  // the scaffolder's Secret field is a single-line input: restore the key's line breaks
+  const privateKey = normalizePrivateKey(ctx.secrets?.sshPrivateKey);
   if (!privateKey) {
     throw new InputError(
       'secrets.sshPrivateKey is missing; pass the SSH private key as a task secret',
@@ -177,6 +179,7 @@ export async function runAddonsAction(
 
   const masker = new SecretMasker();
   masker.add(privateKey);
+  masker.add(ctx.secrets?.sshPrivateKey);
   masker.add(ctx.secrets?.sshPassphrase);
   const maskedLogger: StepLogger = {
     info: m => logger.info(masker.mask(m)),

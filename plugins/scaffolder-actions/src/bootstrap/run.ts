@@ -16,12 +16,14 @@ import {
   connectAll,
   KnownHosts,
   NodeFailuresError,
+  normalizePrivateKey,
   runOnNodes,
   SecretMasker,
   SshExecutorOptions,
   SshNodeSession,
   StepLogger,
 } from '../ssh';
+import { KpaasBackendClient } from '../backendClient';
 import {
   adminKubeConfig,
   ensureReaderToken,
@@ -132,7 +134,8 @@ async function loadPlan(ctx: BootstrapContext) {
       );
     }
   }
-  const privateKey = ctx.secrets?.sshPrivateKey;
+  // the scaffolder's Secret field is a single-line input: restore the key's line breaks
+  const privateKey = normalizePrivateKey(ctx.secrets?.sshPrivateKey);
   if (!privateKey) {
     throw new InputError(
       'secrets.sshPrivateKey is missing; pass the SSH private key as a task secret',
@@ -194,6 +197,7 @@ export async function runBootstrap(
 
   const masker = new SecretMasker();
   masker.add(privateKey);
+  masker.add(ctx.secrets?.sshPrivateKey);
   masker.add(ctx.secrets?.sshPassphrase);
   const maskedLogger: StepLogger = {
     info: m => logger.info(masker.mask(m)),
@@ -212,16 +216,59 @@ export async function runBootstrap(
     signal,
   };
 
+  // Each phase is a step of the cluster's timeline in kpaas-backend (phase "bootstrap"); a
+  // failed write only warns: the cluster matters more than its timeline.
+  const backend =
+    ctx.discovery && ctx.auth
+      ? new KpaasBackendClient({ discovery: ctx.discovery, auth: ctx.auth })
+      : undefined;
+  const timeline = async (
+    step: string,
+    status: 'succeeded' | 'failed',
+    startedAt: Date,
+    summary?: string,
+  ) => {
+    if (!backend) return;
+    try {
+      await backend.postTimelineEvent(clusterName, {
+        phase: 'bootstrap',
+        step,
+        status,
+        startedAt: startedAt.toISOString(),
+        finishedAt: new Date().toISOString(),
+        summary: summary ? masker.mask(summary).slice(0, 2000) : undefined,
+        taskId: ctx.taskId,
+      });
+    } catch (e) {
+      maskedLogger.warn(
+        `could not record "${step}" in the kpaas timeline of ${clusterName} (continuing): ${e}`,
+      );
+    }
+  };
+
   const phaseTimings: BootstrapOutput['phaseTimings'] = [];
   const phase = async <T>(name: string, fn: () => Promise<T>): Promise<T> => {
-    const start = Date.now();
+    const startedAt = new Date();
+    const start = startedAt.getTime();
     maskedLogger.info(`=== ${name}`);
+    let failure: unknown;
     try {
       return await fn();
+    } catch (e) {
+      failure = e;
+      throw e;
     } finally {
       const seconds = Math.round((Date.now() - start) / 100) / 10;
       phaseTimings.push({ phase: name, seconds });
       maskedLogger.info(`=== ${name}: ${seconds} s`);
+      await timeline(
+        name,
+        failure === undefined ? 'succeeded' : 'failed',
+        startedAt,
+        failure === undefined
+          ? `${seconds} s`
+          : String((failure as Error)?.message ?? failure),
+      );
     }
   };
   // per-node step with timing

@@ -1,13 +1,18 @@
 import { InputError } from '@backstage/errors';
 import { utils as sshUtils } from 'ssh2';
+import { normalizePrivateKey } from '../ssh/privateKey';
 
 /**
  * The OpenSSH public key line (`ssh-ed25519 AAAA…`) of the task's private key, for the machines'
  * authorized_keys (multipass cloud-init, Vagrantfile). Terraform and Vagrant never see the
  * private key.
  */
-export function sshPublicKeyOf(privateKey: string, passphrase?: string): string {
-  const parsed = sshUtils.parseKey(privateKey, passphrase);
+export function sshPublicKeyOf(
+  privateKey: string,
+  passphrase?: string,
+): string {
+  // the scaffolder's Secret field is a single-line input: restore the key's line breaks
+  const parsed = sshUtils.parseKey(normalizePrivateKey(privateKey), passphrase);
   const key = Array.isArray(parsed) ? parsed[0] : parsed;
   if (!key || key instanceof Error) {
     throw new InputError(

@@ -79,6 +79,56 @@ describe('SSH executor against the node rig', () => {
     s.close();
   });
 
+  it('passes any environment value byte for byte', async () => {
+    const { o } = opts();
+    const s = await connectNode(target('ex-1'), o);
+    const values = {
+      QUOTES: `a'b"c\`d $HOME $(id) %s %b`,
+      BACKSLASH: '\\c stops %b\\n \\x41 \\\\ \\0101',
+      LINES: 'line 1\nline 2\r\n\ttab',
+      UTF8: 'héllo wörld – ✓',
+      EMPTY: '',
+    };
+    const r = await s.exec(
+      'env',
+      'for v in QUOTES BACKSLASH LINES UTF8 EMPTY; do printf "%s" "${!v}" | base64 -w0; echo; done; echo "${EMPTY+set}"',
+      { env: values, quiet: true },
+    );
+    const lines = r.stdout.split('\n');
+    expect(
+      lines.slice(0, 5).map(l => Buffer.from(l, 'base64').toString('utf8')),
+    ).toEqual(Object.values(values));
+    expect(lines[5]).toBe('set');
+    s.close();
+  });
+
+  it('leaves no process of a step behind, background leftovers included', async () => {
+    const { o } = opts();
+    const s = await connectNode(target('ex-2'), o);
+    const start = Date.now();
+    // the leftover inherits the step's stdout and process group
+    await s.exec('leftover', 'sleep 45 & echo started', { timeoutMs: 20_000 });
+    expect(Date.now() - start).toBeLessThan(10_000);
+    await s.exec('quick', 'true');
+    // a fresh connection: the processes of the earlier steps are gone once their channels closed
+    s.close();
+    const s2 = await connectNode(target('ex-2'), o);
+    // within a second: no watcher waiting out a grace period, no leftover
+    let others = '';
+    for (let i = 0; i < 10; i++) {
+      const r = await s2.exec(
+        'ps',
+        'ps -e -o pid=,comm= | grep -v -w -e sshd -e bash -e ps -e grep || true',
+        { quiet: true },
+      );
+      others = r.stdout.trim();
+      if (!others) break;
+      await new Promise(res => setTimeout(res, 100));
+    }
+    expect(others).toBe('');
+    s2.close();
+  });
+
   it('reports a non-zero exit with node, step, exit code and the last 20 lines', async () => {
     const { o } = opts();
     const s = await connectNode(target('ex-1'), o);

@@ -88,10 +88,15 @@ const MAX_STDOUT = 4 * 1024 * 1024;
 
 /**
  * Runs on the node as `bash -c WRAPPER kpaas <command>`. It reads `n` and then n lines
- * `NAME=<base64 value>` from stdin and exports them (secrets never touch argv or disk), then
- * starts the command in its own session/process group and waits. A watcher reads the rest of
- * stdin: when the channel or connection closes (timeout, cancellation, kpaas gone), stdin hits
- * EOF and the watcher kills the whole process group, so no step outlives its channel.
+ * `NAME=<value with \xHH escapes>` from stdin and exports them (secrets never touch argv or
+ * disk), then starts the command in its own process group and waits. A watcher reads the rest
+ * of stdin: when the channel or connection closes (timeout, cancellation, kpaas gone), stdin
+ * hits EOF and the watcher kills the whole process group, so no step outlives its channel.
+ *
+ * Per step this costs the login shell, this bash and the step's bash, plus one forked watcher:
+ * decoding (`printf -v %b`), process-group creation (`set -m`) and watching (`read`) are bash
+ * builtins rather than base64/setsid/cat processes, and once a step has ended by itself nothing
+ * of it waits for the channel to close.
  */
 const WRAPPER = [
   'set -u',
@@ -101,15 +106,53 @@ const WRAPPER = [
   'i=0',
   'while [ "$i" -lt "$n" ]; do',
   '  IFS= read -r kv || exit 125',
-  '  export "${kv%%=*}=$(printf %s "${kv#*=}" | base64 -d)"',
+  '  printf -v v %b "${kv#*=}"',
+  '  export "${kv%%=*}=$v"',
   '  i=$((i+1))',
   'done',
-  'unset n i kv',
-  'setsid bash -c "$1" kpaas-step </dev/null 3<&- &',
+  'unset n i kv v',
+  // monitor mode only while starting the step: it becomes the leader of its own process group
+  'set -m',
+  'bash -c "$1" kpaas-step </dev/null 3<&- &',
   'pid=$!',
-  '( cat <&3 >/dev/null; kill -TERM -- "-$pid" 2>/dev/null; sleep 3; kill -KILL -- "-$pid" 2>/dev/null ) >/dev/null 2>&1 &',
+  'set +m',
+  '{',
+  '  while IFS= read -r -u 3 _; do :; done',
+  '  kill -TERM -- "-$pid" 2>/dev/null && { sleep 3; kill -KILL -- "-$pid" 2>/dev/null; }',
+  '} >/dev/null 2>&1 &',
+  'watcher=$!',
   'wait "$pid"',
+  'rc=$?',
+  // stdin not at EOF: the step ended by itself, so its background leftovers end with it and the
+  // watcher is not needed (at EOF the watcher is already stopping the step: leave it to it)
+  'if ! read -t 0 -u 3; then',
+  '  kill -KILL -- "-$pid" 2>/dev/null',
+  '  kill "$watcher" 2>/dev/null',
+  'fi',
+  'exit "$rc"',
 ].join('\n');
+
+/**
+ * Escapes an environment value for the wrapper's `printf %b`: bytes outside a safe set become
+ * `\xHH`, so a value is one line and no byte is interpreted by the shell.
+ */
+export function encodeEnvValue(value: string): string {
+  let out = '';
+  for (const byte of Buffer.from(value, 'utf8')) {
+    out +=
+      (byte >= 0x30 && byte <= 0x39) || // 0-9
+      (byte >= 0x41 && byte <= 0x5a) || // A-Z
+      (byte >= 0x61 && byte <= 0x7a) || // a-z
+      byte === 0x2d || // -
+      byte === 0x2e || // .
+      byte === 0x2f || // /
+      byte === 0x3a || // :
+      byte === 0x5f // _
+        ? String.fromCharCode(byte)
+        : `\\x${byte.toString(16).padStart(2, '0')}`;
+  }
+  return out;
+}
 
 /** POSIX single-quote quoting. */
 export function shellQuote(s: string): string {
@@ -206,7 +249,7 @@ export class SshNodeSession {
       ...(opts.secretEnv ?? {}),
     })) {
       if (!NAME_RE.test(k)) throw new Error(`invalid environment name ${k}`);
-      envLines.push(`${k}=${Buffer.from(v).toString('base64')}`);
+      envLines.push(`${k}=${encodeEnvValue(v)}`);
     }
     for (const v of Object.values(opts.secretEnv ?? {})) masker.add(v);
 
@@ -362,16 +405,34 @@ export class SshNodeSession {
     files: Array<{ name: string; content: Buffer | string; mode?: number }>,
   ): Promise<string> {
     const sftp = await this.sftp();
-    const home = await new Promise<string>((resolve, reject) =>
-      sftp.realpath('.', (e, p) => (e ? reject(e) : resolve(p))),
-    );
-    let cur = home;
-    for (const part of dir.split('/').filter(Boolean)) {
-      cur = `${cur}/${part}`;
-      await new Promise<void>(resolve =>
-        sftp.mkdir(cur, { mode: 0o700 }, () => resolve()),
-      );
-    }
+    const parts = dir.split('/').filter(Boolean);
+    // One request per round trip would cost a scheduling hop each on a busy node: send the home
+    // lookup and every mkdir at once (the server answers them in order; an existing directory's
+    // error is ignored), then the files in parallel. Paths are relative to the login home.
+    const [home] = await Promise.all([
+      new Promise<string>((resolve, reject) =>
+        sftp.realpath('.', (e, p) =>
+          e
+            ? reject(
+                new NodeUnreachableError(
+                  this.name,
+                  `SFTP cannot resolve the home directory: ${e.message}`,
+                  e,
+                ),
+              )
+            : resolve(p),
+        ),
+      ),
+      ...parts.map(
+        (_, i) =>
+          new Promise<void>(resolve =>
+            sftp.mkdir(parts.slice(0, i + 1).join('/'), { mode: 0o700 }, () =>
+              resolve(),
+            ),
+          ),
+      ),
+    ]);
+    const cur = [home.replace(/\/$/, ''), ...parts].join('/');
     await Promise.all(
       files.map(
         f =>

@@ -20,3 +20,4 @@ export {
   StepTimeoutError,
   UnknownHostKeyError,
 } from './errors';
+export { normalizePrivateKey } from './privateKey';

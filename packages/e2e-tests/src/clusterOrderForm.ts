@@ -1,0 +1,179 @@
+/*
+ * Fills the kpaas-cluster template's form (templates/kpaas-cluster/template.yaml) in the
+ * scaffolder UI the way a user does: text fields by their RJSF ids (root_<field>), selects and
+ * autocompletes by clicking their options, checkboxes by their titles, the Secret field by
+ * typing into it. Screenshots of every page go to artifacts/.
+ */
+import { Page } from 'playwright-core';
+import { saveScreenshot } from './browser';
+
+export interface ClusterOrder {
+  name: string;
+  /** Typed into the OwnerPicker; the option whose text contains it is chosen. */
+  owner: string;
+  description: string;
+  environment: 'sandbox' | 'dev' | 'staging' | 'production';
+  hosts: Array<{
+    name: string;
+    role: 'control-plane' | 'worker' | 'lb';
+    address: string;
+    port: number;
+    hostKeyFingerprint: string;
+  }>;
+  controlPlaneCount: 1 | 3 | 5;
+  workerCount: number;
+  nodeCidr: string;
+  metallbRange: string;
+  ingressIp: string;
+  domain: string;
+  apiEndpointType: 'auto' | 'vip' | 'lb' | 'host';
+  apiEndpointAddress?: string;
+  /** Titles of the add-on checkboxes that must end up checked (all others unchecked). */
+  addonTitles: string[];
+  sshUser: string;
+  sshPrivateKey: string;
+  repoOwner: string;
+  repoName: string;
+}
+
+async function fillText(page: Page, id: string, value: string) {
+  const field = page.locator(`#${id}`);
+  await field.fill(value);
+}
+
+/** A MUI Select (RJSF enum): opens it and clicks the option. */
+async function choose(page: Page, id: string, option: string) {
+  await page.locator(`#${id}`).click();
+  await page.getByRole('option', { name: option, exact: true }).click();
+  await page.getByRole('listbox').waitFor({ state: 'detached' });
+}
+
+async function next(page: Page, button: 'Next' | 'Review' = 'Next') {
+  await page.getByRole('button', { name: button, exact: true }).click();
+}
+
+/** The step header the stepper marks active, to know the page changed. */
+async function waitForStep(page: Page, title: string) {
+  await page
+    .locator(
+      '.MuiStepLabel-active, .MuiStepLabel-label.Mui-active, [class*="MuiStepLabel-active"]',
+    )
+    .filter({ hasText: title })
+    .first()
+    .waitFor({ timeout: 30_000 });
+}
+
+export async function fillClusterOrder(
+  page: Page,
+  order: ClusterOrder,
+  shotPrefix: string,
+) {
+  // ---- Cluster
+  await page.locator('#root_name').waitFor({ timeout: 120_000 });
+  await fillText(page, 'root_name', order.name);
+  const owner = page.locator('#root_owner');
+  await owner.click();
+  await owner.fill(order.owner);
+  await page
+    .getByRole('option')
+    .filter({ hasText: order.owner })
+    .first()
+    .click();
+  await fillText(page, 'root_description', order.description);
+  await choose(page, 'root_environment', order.environment);
+  await saveScreenshot(page, `${shotPrefix}-1-cluster.png`);
+  await next(page);
+
+  // ---- Target
+  await waitForStep(page, 'Target');
+  await page.getByRole('radio', { name: 'existing', exact: true }).check();
+  for (let i = 0; i < order.hosts.length; i++) {
+    const h = order.hosts[i];
+    const p = `root_existing_hosts_${i}`;
+    // minItems: 1 gives an empty first entry; the others come from the array's add button
+    if ((await page.locator(`#${p}_name`).count()) === 0) {
+      await page.getByRole('button', { name: /add/i }).last().click();
+    }
+    await page.locator(`#${p}_name`).waitFor();
+    await fillText(page, `${p}_name`, h.name);
+    await choose(page, `${p}_role`, h.role);
+    await fillText(page, `${p}_address`, h.address);
+    await fillText(page, `${p}_port`, String(h.port));
+    await fillText(page, `${p}_hostKeyFingerprint`, h.hostKeyFingerprint);
+  }
+  await saveScreenshot(page, `${shotPrefix}-2-target.png`);
+  await next(page);
+
+  // ---- Nodes
+  await waitForStep(page, 'Nodes');
+  await choose(page, 'root_controlPlaneCount', String(order.controlPlaneCount));
+  await fillText(page, 'root_workerCount', String(order.workerCount));
+  await saveScreenshot(page, `${shotPrefix}-3-nodes.png`);
+  await next(page);
+
+  // ---- Network
+  await waitForStep(page, 'Network');
+  await fillText(page, 'root_nodeCidr', order.nodeCidr);
+  await fillText(page, 'root_metallbRange', order.metallbRange);
+  await fillText(page, 'root_ingressIp', order.ingressIp);
+  await fillText(page, 'root_domain', order.domain);
+  await choose(page, 'root_apiEndpointType', order.apiEndpointType);
+  if (order.apiEndpointAddress) {
+    await fillText(page, 'root_apiEndpointAddress', order.apiEndpointAddress);
+  }
+  await saveScreenshot(page, `${shotPrefix}-4-network.png`);
+  await next(page);
+
+  // ---- Add-ons
+  await waitForStep(page, 'Add-ons');
+  const boxes = page.locator('#root_addons input[type=checkbox]');
+  await boxes.first().waitFor();
+  const count = await boxes.count();
+  for (let i = 0; i < count; i++) {
+    const box = boxes.nth(i);
+    const label =
+      (await box.locator('xpath=ancestor::label[1]').textContent())?.trim() ??
+      '';
+    const wanted = order.addonTitles.includes(label);
+    if ((await box.isChecked()) !== wanted) await box.click();
+  }
+  await saveScreenshot(page, `${shotPrefix}-5-addons.png`);
+  await next(page);
+
+  // ---- Access
+  await waitForStep(page, 'Access');
+  await fillText(page, 'root_sshUser', order.sshUser);
+  const secret = page.getByLabel('SSH private key', { exact: false }).first();
+  await secret.click();
+  await secret.fill(order.sshPrivateKey);
+  await saveScreenshot(page, `${shotPrefix}-6-access.png`);
+  await next(page);
+
+  // ---- Repository: the first RepoUrlPicker is the cluster repository (github.com is the only
+  // allowed host); the platform clusters repository keeps its default
+  await waitForStep(page, 'Repository');
+  for (const [label, value] of [
+    [/^Owner/, order.repoOwner],
+    [/^Repository/, order.repoName],
+  ] as const) {
+    const input = page.getByLabel(label).first();
+    await input.click();
+    await input.fill(value);
+    await input.press('Tab');
+  }
+  await saveScreenshot(page, `${shotPrefix}-7-repository.png`);
+  await next(page, 'Review');
+
+  // ---- Review
+  await waitForStep(page, 'Review');
+  await page.getByRole('button', { name: 'Create', exact: true }).waitFor();
+  await saveScreenshot(page, `${shotPrefix}-8-review.png`);
+}
+
+/** The value the browser holds in the SSH private key field (what the form sends as the secret). */
+export async function secretFieldValue(page: Page): Promise<string> {
+  return page
+    .getByLabel('SSH private key', { exact: false })
+    .first()
+    .inputValue();
+}

@@ -1,0 +1,201 @@
+/*
+ * Controllers the Kubernetes API stand-in lacks, for tests that build a "cluster" on the SSH node
+ * rig with the kubeadm stand-in (tests and benchmarks only):
+ *  - kubelet registration: when a node's /etc/kubernetes/kubelet.conf appears (kubeadm init/join
+ *    finished on that node), its Node object is created Ready, as its kubelet would;
+ *  - ServiceAccount token controller: fills kubernetes.io/service-account-token Secrets in
+ *    kube-system and makes each token a read-only identity of the API stand-in;
+ *  - workload controllers (opt-in): Deployments/StatefulSets/DaemonSets become ready a while
+ *    after they appear, LoadBalancer Services get an address once a MetalLB pool exists.
+ */
+import { randomBytes } from 'node:crypto';
+import { buildNode, ContainerRuntime } from '../fixtures';
+import { KubeApiStandIn } from '../kube';
+import { SshNodeRig } from '../ssh';
+
+/** A rig node that joins Kubernetes (lb machines never do). */
+export interface ClusterNodeRole {
+  name: string;
+  role: 'control-plane' | 'worker' | 'lb';
+}
+
+/** The namespaces a fresh kubeadm cluster has before any node registers. */
+export function createKubeadmNamespaces(api: KubeApiStandIn): void {
+  for (const name of [
+    'default',
+    'kube-system',
+    'kube-public',
+    'kube-node-lease',
+  ]) {
+    if (!api.store.get({ apiVersion: 'v1', kind: 'Namespace', name } as any)) {
+      api.store.create({
+        apiVersion: 'v1',
+        kind: 'Namespace',
+        metadata: { name },
+      } as any);
+    }
+  }
+}
+
+export interface NodeControllerOptions {
+  rig: SshNodeRig;
+  api: KubeApiStandIn;
+  nodes: ClusterNodeRole[];
+  /** Reported by the registered Nodes (default v1.33.5). */
+  kubeletVersion?: string;
+  /** Default containerd. */
+  containerRuntime?: ContainerRuntime;
+  /** Poll interval (default 100 ms). */
+  intervalMs?: number;
+}
+
+/**
+ * Starts kubelet registration and the ServiceAccount token controller; returns their stop
+ * function.
+ */
+export function startNodeControllers(
+  options: NodeControllerOptions,
+): () => void {
+  const { rig, api } = options;
+  const roleOf = new Map(options.nodes.map(n => [n.name, n.role]));
+  const k8sNodes = options.nodes.filter(n => n.role !== 'lb');
+  let index = 0;
+  const tick = () => {
+    for (const n of k8sNodes) {
+      if (!rig.isRunning(n.name)) continue;
+      if (!rig.nodeFilePath(n.name, '/etc/kubernetes/kubelet.conf')) continue;
+      if (
+        api.store.get({ apiVersion: 'v1', kind: 'Node', name: n.name } as any)
+      )
+        continue;
+      api.store.create(
+        buildNode({
+          name: n.name,
+          role: roleOf.get(n.name) as 'control-plane' | 'worker',
+          internalIP: rig.node(n.name).host,
+          index: index++,
+          created: new Date().toISOString(),
+          kubeletVersion: options.kubeletVersion ?? 'v1.33.5',
+          containerRuntime: options.containerRuntime ?? 'containerd',
+          ready: true,
+        }),
+      );
+    }
+    for (const s of api.store.list({
+      apiVersion: 'v1',
+      kind: 'Secret',
+      namespace: 'kube-system',
+    } as any)) {
+      const sec = s as any;
+      if (sec.type !== 'kubernetes.io/service-account-token' || sec.data?.token)
+        continue;
+      const token = randomBytes(24).toString('hex');
+      const sa =
+        sec.metadata.annotations?.['kubernetes.io/service-account.name'];
+      api.addToken(token, {
+        user: `system:serviceaccount:kube-system:${sa}`,
+        readOnly: true,
+      });
+      api.store.update({
+        ...sec,
+        data: {
+          ...(sec.data ?? {}),
+          token: Buffer.from(token).toString('base64'),
+        },
+      });
+    }
+  };
+  const timer = setInterval(() => {
+    try {
+      tick();
+    } catch {
+      /* next tick */
+    }
+  }, options.intervalMs ?? 100);
+  return () => clearInterval(timer);
+}
+
+export interface WorkloadControllerOptions {
+  /** Workloads become ready this long after they first appear (default 500 ms). */
+  readyAfterMs?: number;
+  /** Workload names that never become ready. */
+  broken?: Set<string>;
+  /** Address given to LoadBalancer Services once a MetalLB IPAddressPool exists. */
+  loadBalancerAddress: string;
+  /** Poll interval (default 50 ms). */
+  intervalMs?: number;
+}
+
+/**
+ * Plays the controllers behind add-on readiness: Deployments, StatefulSets and DaemonSets turn
+ * ready `readyAfterMs` after they appear; LoadBalancer Services get `loadBalancerAddress` once
+ * MetalLB's IPAddressPool exists (as MetalLB would assign it). Returns the stop function.
+ */
+export function startWorkloadControllers(
+  api: KubeApiStandIn,
+  options: WorkloadControllerOptions,
+): () => void {
+  const readyAfterMs = options.readyAfterMs ?? 500;
+  const broken = options.broken ?? new Set<string>();
+  const seen = new Map<string, number>();
+  const tick = () => {
+    const now = Date.now();
+    for (const kind of ['Deployment', 'StatefulSet', 'DaemonSet'] as const) {
+      for (const obj of api.store.list({
+        apiVersion: 'apps/v1',
+        kind,
+      } as any)) {
+        const o = obj as any;
+        const ns = o.metadata.namespace;
+        const name = o.metadata.name;
+        const key = `${kind}/${ns}/${name}/${o.metadata.uid}`;
+        if (!seen.has(key)) seen.set(key, now);
+        const s = o.status ?? {};
+        const ready =
+          kind === 'DaemonSet'
+            ? s.numberReady > 0
+            : (s.readyReplicas ?? 0) >= (o.spec?.replicas ?? 1);
+        if (ready || broken.has(name) || now - seen.get(key)! < readyAfterMs)
+          continue;
+        if (kind === 'Deployment') api.setDeploymentReady(ns, name, true);
+        if (kind === 'StatefulSet') api.setStatefulSetReady(ns, name, true);
+        if (kind === 'DaemonSet') api.setDaemonSetReady(ns, name, true);
+      }
+    }
+    let pools: unknown[] = [];
+    try {
+      pools = api.store.list({
+        apiVersion: 'metallb.io/v1beta1',
+        kind: 'IPAddressPool',
+      } as any);
+    } catch {
+      // the CRD is not installed yet
+    }
+    if (pools.length === 0) return;
+    for (const svc of api.store.list({
+      apiVersion: 'v1',
+      kind: 'Service',
+    } as any)) {
+      const s = svc as any;
+      if (s.spec?.type !== 'LoadBalancer' || s.status?.loadBalancer?.ingress)
+        continue;
+      api.store.update(
+        {
+          ...s,
+          status: {
+            loadBalancer: { ingress: [{ ip: options.loadBalancerAddress }] },
+          },
+        },
+        { scope: 'all' } as any,
+      );
+    }
+  };
+  const timer = setInterval(() => {
+    try {
+      tick();
+    } catch {
+      /* next tick */
+    }
+  }, options.intervalMs ?? 50);
+  return () => clearInterval(timer);
+}
