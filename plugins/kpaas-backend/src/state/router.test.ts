@@ -6,9 +6,9 @@ import { AuthorizeResult } from '@backstage/plugin-permission-common';
 import { startStateServer, StateServer } from './__testUtils__/stateServer';
 import {
   postgresUnavailableReason,
-  startThrowawayPostgres,
-  ThrowawayPostgres,
-} from './__testUtils__/throwawayPostgres';
+  startTestPostgres,
+  TestPostgres,
+} from '../testUtils/postgres';
 
 jest.setTimeout(60_000);
 
@@ -346,9 +346,11 @@ describe('Terraform state router on SQLite', () => {
 
 const describePg = pgUnavailable ? describe.skip : describe;
 describePg('Terraform state router on PostgreSQL (throwaway server)', () => {
-  let pg: ThrowawayPostgres;
+  let pg: TestPostgres;
   beforeAll(async () => {
-    pg = await startThrowawayPostgres();
+    const started = await startTestPostgres();
+    if ('skipped' in started) throw new Error(started.skipped);
+    pg = started;
   });
   afterAll(async () => {
     await pg?.stop();
