@@ -227,6 +227,17 @@ async function upgrade() {
     });
   }
 
+  // fixture knob `fail: { stderr, exit? }`: the install fails like a chart hook or a rejected
+  // manifest does; with --atomic the release's objects are removed again (a rollback)
+  if (fixture.fail) {
+    const atomic = args.includes('--atomic');
+    if (atomic) for (const w of created) await api('DELETE', `/apis/apps/v1/namespaces/${ns}/${w.plural}/${w.name}`);
+    record({ phase: 'end', release, exit: fixture.fail.exit || 1, rolledBack: atomic });
+    process.stderr.write(`${fixture.fail.stderr || 'Error: INSTALLATION FAILED'}\n`);
+    if (atomic) process.stderr.write(`Error: release ${release} failed, and has been uninstalled due to atomic being set\n`);
+    process.exit(fixture.fail.exit || 1);
+  }
+
   if (args.includes('--wait')) {
     const deadline = startedAt + timeoutS * 1000;
     for (;;) {

@@ -9,6 +9,7 @@ import {
   startSshNodes,
 } from '@internal/kpaas-testkit';
 import fs from 'node:fs';
+import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import yaml from 'yaml';
@@ -270,7 +271,13 @@ describe('kpaas:addons against the SSH rig and the Kubernetes API stand-in', () 
     const lines: string[] = [];
     const capture = (m: unknown) => lines.push(String(m));
     const outputs: Record<string, any> = {};
-    const logger = { info: capture, warn: capture, error: capture, debug: capture, child: () => logger };
+    const logger = {
+      info: capture,
+      warn: capture,
+      error: capture,
+      debug: capture,
+      child: () => logger,
+    };
     const ctx = {
       ...createMockActionContext({
         input: input(extra) as any,
@@ -365,9 +372,14 @@ describe('kpaas:addons against the SSH rig and the Kubernetes API stand-in', () 
     expect(error).toBeUndefined();
     // results in plan order (the waves)
     expect(outputs.addons).toEqual(
-      ['metallb', 'cert-manager', 'istio-base', 'argo-cd', 'ingress-nginx', 'istiod'].map(id =>
-        expect.objectContaining({ id, status: 'installed' }),
-      ),
+      [
+        'metallb',
+        'cert-manager',
+        'istio-base',
+        'argo-cd',
+        'ingress-nginx',
+        'istiod',
+      ].map(id => expect.objectContaining({ id, status: 'installed' })),
     );
 
     const calls = await helmCalls();
@@ -621,6 +633,101 @@ describe('kpaas:addons against the SSH rig and the Kubernetes API stand-in', () 
       );
     }
   }, 60_000);
+
+  it("puts the tail of Helm's stderr in the error when the install fails, rolled back by --atomic", async () => {
+    // the image-pull pod of the previous case would otherwise be the reported cause
+    standIn.store.delete({
+      apiVersion: 'v1',
+      kind: 'Pod',
+      name: 'metrics-server-6d4c8f-abcde',
+      namespace: 'kube-system',
+    });
+    const failing = {
+      ...CHARTS,
+      'metrics-server': {
+        ...CHARTS['metrics-server'],
+        fail: {
+          stderr:
+            'Error: INSTALLATION FAILED: 1 error occurred:\n\t* admission webhook "validate.kyverno.svc" denied the request: metrics-server: image tag must be pinned',
+        },
+      },
+    };
+    await execOnNode(rig, NODE, 'cat > /etc/kpaas-helm/charts.json', {
+      stdin: JSON.stringify(failing),
+    });
+    fs.writeFileSync(
+      path.join(workspace, 'cluster.yaml'),
+      clusterYaml([...ADDONS, 'metrics-server']),
+    );
+    const before = (await helmCalls()).length;
+    try {
+      const { outputs, error } = await runAction();
+      expect(error?.message).toMatch(/1 add-on\(s\) failed: metrics-server \(/);
+      expect(error?.message).toContain(
+        'denied the request: metrics-server: image tag must be pinned',
+      );
+      expect(error?.message).toContain(
+        'has been uninstalled due to atomic being set',
+      );
+      const ms = outputs.addons.find((a: any) => a.id === 'metrics-server');
+      expect(ms).toMatchObject({ status: 'failed', chartVersion: '3.13.1' });
+      expect(ms.reason).toContain('image tag must be pinned');
+      const calls = (await helmCalls()).slice(before);
+      const start = calls.find(
+        c => c.phase === 'start' && c.release === 'metrics-server',
+      )!;
+      expect(start.args).toContain('--atomic');
+      expect(
+        calls.find(c => c.phase === 'end' && c.release === 'metrics-server'),
+      ).toMatchObject({ exit: 1, rolledBack: true });
+      // rolled back: nothing of the failed release is left behind
+      expect(
+        standIn.store.get({
+          apiVersion: 'apps/v1',
+          kind: 'Deployment',
+          name: 'metrics-server',
+          namespace: 'kube-system',
+        }),
+      ).toBeUndefined();
+    } finally {
+      await execOnNode(rig, NODE, 'cat > /etc/kpaas-helm/charts.json', {
+        stdin: JSON.stringify(CHARTS),
+      });
+      fs.writeFileSync(
+        path.join(workspace, 'cluster.yaml'),
+        clusterYaml(ADDONS),
+      );
+    }
+  }, 90_000);
+
+  it('names the control-plane node when it cannot be reached, and installs nothing', async () => {
+    const closedPort = await new Promise<number>(resolve => {
+      const server = net.createServer();
+      server.listen(0, rig.nodes[0].host, () => {
+        const { port } = server.address() as net.AddressInfo;
+        server.close(() => resolve(port));
+      });
+    });
+    const before = (await helmCalls()).length;
+    const namespacesBefore = standIn.store
+      .list({ apiVersion: 'v1', kind: 'Namespace' })
+      .map(n => n.metadata!.name)
+      .sort();
+    const { error, outputs } = await runAction({
+      controlPlane: { ...input().controlPlane, port: closedPort },
+    });
+    expect(error).toBeDefined();
+    expect(error!.message).toContain(NODE);
+    expect(error!.message).toMatch(/ECONNREFUSED|refused|connect/i);
+    expect(outputs.addons).toBeUndefined();
+    expect((await helmCalls()).length).toBe(before);
+    expect(
+      standIn.store
+        .list({ apiVersion: 'v1', kind: 'Namespace' })
+        .map(n => n.metadata!.name)
+        .sort(),
+    ).toEqual(namespacesBefore);
+  }, 30_000);
 
   it('uninstalls in reverse dependency order and deletes only namespaces it created', async () => {
     const before = (await helmCalls()).length;
