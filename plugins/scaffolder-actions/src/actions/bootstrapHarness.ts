@@ -76,6 +76,8 @@ export async function startBootstrapHarness(
   const workspace = path.join(base, 'workspace');
   fs.mkdirSync(path.join(workspace, 'scripts'), { recursive: true });
   for (const f of fs.readdirSync(SKELETON_SCRIPTS)) {
+    // only the node scripts (scripts/addons/ belongs to kpaas:addons)
+    if (!fs.statSync(path.join(SKELETON_SCRIPTS, f)).isFile()) continue;
     fs.copyFileSync(
       path.join(SKELETON_SCRIPTS, f),
       path.join(workspace, 'scripts', f),

@@ -1,5 +1,5 @@
 import { AuthService, DiscoveryService } from '@backstage/backend-plugin-api';
-import { InputError, NotImplementedError } from '@backstage/errors';
+import { InputError } from '@backstage/errors';
 import {
   ClusterSpec,
   deriveEndpoints,
@@ -19,6 +19,7 @@ import {
   normalizePrivateKey,
   runOnNodes,
   SecretMasker,
+  shellQuote,
   SshExecutorOptions,
   SshNodeSession,
   StepLogger,
@@ -38,6 +39,16 @@ import {
   kubeadmInitConfig,
   parseKeyValues,
 } from './plan';
+import {
+  checkKpaasCpSpec,
+  CP_DEPLOYMENT_VERSION,
+  kpaasCpInventory,
+  kpaasCpVars,
+  verifiedKnownHosts,
+} from './kpaasCp';
+
+/** Kubespray behind cp-deployment runs far longer than one kubeadm step. */
+const KPAAS_CP_MIN_TIMEOUT_SECONDS = 3600;
 
 /** Scripts (from the cluster repo's scripts/) that are uploaded to every node. */
 export const NODE_SCRIPTS = [
@@ -49,6 +60,7 @@ export const NODE_SCRIPTS = [
   'join-credentials.sh',
   'kubeadm-join.sh',
   'cni.sh',
+  'kpaas-cp.sh',
 ];
 /** Where the scripts land on a node, relative to the SSH user's home. */
 const REMOTE_SCRIPT_DIR = '.kpaas/scripts';
@@ -108,9 +120,14 @@ async function loadPlan(ctx: BootstrapContext) {
   const spec: ClusterSpec = parsed.spec;
   checkInventory(input.inventory, spec);
   if (spec.spec.kubernetes.installer === 'kpaas-cp') {
-    throw new NotImplementedError(
-      'kpaas:bootstrap: the kpaas-cp installer (K-PaaS cp-deployment) is not implemented yet; use spec.kubernetes.installer: kubeadm. Nothing was changed',
-    );
+    const problems = checkKpaasCpSpec(spec);
+    if (problems.length) {
+      throw new InputError(
+        `cluster.yaml is not ready for installer kpaas-cp:\n${problems
+          .map(p => `  - ${p}`)
+          .join('\n')}`,
+      );
+    }
   }
   const endpoints = deriveEndpoints(spec);
   if (!endpoints.apiServerUrl || !endpoints.apiServerHost) {
@@ -385,20 +402,23 @@ export async function runBootstrap(
     });
 
     const k8sNodes = [firstCp, ...otherCps, ...workers];
-    await phase('node prep', () =>
-      runOnNodes(
-        k8sNodes.map(session),
-        input.concurrency,
-        s =>
-          step(s, 'node prep', script(s, 'node-prep.sh'), {
-            env: {
-              K8S_VERSION: spec.spec.kubernetes.version,
-              CONTAINER_RUNTIME: spec.spec.kubernetes.containerRuntime,
-            },
-          }),
-        'node prep',
-      ),
-    );
+    const kpaasCp = spec.spec.kubernetes.installer === 'kpaas-cp';
+    // cp-deployment's Kubespray prepares the nodes itself (CRI-O, kubelet, kernel settings)
+    if (!kpaasCp)
+      await phase('node prep', () =>
+        runOnNodes(
+          k8sNodes.map(session),
+          input.concurrency,
+          s =>
+            step(s, 'node prep', script(s, 'node-prep.sh'), {
+              env: {
+                K8S_VERSION: spec.spec.kubernetes.version,
+                CONTAINER_RUNTIME: spec.spec.kubernetes.containerRuntime,
+              },
+            }),
+          'node prep',
+        ),
+      );
 
     if (lbs.length > 0 && endpoints.apiEndpointType === 'vip') {
       await phase('load balancers', async () => {
@@ -437,125 +457,145 @@ export async function runBootstrap(
     }
 
     const cp1 = session(firstCp);
-    await phase('kubeadm init', () =>
-      ctx.checkpoint({
-        key: `kpaas-bootstrap.${clusterName}.kubeadm-init`,
-        fn: async () => {
-          const dir = await cp1.uploadFiles('.kpaas', [
-            {
-              name: 'kubeadm-config.yaml',
-              content: kubeadmInitConfig(spec, endpoints, firstCp),
-              mode: 0o600,
-            },
-          ]);
-          await step(cp1, 'kubeadm init', script(cp1, 'kubeadm-init.sh'), {
-            env: { KUBEADM_CONFIG: `${dir}/kubeadm-config.yaml` },
-          });
-        },
-      }),
-    );
-
-    await phase('cni', () =>
-      step(cp1, `cni ${spec.spec.kubernetes.cni}`, script(cp1, 'cni.sh'), {
-        env: {
-          CNI: spec.spec.kubernetes.cni,
-          CNI_VERSION: CNI_CHART_VERSIONS[spec.spec.kubernetes.cni],
-          POD_CIDR: spec.spec.network.podCidr,
-          HELM_VERSION,
-        },
-      }),
-    );
-
-    // which nodes still have to join (real state: /etc/kubernetes/kubelet.conf)
-    const joined = new Set<string>();
-    await Promise.all(
-      [...otherCps, ...workers].map(async n => {
-        const r = await session(n).exec(
-          'join state',
-          'test -s /etc/kubernetes/kubelet.conf && echo joined || echo pending',
-          { quiet: true },
-        );
-        if (r.stdout.trim() === 'joined') joined.add(n.name);
-      }),
-    );
-    const pendingCps = otherCps.filter(n => !joined.has(n.name));
-    const pendingWorkers = workers.filter(n => !joined.has(n.name));
-    for (const n of [...otherCps, ...workers]) {
-      if (joined.has(n.name))
-        maskedLogger.info(`[${n.name}] already joined; skipped`);
-    }
-
-    if (pendingCps.length + pendingWorkers.length > 0) {
-      const creds = await phase('join credentials', async () => {
-        const r = await cp1.exec(
-          'join credentials',
-          script(cp1, 'join-credentials.sh'),
-          {
-            env: {
-              TOKEN_TTL: '15m',
-              WITH_CERTIFICATE_KEY: pendingCps.length ? 'yes' : 'no',
-            },
-            quiet: true,
-          },
-        );
-        const kv = parseKeyValues(r.stdout);
-        masker.add(kv.token);
-        masker.add(kv.certificate_key);
-        if (!kv.token || !kv.ca_cert_hash)
-          throw new Error(`${firstCp.name}: join credentials were not printed`);
-        maskedLogger.info(
-          `[${firstCp.name}] join token (TTL 15m)${
-            kv.certificate_key ? ' and certificate key' : ''
-          } created`,
-        );
-        return kv;
-      });
-      const endpoint = `${endpoints.apiServerHost}:${endpoints.apiServerPort}`;
-      const joinEnv = (n: InventoryNode) => ({
-        ENDPOINT: endpoint,
-        CA_CERT_HASH: creds.ca_cert_hash,
-        ROLE: n.role,
-        NODE_NAME: n.name,
-        ADVERTISE_ADDRESS: n.privateAddress ?? n.address,
-      });
-      await phase('join control planes', async () => {
-        // one at a time: each join adds an etcd member, and etcd must keep quorum in between
-        for (const n of pendingCps) {
-          await step(
-            session(n),
-            'kubeadm join (control plane)',
-            script(session(n), 'kubeadm-join.sh'),
-            {
-              env: joinEnv(n),
-              secretEnv: {
-                KPAAS_JOIN_TOKEN: creds.token,
-                KPAAS_CERTIFICATE_KEY: creds.certificate_key,
-              },
-            },
-          );
-        }
-      });
-      await phase('join workers', () =>
-        runOnNodes(
-          pendingWorkers.map(session),
-          input.concurrency,
-          s => {
-            const n = input.inventory.find(x => x.name === s.name)!;
-            return step(
-              s,
-              'kubeadm join (worker)',
-              script(s, 'kubeadm-join.sh'),
-              {
-                env: joinEnv(n),
-                secretEnv: { KPAAS_JOIN_TOKEN: creds.token },
-              },
-            );
-          },
-          'join workers',
-        ),
+    if (kpaasCp) {
+      await phase('kpaas-cp', () =>
+        runKpaasCp({
+          ctx,
+          spec,
+          endpoints,
+          cp1,
+          firstCp,
+          k8sNodes,
+          session,
+          privateKey,
+          step,
+          script,
+          logger: maskedLogger,
+        }),
       );
     } else {
-      maskedLogger.info('every node has already joined; nothing to do');
+      await phase('kubeadm init', () =>
+        ctx.checkpoint({
+          key: `kpaas-bootstrap.${clusterName}.kubeadm-init`,
+          fn: async () => {
+            const dir = await cp1.uploadFiles('.kpaas', [
+              {
+                name: 'kubeadm-config.yaml',
+                content: kubeadmInitConfig(spec, endpoints, firstCp),
+                mode: 0o600,
+              },
+            ]);
+            await step(cp1, 'kubeadm init', script(cp1, 'kubeadm-init.sh'), {
+              env: { KUBEADM_CONFIG: `${dir}/kubeadm-config.yaml` },
+            });
+          },
+        }),
+      );
+
+      await phase('cni', () =>
+        step(cp1, `cni ${spec.spec.kubernetes.cni}`, script(cp1, 'cni.sh'), {
+          env: {
+            CNI: spec.spec.kubernetes.cni,
+            CNI_VERSION: CNI_CHART_VERSIONS[spec.spec.kubernetes.cni],
+            POD_CIDR: spec.spec.network.podCidr,
+            HELM_VERSION,
+          },
+        }),
+      );
+
+      // which nodes still have to join (real state: /etc/kubernetes/kubelet.conf)
+      const joined = new Set<string>();
+      await Promise.all(
+        [...otherCps, ...workers].map(async n => {
+          const r = await session(n).exec(
+            'join state',
+            'test -s /etc/kubernetes/kubelet.conf && echo joined || echo pending',
+            { quiet: true },
+          );
+          if (r.stdout.trim() === 'joined') joined.add(n.name);
+        }),
+      );
+      const pendingCps = otherCps.filter(n => !joined.has(n.name));
+      const pendingWorkers = workers.filter(n => !joined.has(n.name));
+      for (const n of [...otherCps, ...workers]) {
+        if (joined.has(n.name))
+          maskedLogger.info(`[${n.name}] already joined; skipped`);
+      }
+
+      if (pendingCps.length + pendingWorkers.length > 0) {
+        const creds = await phase('join credentials', async () => {
+          const r = await cp1.exec(
+            'join credentials',
+            script(cp1, 'join-credentials.sh'),
+            {
+              env: {
+                TOKEN_TTL: '15m',
+                WITH_CERTIFICATE_KEY: pendingCps.length ? 'yes' : 'no',
+              },
+              quiet: true,
+            },
+          );
+          const kv = parseKeyValues(r.stdout);
+          masker.add(kv.token);
+          masker.add(kv.certificate_key);
+          if (!kv.token || !kv.ca_cert_hash)
+            throw new Error(
+              `${firstCp.name}: join credentials were not printed`,
+            );
+          maskedLogger.info(
+            `[${firstCp.name}] join token (TTL 15m)${
+              kv.certificate_key ? ' and certificate key' : ''
+            } created`,
+          );
+          return kv;
+        });
+        const endpoint = `${endpoints.apiServerHost}:${endpoints.apiServerPort}`;
+        const joinEnv = (n: InventoryNode) => ({
+          ENDPOINT: endpoint,
+          CA_CERT_HASH: creds.ca_cert_hash,
+          ROLE: n.role,
+          NODE_NAME: n.name,
+          ADVERTISE_ADDRESS: n.privateAddress ?? n.address,
+        });
+        await phase('join control planes', async () => {
+          // one at a time: each join adds an etcd member, and etcd must keep quorum in between
+          for (const n of pendingCps) {
+            await step(
+              session(n),
+              'kubeadm join (control plane)',
+              script(session(n), 'kubeadm-join.sh'),
+              {
+                env: joinEnv(n),
+                secretEnv: {
+                  KPAAS_JOIN_TOKEN: creds.token,
+                  KPAAS_CERTIFICATE_KEY: creds.certificate_key,
+                },
+              },
+            );
+          }
+        });
+        await phase('join workers', () =>
+          runOnNodes(
+            pendingWorkers.map(session),
+            input.concurrency,
+            s => {
+              const n = input.inventory.find(x => x.name === s.name)!;
+              return step(
+                s,
+                'kubeadm join (worker)',
+                script(s, 'kubeadm-join.sh'),
+                {
+                  env: joinEnv(n),
+                  secretEnv: { KPAAS_JOIN_TOKEN: creds.token },
+                },
+              );
+            },
+            'join workers',
+          ),
+        );
+      } else {
+        maskedLogger.info('every node has already joined; nothing to do');
+      }
     }
 
     const adminConf = (
@@ -639,6 +679,114 @@ async function registerCluster(
     );
   }
   ctx.logger.info(`registered ${body.name} with kpaas-backend (${res.status})`);
+}
+
+/**
+ * installer kpaas-cp: K-PaaS cp-deployment on the first control plane (scripts/kpaas-cp.sh),
+ * skipped when the cluster is already complete (admin.conf on the first control plane, every
+ * other node joined).
+ */
+async function runKpaasCp(args: {
+  ctx: BootstrapContext;
+  spec: ClusterSpec;
+  endpoints: ReturnType<typeof deriveEndpoints>;
+  cp1: SshNodeSession;
+  firstCp: InventoryNode;
+  k8sNodes: InventoryNode[];
+  session: (n: InventoryNode) => SshNodeSession;
+  privateKey: string;
+  step: (
+    s: SshNodeSession,
+    name: string,
+    command: string,
+    opts?: Parameters<SshNodeSession['exec']>[2],
+  ) => Promise<unknown>;
+  script: (s: SshNodeSession, name: string) => string;
+  logger: StepLogger;
+}): Promise<void> {
+  const { ctx, spec, endpoints, cp1, firstCp, k8sNodes, session, logger } =
+    args;
+  const { input } = ctx;
+  const pending: string[] = [];
+  await Promise.all(
+    k8sNodes.map(async n => {
+      const file =
+        n === firstCp
+          ? '/etc/kubernetes/admin.conf'
+          : '/etc/kubernetes/kubelet.conf';
+      const r = await session(n).exec(
+        'install state',
+        `test -s ${file} && echo done || echo pending`,
+        { quiet: true },
+      );
+      if (r.stdout.trim() !== 'done') pending.push(n.name);
+    }),
+  );
+  if (pending.length === 0) {
+    logger.info(
+      `kpaas-cp: ${firstCp.name} has /etc/kubernetes/admin.conf and every node has joined; skipped`,
+    );
+    return;
+  }
+  logger.info(
+    `kpaas-cp: not installed yet on ${pending.join(
+      ', ',
+    )}; running cp-deployment ${CP_DEPLOYMENT_VERSION} on ${firstCp.name}`,
+  );
+  const ansibleTargets = k8sNodes.map(n => ({
+    name: n.name,
+    host: n.privateAddress ?? n.address,
+    port: n.port,
+    fingerprint: session(n).hostKey.fingerprint,
+  }));
+  // the keys as the first control plane sees them, kept only where they match the verified ones
+  const scan = await cp1.exec(
+    'scan host keys',
+    ansibleTargets
+      .map(
+        t =>
+          `ssh-keyscan -T 10 -p ${t.port} ${shellQuote(
+            t.host,
+          )} 2>/dev/null || true`,
+      )
+      .join('\n'),
+    { quiet: true },
+  );
+  const knownHostsText = verifiedKnownHosts(scan.stdout, ansibleTargets);
+  const timeoutSeconds = Math.max(
+    input.commandTimeoutSeconds,
+    KPAAS_CP_MIN_TIMEOUT_SECONDS,
+  );
+  await ctx.checkpoint({
+    key: `kpaas-bootstrap.${spec.metadata.name}.kpaas-cp`,
+    fn: async () => {
+      const dir = await cp1.uploadFiles('.kpaas/cp', [
+        {
+          name: 'inventory.ini',
+          content: kpaasCpInventory(k8sNodes, input.sshUser),
+        },
+        {
+          name: 'cp-cluster-vars.sh',
+          content: kpaasCpVars(spec, endpoints, k8sNodes, input.sshUser),
+        },
+        { name: 'known_hosts', content: knownHostsText },
+      ]);
+      const passphrase = ctx.secrets?.sshPassphrase;
+      await args.step(cp1, 'kpaas-cp deploy', args.script(cp1, 'kpaas-cp.sh'), {
+        env: {
+          CP_DEPLOYMENT_VERSION,
+          CP_DIR: `${dir.replace(/\/\.kpaas\/cp$/, '')}/cp-deployment`,
+          KPAAS_CP_FILES: dir,
+          KEY_LIFETIME_SECONDS: String(timeoutSeconds),
+        },
+        secretEnv: {
+          KPAAS_SSH_PRIVATE_KEY: args.privateKey,
+          ...(passphrase ? { KPAAS_SSH_PASSPHRASE: passphrase } : {}),
+        },
+        timeoutMs: timeoutSeconds * 1000,
+      });
+    },
+  });
 }
 
 export { NodeFailuresError };
