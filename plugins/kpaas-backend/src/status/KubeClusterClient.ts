@@ -78,6 +78,7 @@ export class KubeClusterClient {
   private readonly core: k8s.CoreV1Api;
   private readonly apps: k8s.AppsV1Api;
   private readonly versionApi: k8s.VersionApi;
+  private readonly apiext: k8s.ApiextensionsV1Api;
 
   constructor(
     connection: ClusterConnection,
@@ -105,6 +106,7 @@ export class KubeClusterClient {
     this.core = kc.makeApiClient(k8s.CoreV1Api);
     this.apps = kc.makeApiClient(k8s.AppsV1Api);
     this.versionApi = kc.makeApiClient(k8s.VersionApi);
+    this.apiext = kc.makeApiClient(k8s.ApiextensionsV1Api);
   }
 
   private signal(): AbortSignal {
@@ -293,6 +295,27 @@ export class KubeClusterClient {
             { labelSelector, limit: LIST_PAGE_SIZE, _continue: cont },
             options,
           ),
+    );
+  }
+
+  /** Names of the CRDs whose Established condition is True (one paged LIST). */
+  async listEstablishedCrds(): Promise<Set<string>> {
+    const crds = await this.listAll<k8s.V1CustomResourceDefinition>(
+      'LIST customresourcedefinitions',
+      (cont, options) =>
+        this.apiext.listCustomResourceDefinition(
+          { limit: LIST_PAGE_SIZE, _continue: cont },
+          options,
+        ),
+    );
+    return new Set(
+      crds
+        .filter(crd =>
+          crd.status?.conditions?.some(
+            c => c.type === 'Established' && c.status === 'True',
+          ),
+        )
+        .map(crd => crd.metadata?.name ?? ''),
     );
   }
 

@@ -24,7 +24,8 @@ import type { LinkProber } from './LinkProber';
 
 /*
  * Computes one cluster's ClusterStatus. Reads only: /version, /readyz, nodes, kube-system
- * control-plane pods and the add-ons' workloads (never Secrets). A LIST that fails part-way
+ * control-plane pods, the add-ons' workloads and, when an add-on declares requiresCrds, the CRDs
+ * (never Secrets). A LIST that fails part-way
  * throws IncompleteStatusError, so no partial node or add-on list is ever reported as complete.
  */
 
@@ -297,6 +298,24 @@ export async function collectClusterStatus(
   let staticPods: k8s.V1Pod[];
   let systemDaemonSets: k8s.V1DaemonSet[];
   let observations: WorkloadObservation[] = [];
+  // Only when an add-on declares requiresCrds (istio-base, istiod): one extra LIST.
+  const needsCrds = addons.some(a => (a.requiresCrds ?? []).length > 0);
+  let establishedCrds: ReadonlySet<string> | undefined;
+  let crdReadError: string | undefined;
+  const crdList = async () => {
+    if (!needsCrds) return;
+    try {
+      establishedCrds = await client.listEstablishedCrds();
+    } catch (error) {
+      // A reader without permission on CRDs (RBAC of older bootstraps): judge workloads only,
+      // and say why in the add-ons' reasons; any other failure is an incomplete status.
+      if (error instanceof KubeRequestError && error.statusCode === 403) {
+        crdReadError = error.message;
+        return;
+      }
+      throw error;
+    }
+  };
   try {
     const workloadLists = async (): Promise<WorkloadObservation[]> => {
       if (!instanceSelector) return [];
@@ -316,6 +335,7 @@ export async function collectClusterStatus(
       client.listPods('kube-system', 'tier=control-plane'),
       client.listDaemonSets(undefined, 'kube-system'),
       workloadLists(),
+      crdList(),
     ]);
     // Readiness checks naming workloads outside the release's labels (e.g. operator-managed).
     const seen = new Set(
@@ -381,7 +401,21 @@ export async function collectClusterStatus(
     spec && catalog ? derivePlatformLinks(spec, catalog) : [];
   const uiUrlByAddon = new Map(platformLinks.map(l => [l.addonId, l.url]));
   const addonStatuses: AddonStatus[] = addons.map(addon => {
-    const readiness = evaluateAddonReadiness(addon, observations);
+    let readiness = evaluateAddonReadiness(addon, observations, {
+      establishedCrds,
+    });
+    if (
+      crdReadError &&
+      readiness.state !== 'Healthy' &&
+      (addon.requiresCrds ?? []).length > 0
+    ) {
+      readiness = {
+        ...readiness,
+        reason: `${
+          readiness.reason ?? readiness.state
+        }; CRDs not checked (${crdReadError}; grant the reader list on apiextensions.k8s.io customresourcedefinitions)`,
+      };
+    }
     const uiUrl = uiUrlByAddon.get(addon.id);
     return { ...readiness, ...(uiUrl ? { uiUrl } : {}) };
   });

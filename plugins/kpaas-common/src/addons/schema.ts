@@ -209,7 +209,7 @@ const addonBaseShape = {
     )
     .optional()
     .describe(
-      'CRDs that must exist before the install (installed by a dependency)',
+      'CRDs that must be Established before the install (installed by a dependency); on an add-on without readiness entries and workloads (CRDs only, e.g. istio-base) the CRDs it installs, which make it ready',
     ),
 };
 

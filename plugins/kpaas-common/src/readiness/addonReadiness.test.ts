@@ -3,6 +3,7 @@ import type { AddonDefinition } from '../addons/schema';
 import {
   chartVersionFromLabel,
   evaluateAddonReadiness,
+  isCrdsOnlyAddon,
   observeWorkload,
   WorkloadObservation,
 } from './addonReadiness';
@@ -26,6 +27,21 @@ addons:
     helm: { repo: https://prometheus-community.github.io/helm-charts, chart: kube-prometheus-stack, version: 70.4.2, releaseName: kps, namespace: monitoring }
     readiness:
       - { kind: StatefulSet, labelSelector: "app.kubernetes.io/name=prometheus" }
+  - id: istio-base
+    title: Istio base (CRDs)
+    category: service-mesh
+    type: helm
+    helm: { repo: https://istio-release.storage.googleapis.com/charts, chart: base, version: 1.30.3, releaseName: istio-base, namespace: istio-system }
+    requiresCrds: [peerauthentications.security.istio.io, gateways.networking.istio.io, telemetries.telemetry.istio.io]
+  - id: istiod
+    title: Istio control plane
+    category: service-mesh
+    type: helm
+    helm: { repo: https://istio-release.storage.googleapis.com/charts, chart: istiod, version: 1.30.3, releaseName: istiod, namespace: istio-system }
+    dependsOn: [istio-base]
+    requiresCrds: [peerauthentications.security.istio.io, gateways.networking.istio.io]
+    readiness:
+      - { kind: Deployment, name: istiod }
 `);
 if (!catalog.ok) throw new Error(JSON.stringify(catalog.errors));
 const byId = (id: string) =>
@@ -169,6 +185,117 @@ describe('evaluateAddonReadiness', () => {
       state: 'Healthy',
       runningVersion: '70.4.2',
       workloads: { ready: 3, total: 3 },
+    });
+  });
+});
+
+describe('evaluateAddonReadiness with established CRDs', () => {
+  const ISTIO_CRDS = [
+    'peerauthentications.security.istio.io',
+    'gateways.networking.istio.io',
+    'telemetries.telemetry.istio.io',
+  ];
+  const crds = (...names: string[]) => ({ establishedCrds: new Set(names) });
+  const istiod = (o: Partial<WorkloadObservation> = {}) =>
+    workload({
+      kind: 'Deployment',
+      name: 'istiod',
+      namespace: 'istio-system',
+      labels: {
+        'app.kubernetes.io/instance': 'istiod',
+        'helm.sh/chart': 'istiod-1.30.3',
+      },
+      ...o,
+    });
+
+  it('tells a CRDs-only add-on from one that runs workloads', () => {
+    expect(isCrdsOnlyAddon(byId('istio-base'))).toBe(true);
+    expect(isCrdsOnlyAddon(byId('istiod'))).toBe(false);
+    expect(isCrdsOnlyAddon(byId('metallb'))).toBe(false);
+  });
+
+  it('judges a CRDs-only add-on Healthy when all its CRDs are established', () => {
+    expect(
+      evaluateAddonReadiness(byId('istio-base'), [], crds(...ISTIO_CRDS)),
+    ).toEqual({
+      id: 'istio-base',
+      title: 'Istio base (CRDs)',
+      namespace: 'istio-system',
+      declaredVersion: '1.30.3',
+      runningVersion: undefined,
+      workloads: { ready: 0, total: 0 },
+      state: 'Healthy',
+      reason: 'CRDs only: all 3 established',
+    });
+  });
+
+  it('judges a CRDs-only add-on Missing when none exists, Degraded when some are missing', () => {
+    expect(
+      evaluateAddonReadiness(byId('istio-base'), [], crds('other.example.io')),
+    ).toMatchObject({
+      state: 'Missing',
+      reason: `CRDs only; CRDs not established (3/3): ${ISTIO_CRDS.join(', ')}`,
+    });
+    expect(
+      evaluateAddonReadiness(byId('istio-base'), [], crds(ISTIO_CRDS[0])),
+    ).toMatchObject({
+      state: 'Degraded',
+      reason:
+        'CRDs only; CRDs not established (2/3): gateways.networking.istio.io, telemetries.telemetry.istio.io',
+    });
+  });
+
+  it('keeps the workload judgement without the CRD observation (unchanged behaviour)', () => {
+    expect(evaluateAddonReadiness(byId('istio-base'), [])).toMatchObject({
+      state: 'Missing',
+      reason:
+        'no Deployment, StatefulSet or DaemonSet of release "istio-base" in namespace istio-system',
+    });
+    expect(evaluateAddonReadiness(byId('istiod'), [istiod()])).toMatchObject({
+      state: 'Healthy',
+    });
+    expect(evaluateAddonReadiness(byId('istiod'), [istiod()], {})).toEqual(
+      evaluateAddonReadiness(byId('istiod'), [istiod()]),
+    );
+    // an add-on without requiresCrds ignores the CRD observation
+    expect(
+      evaluateAddonReadiness(byId('metallb'), [], crds(...ISTIO_CRDS)),
+    ).toEqual(evaluateAddonReadiness(byId('metallb'), []));
+  });
+
+  it('degrades an add-on with healthy workloads whose required CRDs are not established', () => {
+    expect(
+      evaluateAddonReadiness(byId('istiod'), [istiod()], crds(...ISTIO_CRDS)),
+    ).toMatchObject({ state: 'Healthy' });
+    expect(
+      evaluateAddonReadiness(byId('istiod'), [istiod()], crds(...ISTIO_CRDS)),
+    ).not.toHaveProperty('reason');
+    expect(
+      evaluateAddonReadiness(byId('istiod'), [istiod()], crds(ISTIO_CRDS[1])),
+    ).toMatchObject({
+      state: 'Degraded',
+      workloads: { ready: 1, total: 1 },
+      reason:
+        'CRDs not established (1/2): peerauthentications.security.istio.io',
+    });
+    expect(
+      evaluateAddonReadiness(
+        byId('istiod'),
+        [istiod({ ready: 0 })],
+        crds(ISTIO_CRDS[1]),
+      ),
+    ).toMatchObject({
+      state: 'Degraded',
+      reason:
+        'CRDs not established (1/2): peerauthentications.security.istio.io; not ready: Deployment istiod 0/1',
+    });
+  });
+
+  it('names the CRDs in the reason of an add-on that is missing anyway', () => {
+    expect(evaluateAddonReadiness(byId('istiod'), [], crds())).toMatchObject({
+      state: 'Missing',
+      reason:
+        'no Deployment, StatefulSet or DaemonSet of release "istiod" in namespace istio-system; CRDs not established (2/2): peerauthentications.security.istio.io, gateways.networking.istio.io',
     });
   });
 });

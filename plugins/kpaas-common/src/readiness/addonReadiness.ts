@@ -31,6 +31,25 @@ export interface WorkloadObservation {
   observedGeneration?: number;
 }
 
+/** What else the cluster reports, besides workloads. @public */
+export interface ReadinessObservations {
+  /**
+   * Names (`<plural>.<group>`) of the CRDs whose `Established` condition is True. When absent,
+   * the add-ons' `requiresCrds` are not judged (callers that did not look).
+   */
+  establishedCrds?: ReadonlySet<string>;
+}
+
+/**
+ * True for an add-on that installs CRDs (and RBAC) but runs nothing, such as istio-base: no
+ * readiness checks, and `requiresCrds` naming the CRDs it installs. Its readiness is those CRDs
+ * being Established, so installers wait for them after the install, not before it.
+ * @public
+ */
+export function isCrdsOnlyAddon(addon: AddonDefinition): boolean {
+  return addon.readiness.length === 0 && (addon.requiresCrds ?? []).length > 0;
+}
+
 /** Result of {@link evaluateAddonReadiness}. @public */
 export interface AddonReadiness {
   id: string;
@@ -130,19 +149,74 @@ function isProgressing(w: WorkloadObservation): boolean {
 }
 
 /**
- * Judges one add-on from the workloads found in the cluster:
+ * Judges one add-on from the workloads (and CRDs) found in the cluster:
  *
  * - the add-on's workloads are those of its Helm release (label
  *   `app.kubernetes.io/instance=<releaseName>` in the release namespace) plus those its catalog
  *   `readiness` checks name (by name or label selector);
  * - `Missing` when none exists or a readiness check finds nothing, `Progressing` while a rollout
  *   is under way, `Degraded` when replicas are not ready or the running chart version differs
- *   from the declared one, else `Healthy`.
+ *   from the declared one, else `Healthy`;
+ * - when `observations.establishedCrds` is given, an add-on's `requiresCrds` must all be
+ *   Established: `Degraded` (`Missing` when none is) with a reason naming the others. A
+ *   CRDs-only add-on ({@link isCrdsOnlyAddon}: no readiness checks, runs nothing) is judged on
+ *   its CRDs alone when it has no workloads: `Healthy` once all are Established.
  *
- * Pass every workload observed in the add-on's namespace(s); others are ignored.
+ * Pass every workload observed in the add-on's namespace(s); others are ignored. Without
+ * `observations` the result is the workload judgement only.
  * @public
  */
 export function evaluateAddonReadiness(
+  addon: AddonDefinition,
+  observed: readonly WorkloadObservation[],
+  observations: ReadinessObservations = {},
+): AddonReadiness {
+  const byWorkloads = evaluateWorkloads(addon, observed);
+  const { establishedCrds } = observations;
+  const required = addon.requiresCrds ?? [];
+  if (!establishedCrds || required.length === 0) return byWorkloads;
+
+  const missing = required.filter(name => !establishedCrds.has(name));
+  const crdState = missing.length === required.length ? 'Missing' : 'Degraded';
+  const notEstablished = `CRDs not established (${missing.length}/${
+    required.length
+  }): ${missing.join(', ')}`;
+
+  if (isCrdsOnlyAddon(addon) && byWorkloads.workloads.total === 0) {
+    // Nothing to run by design (istio-base): the CRDs are the add-on.
+    const rest = { ...byWorkloads };
+    delete rest.reason;
+    return missing.length === 0
+      ? {
+          ...rest,
+          state: 'Healthy',
+          reason: `CRDs only: all ${required.length} established`,
+        }
+      : {
+          ...rest,
+          state: crdState,
+          reason: `CRDs only; ${notEstablished}`,
+        };
+  }
+  if (missing.length === 0) return byWorkloads;
+  if (byWorkloads.state === 'Missing') {
+    return {
+      ...byWorkloads,
+      reason: `${byWorkloads.reason}; ${notEstablished}`,
+    };
+  }
+  // the workloads may be fine, but an add-on whose API types are gone does not work
+  return {
+    ...byWorkloads,
+    state: 'Degraded',
+    reason: byWorkloads.reason
+      ? `${notEstablished}; ${byWorkloads.reason}`
+      : notEstablished,
+  };
+}
+
+/** The workload-based judgement, before the CRDs are taken into account. */
+function evaluateWorkloads(
   addon: AddonDefinition,
   observed: readonly WorkloadObservation[],
 ): AddonReadiness {

@@ -3,10 +3,12 @@ export {
   HELM_INSTANCE_LABEL,
   chartVersionFromLabel,
   evaluateAddonReadiness,
+  isCrdsOnlyAddon,
   observeWorkload,
 } from './addonReadiness';
 export type {
   AddonReadiness,
+  ReadinessObservations,
   WorkloadKind,
   WorkloadObservation,
 } from './addonReadiness';

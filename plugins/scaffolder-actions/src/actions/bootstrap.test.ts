@@ -154,6 +154,12 @@ describe('kpaas:bootstrap on 3 control planes + 3 workers + 2 lb', () => {
       name: 'kpaas-reader',
     } as any) as any;
     expect(JSON.stringify(role.rules)).not.toContain('secrets');
+    expect(role.rules).toContainEqual(
+      expect.objectContaining({
+        apiGroups: ['apiextensions.k8s.io'],
+        resources: ['customresourcedefinitions'],
+      }),
+    );
     expect(role.rules.flatMap((r: any) => r.verbs)).toEqual(
       expect.arrayContaining(['get', 'list', 'watch']),
     );

@@ -6,14 +6,13 @@ import type {
 import { InputError } from '@backstage/errors';
 import * as k8s from '@kubernetes/client-node';
 import type { InventoryNode } from '@internal/plugin-kpaas-common';
-import { utils as sshUtils } from 'ssh2';
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import yaml from 'yaml';
 import { KpaasBackendClient } from '../backendClient';
 import {
-  normalizePrivateKey,
+  readTaskPrivateKey,
   SecretMasker,
   SshNodeSession,
   StepLogger,
@@ -157,19 +156,8 @@ export async function runAddonsAction(
     } (${plan.waves.length} waves):\n${formatPlanTable(rows)}`,
   );
 
-  // the scaffolder's Secret field is a single-line input: restore the key's line breaks
-  const privateKey = normalizePrivateKey(ctx.secrets?.sshPrivateKey);
-  if (!privateKey) {
-    throw new InputError(
-      'secrets.sshPrivateKey is missing; pass the SSH private key as a task secret',
-    );
-  }
-  const parsedKey = sshUtils.parseKey(privateKey, ctx.secrets?.sshPassphrase);
-  if (parsedKey instanceof Error) {
-    throw new InputError(
-      `secrets.sshPrivateKey cannot be used (${parsedKey.message}); check the key and secrets.sshPassphrase`,
-    );
-  }
+  // the scaffolder's Secret field is a single-line input: readTaskPrivateKey restores the lines
+  const privateKey = readTaskPrivateKey(ctx.secrets);
 
   if (ctx.isDryRun) {
     const { endpoints, hostsSnippet } = await uiEndpoints(plan, undefined);

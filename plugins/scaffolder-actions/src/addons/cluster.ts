@@ -299,31 +299,17 @@ export class AddonCluster {
 
   /** Waits until every named CRD is Established. */
   async waitCrdsEstablished(names: string[], deadline: number): Promise<void> {
-    const pending = new Set(names);
+    let pending = [...names];
     await this.poll(
       deadline,
       async () => {
-        for (const name of [...pending]) {
-          try {
-            const crd = await this.apiext.readCustomResourceDefinition({
-              name,
-            });
-            if (
-              crd.status?.conditions?.some(
-                c => c.type === 'Established' && c.status === 'True',
-              )
-            ) {
-              pending.delete(name);
-            }
-          } catch (e) {
-            if (statusCode(e) !== 404) throw e;
-          }
-        }
-        return pending.size === 0 ? true : undefined;
+        const established = await this.establishedCrds(pending);
+        pending = pending.filter(name => !established.has(name));
+        return pending.length === 0 ? true : undefined;
       },
       async () =>
         new Error(
-          `CRDs not established: ${[...pending].join(
+          `CRDs not established: ${pending.join(
             ', ',
           )} (is the add-on that installs them ready?)`,
         ),
@@ -357,19 +343,45 @@ export class AddonCluster {
     return out;
   }
 
-  /** Readiness as the status API judges it (kpaas-common's evaluateAddonReadiness). */
+  /**
+   * Which of `names` are CRDs whose Established condition is True (one GET per name; an add-on
+   * requires a handful, so this is cheaper than listing every CRD of the cluster).
+   */
+  async establishedCrds(names: readonly string[]): Promise<Set<string>> {
+    const established = new Set<string>();
+    await Promise.all(
+      names.map(async name => {
+        try {
+          const crd = await this.apiext.readCustomResourceDefinition({ name });
+          if (
+            crd.status?.conditions?.some(
+              c => c.type === 'Established' && c.status === 'True',
+            )
+          ) {
+            established.add(name);
+          }
+        } catch (e) {
+          if (statusCode(e) !== 404) throw e;
+        }
+      }),
+    );
+    return established;
+  }
+
+  /**
+   * Readiness as the status API judges it (kpaas-common's evaluateAddonReadiness), with the
+   * add-on's requiresCrds observed: a CRDs-only add-on (istio-base) is Healthy once they are
+   * Established.
+   */
   async readiness(addon: PlannedAddonInstall): Promise<AddonReadiness> {
-    const result = evaluateAddonReadiness(addon.definition, await this.observe(addon));
-    // a chart of CRDs/RBAC only (istio-base): no readiness entries and no workloads is its
-    // healthy state; Helm's --wait already proved the install
-    if (
-      result.state === 'Missing' &&
-      addon.definition.readiness.length === 0 &&
-      result.workloads.total === 0
-    ) {
-      return { ...result, state: 'Healthy', reason: undefined };
-    }
-    return result;
+    const required = addon.definition.requiresCrds ?? [];
+    const [observed, establishedCrds] = await Promise.all([
+      this.observe(addon),
+      required.length > 0 ? this.establishedCrds(required) : undefined,
+    ]);
+    return evaluateAddonReadiness(addon.definition, observed, {
+      establishedCrds,
+    });
   }
 
   /** LoadBalancer Services of the add-on's release and their assigned addresses. */

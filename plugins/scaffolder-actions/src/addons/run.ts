@@ -1,5 +1,6 @@
 import * as k8s from '@kubernetes/client-node';
 import yaml from 'yaml';
+import { isCrdsOnlyAddon } from '@internal/plugin-kpaas-common';
 import pLimit from 'p-limit';
 import { shellQuote, StepLogger } from '../ssh';
 import { AddonCluster, NotReadyError } from './cluster';
@@ -158,7 +159,8 @@ export async function installAddons(
       } into ${addon.namespace}`,
     );
 
-    if (addon.requiresCrds.length > 0) {
+    // A CRDs-only add-on (istio-base) installs its requiresCrds itself: waitReady judges them.
+    if (addon.requiresCrds.length > 0 && !isCrdsOnlyAddon(addon.definition)) {
       await cluster.waitCrdsEstablished(addon.requiresCrds, deadline);
     }
     await cluster.ensureNamespace(addon.namespace);

@@ -17,7 +17,9 @@ export interface AddonVerification {
 /**
  * The readiness checks of kpaas:addons as one call, for "verify" and the backend: the same
  * pure evaluation (kpaas-common's evaluateAddonReadiness) the status API uses, plus the
- * LoadBalancer address check. Reads only Deployments, StatefulSets, DaemonSets and Services.
+ * LoadBalancer address check. Reads only Deployments, StatefulSets, DaemonSets, Services and the
+ * CRDs the add-ons declare in requiresCrds (a CRDs-only add-on such as istio-base is Healthy once
+ * they are Established).
  */
 export async function verifyAddons(
   kc: k8s.KubeConfig,

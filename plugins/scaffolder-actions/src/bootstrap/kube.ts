@@ -94,6 +94,12 @@ export async function ensureReaderToken(
               ],
               verbs: ['get', 'list', 'watch'],
             },
+            {
+              // the status page checks that add-ons' CRDs are Established
+              apiGroups: ['apiextensions.k8s.io'],
+              resources: ['customresourcedefinitions'],
+              verbs: ['get', 'list', 'watch'],
+            },
           ],
         },
       }),

@@ -11,12 +11,11 @@ import {
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { utils as sshUtils } from 'ssh2';
 import {
   connectAll,
   KnownHosts,
   NodeFailuresError,
-  normalizePrivateKey,
+  readTaskPrivateKey,
   runOnNodes,
   SecretMasker,
   shellQuote,
@@ -151,19 +150,8 @@ async function loadPlan(ctx: BootstrapContext) {
       );
     }
   }
-  // the scaffolder's Secret field is a single-line input: restore the key's line breaks
-  const privateKey = normalizePrivateKey(ctx.secrets?.sshPrivateKey);
-  if (!privateKey) {
-    throw new InputError(
-      'secrets.sshPrivateKey is missing; pass the SSH private key as a task secret',
-    );
-  }
-  const parsedKey = sshUtils.parseKey(privateKey, ctx.secrets?.sshPassphrase);
-  if (parsedKey instanceof Error) {
-    throw new InputError(
-      `secrets.sshPrivateKey cannot be used (${parsedKey.message}); check the key and secrets.sshPassphrase`,
-    );
-  }
+  // the scaffolder's Secret field is a single-line input: readTaskPrivateKey restores the lines
+  const privateKey = readTaskPrivateKey(ctx.secrets);
   let knownHosts: KnownHosts | undefined;
   try {
     knownHosts = new KnownHosts(input.knownHosts);

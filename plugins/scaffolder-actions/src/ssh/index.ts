@@ -20,4 +20,4 @@ export {
   StepTimeoutError,
   UnknownHostKeyError,
 } from './errors';
-export { normalizePrivateKey } from './privateKey';
+export { normalizePrivateKey, readTaskPrivateKey } from './privateKey';

@@ -1,3 +1,6 @@
+import { InputError } from '@backstage/errors';
+import { utils as sshUtils } from 'ssh2';
+
 /**
  * Restores the line structure of a PEM/OpenSSH private key that lost it on the way in.
  *
@@ -29,4 +32,26 @@ export function normalizePrivateKey(
   return `-----BEGIN ${label}-----\n${lines.join(
     '\n',
   )}\n-----END ${label}-----\n`;
+}
+
+/**
+ * The task's SSH private key (`secrets.sshPrivateKey`, line breaks restored), checked to be
+ * usable with `secrets.sshPassphrase` before any node is contacted.
+ */
+export function readTaskPrivateKey(
+  secrets: Record<string, string> | undefined,
+): string {
+  const privateKey = normalizePrivateKey(secrets?.sshPrivateKey);
+  if (!privateKey) {
+    throw new InputError(
+      'secrets.sshPrivateKey is missing; pass the SSH private key as a task secret',
+    );
+  }
+  const parsed = sshUtils.parseKey(privateKey, secrets?.sshPassphrase);
+  if (parsed instanceof Error) {
+    throw new InputError(
+      `secrets.sshPrivateKey cannot be used (${parsed.message}); check the key and secrets.sshPassphrase`,
+    );
+  }
+  return privateKey;
 }
