@@ -149,7 +149,8 @@ export async function runAddonsAction(
 ): Promise<AddonsOutput> {
   const { input, logger } = ctx;
   const plan = loadAddonPlan(ctx, options);
-  const rows = planRows(plan);
+  // uninstall runs the waves backwards (dependants first): show that order
+  const rows = input.uninstall ? planRows(plan).reverse() : planRows(plan);
   logger.info(
     `kpaas:addons ${input.uninstall ? 'uninstall' : 'install'} plan for ${
       plan.clusterName
