@@ -17,6 +17,9 @@ export type {
   FaultSpec,
   RequestLogEntry,
   TokenIdentity,
+  ProxyHandler,
+  ProxyKind,
+  ProxyTarget,
 } from './standIn';
 export { KubeStore } from './store';
 export type {

@@ -29,6 +29,7 @@ import {
   isPlainObject,
 } from './patch';
 import { PROTOBUF_CONTENT_TYPE, decodeKubeProtobuf } from './protobuf';
+import { ProxyRegistry, ProxyRequest, parseProxyPath } from './proxy';
 import {
   NonResourceRequest,
   ResourceRequest,
@@ -48,6 +49,7 @@ import {
   forbidden,
   internalError,
   methodNotAllowed,
+  notFound,
   resourceNotServed,
   successStatus,
   unauthorized,
@@ -71,6 +73,8 @@ export interface RouterOptions {
   bookmarkIntervalMs: number;
   /** Let unauthenticated clients read /version and health endpoints (kubeadm default). */
   anonymousHealth: boolean;
+  /** Handlers of the pods/services `proxy` subresource (absent: every proxy request is 503). */
+  proxies?: ProxyRegistry;
 }
 
 const MAX_BODY_BYTES = 16 * 1024 * 1024;
@@ -188,11 +192,64 @@ export class KubeApiRouter {
       user = auth.user;
     }
 
-    if (info.kind === 'resource') {
+    const proxied =
+      info.kind === 'resource' && info.subresource === 'proxy'
+        ? parseProxyPath(url.pathname, url.search)
+        : undefined;
+    if (proxied) {
+      await this.handleProxy(req, res, proxied, user!);
+    } else if (info.kind === 'resource') {
       await this.handleResource(req, res, url, info, user!);
     } else {
       this.handleNonResource(req, res, url, info);
     }
+  }
+
+  /* ------------------------------- proxy ------------------------------- */
+
+  /** pods/services proxy: the object must exist; a registered handler answers for the workload. */
+  private async handleProxy(
+    req: IncomingMessage,
+    res: ServerResponse,
+    proxied: ProxyRequest,
+    user: RequestUser,
+  ) {
+    const { namespace, kind, name, port } = proxied.target;
+    const gr = { group: '', resource: kind };
+    if (user.readOnly && req.method !== 'GET' && req.method !== 'HEAD') {
+      throw forbidden(
+        user.name,
+        (req.method ?? 'GET').toLowerCase() === 'put' ? 'update' : 'create',
+        { group: '', resource: `${kind}/proxy` },
+        namespace,
+        name,
+      );
+    }
+    const obj = this.o.store.get({
+      apiVersion: 'v1',
+      kind: kind === 'pods' ? 'Pod' : 'Service',
+      name,
+      namespace,
+    });
+    if (!obj) throw notFound(gr, name);
+    const handler = this.o.proxies?.find(proxied.target);
+    if (!handler) {
+      const address =
+        kind === 'pods'
+          ? (obj.status?.podIP as string | undefined) ?? name
+          : (obj.spec?.clusterIP as string | undefined) ?? name;
+      throw new KubeApiError(
+        failureStatus(
+          503,
+          'ServiceUnavailable',
+          `error trying to reach service: dial tcp ${address}:${
+            port ?? 80
+          }: connect: connection refused`,
+        ),
+      );
+    }
+    req.url = proxied.forwardPath;
+    await handler(req, res);
   }
 
   /* --------------------------- non-resource --------------------------- */

@@ -29,6 +29,7 @@ import {
   ResourceDefinition,
   ResourceRegistry,
 } from './resources';
+import { ProxyHandler, ProxyKind, ProxyRegistry, ProxyTarget } from './proxy';
 import { KubeApiRouter } from './router';
 import { KubeStore } from './store';
 import { CertificateAuthority, IssuedCertificate } from './tls';
@@ -105,6 +106,13 @@ export interface KubeApiStandIn {
     ready: boolean,
   ): KubeObject;
   setPodReady(namespace: string, name: string, ready: boolean): KubeObject;
+  /**
+   * Serves `/api/v1/namespaces/{ns}/{pods|services}/{name}:{port}/proxy/…` with `handler`
+   * (e.g. a fake of the workload's HTTP API; `req.url` is the path below `/proxy`). The object
+   * must exist in the store (else 404); without a handler the proxy answers 503. Returns an
+   * unregister function.
+   */
+  registerProxy(target: ProxyTarget, handler: ProxyHandler): () => void;
   /** Stops the server, ends watches and drops hung requests. Idempotent. */
   close(): Promise<void>;
 }
@@ -146,6 +154,7 @@ export async function startKubeApiStandIn(
   const faults = new FaultInjector();
   const health = new HealthChecks();
   const requestLog = new RequestLog();
+  const proxies = new ProxyRegistry();
   let port = 0;
 
   const router = new KubeApiRouter({
@@ -159,6 +168,7 @@ export async function startKubeApiStandIn(
     serverAddress: () => `${host}:${port}`,
     bookmarkIntervalMs: options.bookmarkIntervalMs ?? 1000,
     anonymousHealth: options.anonymousHealth ?? true,
+    proxies,
   });
 
   const server = createServer(
@@ -322,8 +332,17 @@ export async function startKubeApiStandIn(
       );
       return store.update({ ...pod, status }, statusWrite);
     },
+    registerProxy: (target, handler) => proxies.register(target, handler),
     close,
   };
 }
 
-export type { Fault, FaultSpec, RequestLogEntry, TokenIdentity };
+export type {
+  Fault,
+  FaultSpec,
+  RequestLogEntry,
+  TokenIdentity,
+  ProxyHandler,
+  ProxyKind,
+  ProxyTarget,
+};

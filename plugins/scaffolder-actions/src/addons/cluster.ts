@@ -42,7 +42,8 @@ function statusCode(e: unknown): number | undefined {
   return typeof code === 'number' ? code : undefined;
 }
 
-function delay(ms: number, signal?: AbortSignal): Promise<void> {
+/** Waits `ms`; rejects with CancelledWaitError when `signal` aborts. */
+export function delay(ms: number, signal?: AbortSignal): Promise<void> {
   return new Promise((resolve, reject) => {
     if (signal?.aborted) {
       reject(new CancelledWaitError());
@@ -94,7 +95,9 @@ export class AddonCluster {
   readonly apps: k8s.AppsV1Api;
   readonly apiext: k8s.ApiextensionsV1Api;
   readonly objects: k8s.KubernetesObjectApi;
-  private readonly signal?: AbortSignal;
+  /** The admin kubeconfig (in memory), for calls the typed clients do not cover (pod proxy) */
+  readonly kubeConfig: k8s.KubeConfig;
+  readonly signal?: AbortSignal;
   private readonly pollMinMs: number;
   private readonly pollMaxMs: number;
 
@@ -103,6 +106,7 @@ export class AddonCluster {
     this.apps = kc.makeApiClient(k8s.AppsV1Api);
     this.apiext = kc.makeApiClient(k8s.ApiextensionsV1Api);
     this.objects = k8s.KubernetesObjectApi.makeApiClient(kc);
+    this.kubeConfig = kc;
     this.signal = options.signal;
     this.pollMinMs = options.pollMinMs ?? 250;
     this.pollMaxMs = options.pollMaxMs ?? 2000;

@@ -94,7 +94,7 @@ export interface PlannedAddonInstall {
   valuesFiles: PlannedValuesFile[];
   manifests: PlannedManifest[];
   /** kpaas instructions from postInstall (apiVersion kpaas.io/…), e.g. VaultInitialization */
-  instructions: Array<{ kind: string; source: string }>;
+  instructions: Array<{ kind: string; source: string; text: string }>;
   requiresCrds: string[];
   /** Credentials kpaas generates before the chart (absent when a postInstall step writes them) */
   credentials?: { secretName: string; namespace: string; keys: string[] };
@@ -405,7 +405,11 @@ export function buildAddonPlan(input: AddonPlanInput): AddonPlan {
         continue;
       }
       if (String(doc.apiVersion ?? '').startsWith('kpaas.io/')) {
-        instructions.push({ kind: step.kind, source: step.template });
+        instructions.push({
+          kind: step.kind,
+          source: step.template,
+          text: filled,
+        });
         continue;
       }
       manifests.push({

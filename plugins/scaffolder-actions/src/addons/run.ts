@@ -15,6 +15,7 @@ import {
 import { AddonPlan, PlannedAddonInstall } from './plan';
 import { RemoteShell } from './remoteShell';
 import { SecretTokenRef, fillSecretTokens } from './tokens';
+import { initializeVault, parseVaultInitialization } from './vaultInit';
 
 /*
  * Runs an add-on plan: each add-on starts as soon as its dependencies are ready (so add-ons of
@@ -139,6 +140,7 @@ export async function installAddons(
       healthy && (addon.type === 'script' || isReleaseCurrent(addon, releases));
     if (current) {
       // a run that stopped between the chart and its manifests left some missing: add those
+      await runInstructions(addon, deadline, true);
       await applyManifests(addon, deadline, true);
       logger.info(
         `${addon.id}: ${addon.chart?.name ?? addon.script?.path}@${
@@ -262,18 +264,45 @@ export async function installAddons(
     await observer;
 
     await cluster.waitReady(addon, deadline);
+    await runInstructions(addon, deadline, false);
     await applyManifests(addon, deadline, false, resolved);
-    if (addon.instructions.length > 0) {
-      logger.warn(
-        `${addon.id}: ${addon.instructions
-          .map(i => i.kind)
-          .join(
-            ', ',
-          )} is not automated by kpaas:addons yet; run it by hand (values/README.md)`,
-      );
-    }
     return { ...base, status: 'installed' };
   };
+
+  /**
+   * kpaas instructions from postInstall (apiVersion kpaas.io/…). VaultInitialization initialises
+   * once and unseals sealed pods, so it also runs for a current add-on (pods restarted sealed).
+   */
+  async function runInstructions(
+    addon: PlannedAddonInstall,
+    deadline: number,
+    onlyIdempotent: boolean,
+  ) {
+    const manual: string[] = [];
+    for (const instruction of addon.instructions) {
+      if (instruction.kind === 'VaultInitialization') {
+        await initializeVault({
+          addonId: addon.id,
+          namespace: addon.namespace,
+          spec: parseVaultInitialization(addon.id, instruction.text),
+          kubeConfig: cluster.kubeConfig,
+          logger,
+          addSecret: v => hooks.addSecret(v),
+          deadline,
+          signal: signal ?? cluster.signal,
+        });
+      } else {
+        manual.push(instruction.kind);
+      }
+    }
+    if (manual.length > 0 && !onlyIdempotent) {
+      logger.warn(
+        `${addon.id}: ${manual.join(
+          ', ',
+        )} is not automated by kpaas:addons yet; run it by hand (values/README.md)`,
+      );
+    }
+  }
 
   async function applyManifests(
     addon: PlannedAddonInstall,
