@@ -1,8 +1,14 @@
 import { Entity } from '@backstage/catalog-model';
 import { configure, screen } from '@testing-library/react';
-import { mockApis, renderTestApp } from '@backstage/frontend-test-utils';
+import {
+  createExtensionTester,
+  mockApis,
+  renderTestApp,
+} from '@backstage/frontend-test-utils';
 import { createTestEntityPage } from '@backstage/plugin-catalog-react/testUtils';
 import { permissionApiRef } from '@backstage/plugin-permission-react';
+import { FormFieldBlueprint } from '@backstage/plugin-scaffolder-react/alpha';
+import { ClusterTotalsField } from './components/ClusterTotalsField';
 import kpaasPlugin from './alpha';
 import { kpaasApiRef } from './api';
 import { healthyStatus } from './__testUtils__/fixtures';
@@ -47,6 +53,24 @@ describe('kpaas extensions', () => {
     expect(kpaasPlugin.getExtension('api:kpaas')).toBeDefined();
     expect(card).toBeDefined();
     expect(content).toBeDefined();
+  });
+
+  it('provides the KpaasClusterTotals scaffolder form field', async () => {
+    const field = kpaasPlugin.getExtension('scaffolder-form-field:kpaas/cluster-totals');
+    expect(field).toBeDefined();
+    // the plugin is typed OverridableFrontendPlugin (TS2742), so its extensions' outputs are untyped
+    const loader = createExtensionTester(field).get(
+      FormFieldBlueprint.dataRefs.formFieldLoader,
+    ) as unknown as () => Promise<unknown>;
+    // the FormField is opaque to plugins; its v1 shape carries the options given to createFormField
+    const formField = (await loader()) as unknown as {
+      $$type: string;
+      name: string;
+      component: unknown;
+    };
+    expect(formField.$$type).toBe('@backstage/scaffolder/FormField');
+    expect(formField.name).toBe('KpaasClusterTotals');
+    expect(formField.component).toBe(ClusterTotalsField);
   });
 
   it('renders the card on a kpaas cluster entity', async () => {

@@ -9,6 +9,7 @@ import {
   EntityCardBlueprint,
   EntityContentBlueprint,
 } from '@backstage/plugin-catalog-react/alpha';
+import { FormFieldBlueprint } from '@backstage/plugin-scaffolder-react/alpha';
 import { isKpaasCluster } from './conditions';
 import { KpaasClient, kpaasApiRef } from './api';
 
@@ -49,6 +50,18 @@ const kpaasClusterContent = EntityContentBlueprint.make({
   },
 });
 
+// The kpaas-cluster template's resource totals (`ui:field: KpaasClusterTotals`):
+// `scaffolder-form-field:kpaas/cluster-totals`.
+const kpaasClusterTotalsField = FormFieldBlueprint.make({
+  name: 'cluster-totals',
+  params: {
+    field: () =>
+      import('./components/ClusterTotalsField/formField').then(
+        m => m.kpaasClusterTotalsFormField,
+      ),
+  },
+});
+
 /**
  * kpaas plugin for the new frontend system.
  * @alpha
@@ -56,7 +69,12 @@ const kpaasClusterContent = EntityContentBlueprint.make({
 const kpaasPlugin: OverridableFrontendPlugin = createFrontendPlugin({
   pluginId: 'kpaas',
   info: { packageJson: () => import('../package.json') },
-  extensions: [kpaasApi, kpaasClusterOverviewCard, kpaasClusterContent],
+  extensions: [
+    kpaasApi,
+    kpaasClusterOverviewCard,
+    kpaasClusterContent,
+    kpaasClusterTotalsField,
+  ],
 });
 
 export default kpaasPlugin;

@@ -5,7 +5,12 @@ import {
   discoveryApiRef,
   fetchApiRef,
 } from '@backstage/core-plugin-api';
+import { createScaffolderFieldExtension } from '@backstage/plugin-scaffolder-react';
 import { KpaasClient, kpaasApiRef } from './api';
+import {
+  ClusterTotalsField,
+  KPAAS_CLUSTER_TOTALS_FIELD,
+} from './components/ClusterTotalsField';
 
 /**
  * kpaas plugin for legacy (non new-frontend-system) apps.
@@ -48,5 +53,18 @@ export const EntityKpaasClusterContent = kpaasPlugin.provide(
     component: {
       lazy: () => import('./components/ClusterContent').then(m => m.ClusterContent),
     },
+  }),
+);
+
+/**
+ * Read-only scaffolder field `KpaasClusterTotals` for the kpaas-cluster template: vCPU, memory
+ * and disk per role and in total, computed from the whole form (legacy apps: put it inside
+ * `<ScaffolderFieldExtensions>` of the scaffolder route).
+ * @public
+ */
+export const KpaasClusterTotalsFieldExtension = kpaasPlugin.provide(
+  createScaffolderFieldExtension({
+    name: KPAAS_CLUSTER_TOTALS_FIELD,
+    component: ClusterTotalsField,
   }),
 );

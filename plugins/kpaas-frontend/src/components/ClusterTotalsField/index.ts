@@ -1,0 +1,7 @@
+export {
+  ClusterTotalsField,
+  KPAAS_CLUSTER_TOTALS_FIELD,
+} from './ClusterTotalsField';
+export type { ClusterTotalsFieldProps } from './ClusterTotalsField';
+export { clusterSpecFromForm } from './clusterSpecFromForm';
+export type { ClusterOrderFormData } from './clusterSpecFromForm';
