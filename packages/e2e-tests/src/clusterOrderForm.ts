@@ -13,6 +13,12 @@ export interface ClusterOrder {
   owner: string;
   description: string;
   environment: 'sandbox' | 'dev' | 'staging' | 'production';
+  /**
+   * Default `existing` (the hosts below). `multipass` keeps the page's default image and VM
+   * sizes: Terraform creates the machines, so no hosts are entered.
+   */
+  target?: 'existing' | 'multipass';
+  /** The machines of target existing (ignored for multipass). */
   hosts: Array<{
     name: string;
     role: 'control-plane' | 'worker' | 'lb';
@@ -86,8 +92,13 @@ export async function fillClusterOrder(
 
   // ---- Target
   await waitForStep(page, 'Target');
-  await page.getByRole('radio', { name: 'existing', exact: true }).check();
-  for (let i = 0; i < order.hosts.length; i++) {
+  const target = order.target ?? 'existing';
+  await page.getByRole('radio', { name: target, exact: true }).check();
+  if (target === 'multipass') {
+    // the Multipass settings appear with their defaults (image 24.04, 2 vCPU / 4 GiB VMs)
+    await page.locator('#root_multipass_image').waitFor();
+  }
+  for (let i = 0; target === 'existing' && i < order.hosts.length; i++) {
     const h = order.hosts[i];
     const p = `root_existing_hosts_${i}`;
     // minItems: 1 gives an empty first entry; the others come from the array's add button

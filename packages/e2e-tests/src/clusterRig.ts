@@ -33,11 +33,15 @@ export interface ClusterRigNode {
 /** The running machines of one cluster order plus the network plan that fits them. */
 export interface ClusterRig {
   rig: SshNodeRig;
-  api: KubeApiStandIn;
+  /**
+   * The API stand-in. With `apiEndpoint: 'first-control-plane'` it exists only once `kubeadm
+   * init` ran on the first control plane (reading it earlier throws).
+   */
+  readonly api: KubeApiStandIn;
   nodes: ClusterRigNode[];
   /** `127.a.b.0/24`, the rig's address block */
   nodeCidr: string;
-  /** The API stand-in's address (endpoint type lb), port 6443 */
+  /** The API stand-in's address, port 6443 (the lb at .200, or the first control plane) */
   apiAddress: string;
   metallbRange: string;
   ingressIp: string;
@@ -130,9 +134,26 @@ function combinedStandinsDir(base: string): string {
   return dir;
 }
 
+export interface ClusterRigOptions {
+  /**
+   * Where the cluster's API answers on :6443.
+   * - `lb` (default): "your load balancer" at host .200 of the node network, running from the
+   *   start (API endpoint type lb).
+   * - `first-control-plane`: the first control-plane node's own address (endpoint type host, the
+   *   only one Multipass allows). Like a real kube-apiserver it starts listening when `kubeadm
+   *   init` runs there, so the node's preflight still finds :6443 free.
+   */
+  apiEndpoint?: 'lb' | 'first-control-plane';
+}
+
+/** How long the kubeadm init stand-in works: time for the API to come up on the control plane. */
+const LAZY_API_INIT_SECONDS = 3;
+
 export async function startClusterRig(
   clusterName: string,
+  options: ClusterRigOptions = {},
 ): Promise<ClusterRig> {
+  const lazyApi = options.apiEndpoint === 'first-control-plane';
   const base = fs.mkdtempSync(
     path.join(process.env.TMPDIR ?? os.tmpdir(), 'kpaas-e2e-rig-'),
   );
@@ -152,26 +173,57 @@ export async function startClusterRig(
       KPAAS_STANDIN_ADMIN_CONF: adminConfPath,
       KPAAS_HELM_CHARTS: chartsPath,
       KPAAS_STANDIN_KUBEADM_JOIN_SECONDS: '0.3',
+      ...(lazyApi
+        ? { KPAAS_STANDIN_KUBEADM_INIT_SECONDS: String(LAZY_API_INIT_SECONDS) }
+        : {}),
     },
   });
   let api: KubeApiStandIn | undefined;
   const stops: Array<() => void> = [];
+  let watcher: NodeJS.Timeout | undefined;
+  let apiStartFailure: unknown;
   try {
     const cp = rig.node(roles[0].name).host;
     const prefix = cp.split('.').slice(0, 3).join('.');
-    // API endpoint type lb: "your load balancer" at host .200 of the node network, :6443
-    const apiAddress = `${prefix}.200`;
-    api = await startKubeApiStandIn({ host: apiAddress, port: 6443 });
-    createKubeadmNamespaces(api);
-    await api.writeKubeconfig(adminConfPath);
+    // lb: "your load balancer" at host .200 of the node network, :6443
+    const apiAddress = lazyApi ? cp : `${prefix}.200`;
     const ingressIp = `${prefix}.201`;
-    stops.push(startNodeControllers({ rig, api, nodes: roles }));
-    stops.push(
-      startWorkloadControllers(api, {
-        loadBalancerAddress: ingressIp,
-        readyAfterMs: 300,
-      }),
-    );
+    const startApi = async () => {
+      const started = await startKubeApiStandIn({ host: apiAddress, port: 6443 });
+      api = started;
+      createKubeadmNamespaces(started);
+      // kubeadm init copies this kubeconfig to /etc/kubernetes/admin.conf when it finishes
+      await started.writeKubeconfig(adminConfPath);
+      stops.push(startNodeControllers({ rig, api: started, nodes: roles }));
+      stops.push(
+        startWorkloadControllers(started, {
+          loadBalancerAddress: ingressIp,
+          readyAfterMs: 300,
+        }),
+      );
+    };
+    if (lazyApi) {
+      let starting = false;
+      watcher = setInterval(() => {
+        if (starting) return;
+        let initRan = false;
+        try {
+          initRan = rig
+            .calls(roles[0].name)
+            .some(c => c.cmd === 'kubeadm' && c.args[0] === 'init');
+        } catch {
+          // no call log on the node yet
+        }
+        if (!initRan) return;
+        starting = true;
+        clearInterval(watcher);
+        startApi().catch(e => {
+          apiStartFailure = e;
+        });
+      }, 200);
+    } else {
+      await startApi();
+    }
     const nodes = roles.map(n => {
       const info = rig.node(n.name);
       return {
@@ -181,10 +233,20 @@ export async function startClusterRig(
         hostKeyFingerprint: info.hostKeyFingerprint,
       };
     });
-    const runningApi = api;
     return {
       rig,
-      api,
+      get api(): KubeApiStandIn {
+        if (!api) {
+          throw new Error(
+            `the API stand-in at ${apiAddress}:6443 is not running: ${
+              apiStartFailure
+                ? `it failed to start (${apiStartFailure})`
+                : `kubeadm init has not run on ${roles[0].name} yet`
+            }`,
+          );
+        }
+        return api;
+      },
       nodes,
       nodeCidr: `${prefix}.0/24`,
       apiAddress,
@@ -201,13 +263,15 @@ export async function startClusterRig(
           .filter(c => c.cmd === 'helm');
       },
       async stop() {
+        clearInterval(watcher);
         stops.forEach(s => s());
-        await runningApi.close().catch(() => undefined);
+        await api?.close().catch(() => undefined);
         await rig.stop();
         fs.rmSync(base, { recursive: true, force: true });
       },
     };
   } catch (error) {
+    clearInterval(watcher);
     stops.forEach(s => s());
     await api?.close().catch(() => undefined);
     await rig.stop();

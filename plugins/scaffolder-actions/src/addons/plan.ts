@@ -172,7 +172,9 @@ function clusterTokens(
       : '/run/containerd/containerd.sock',
     KPAAS_NFS_SERVER: firstCp,
     KPAAS_NFS_PATH: NFS_PATH,
-    KPAAS_API_HOST: deriveEndpoints(spec).apiServerHost,
+    // multipass learns its addresses only when the VMs exist: the API is then the first
+    // control plane (endpoint type host), the node Helm runs on
+    KPAAS_API_HOST: deriveEndpoints(spec).apiServerHost ?? firstCp,
     KPAAS_DEFAULT_STORAGE_CLASS: ids.has('local-path-provisioner')
       ? 'local-path'
       : ids.has('nfs-subdir-external-provisioner')

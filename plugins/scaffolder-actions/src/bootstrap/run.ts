@@ -2,6 +2,7 @@ import { AuthService, DiscoveryService } from '@backstage/backend-plugin-api';
 import { InputError } from '@backstage/errors';
 import {
   ClusterSpec,
+  DerivedEndpoints,
   deriveEndpoints,
   formatSpecErrors,
   InventoryNode,
@@ -97,6 +98,28 @@ export interface BootstrapContext {
   auth?: AuthService;
 }
 
+/**
+ * Endpoint type host without a written address (Multipass: DHCP) is only known once the machines
+ * exist: the API is the first control-plane node of the inventory kpaas:provision produced, the
+ * same host kpaas:provision put into its apiServerUrl.
+ */
+export function endpointsWithInventory(
+  endpoints: DerivedEndpoints,
+  inventory: InventoryNode[],
+): DerivedEndpoints {
+  if (endpoints.apiServerHost || endpoints.apiEndpointType !== 'host') {
+    return endpoints;
+  }
+  const firstCp = inventory.find(n => n.role === 'control-plane');
+  if (!firstCp?.address) return endpoints;
+  return {
+    ...endpoints,
+    apiServerHost: firstCp.address,
+    apiServerUrl: `https://${firstCp.address}:${endpoints.apiServerPort}`,
+    pending: [],
+  };
+}
+
 /** Reads and validates everything that can be checked before connecting. */
 async function loadPlan(ctx: BootstrapContext) {
   const { input } = ctx;
@@ -128,7 +151,10 @@ async function loadPlan(ctx: BootstrapContext) {
       );
     }
   }
-  const endpoints = deriveEndpoints(spec);
+  const endpoints = endpointsWithInventory(
+    deriveEndpoints(spec),
+    input.inventory,
+  );
   if (!endpoints.apiServerUrl || !endpoints.apiServerHost) {
     throw new InputError(
       `spec.controlPlane.endpoint: the API address is not known yet (${endpoints.pending.join(
