@@ -8,17 +8,7 @@
  * publish:github is the one step that cannot succeed on this machine (no GitHub, no network):
  * the test expects it to fail reaching GitHub, after everything before it completed.
  */
-import { execFileSync } from 'node:child_process';
-import fs from 'node:fs';
-import path from 'node:path';
-import { Browser, Page } from 'playwright-core';
-import { startApp, RunningApp } from './appHarness';
-import {
-  CHROMIUM_PATH,
-  launchChromium,
-  saveScreenshot,
-  signInAsGuest,
-} from './browser';
+import { rigSkipReason, OrderSession, startOrderSession } from './orderHarness';
 import { ClusterRig, startClusterRig } from './clusterRig';
 import { fillClusterOrder } from './clusterOrderForm';
 
@@ -26,96 +16,29 @@ jest.setTimeout(600_000);
 
 const CLUSTER = 'e2e-lab';
 
-function sshdAvailable(): boolean {
-  try {
-    execFileSync('/usr/sbin/sshd', ['-V'], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return fs.existsSync('/usr/sbin/sshd');
-  }
-}
-function missingPrerequisite(): string | undefined {
-  if (!fs.existsSync(CHROMIUM_PATH)) return '/usr/bin/chromium missing';
-  if (!sshdAvailable()) return '/usr/sbin/sshd missing';
-  if (process.getuid?.() !== 0) return 'the SSH rig needs root';
-  return undefined;
-}
-const missing = missingPrerequisite();
-const skipReason = missing ? ` [skipped: ${missing}]` : '';
+const skipReason = rigSkipReason();
 const describeIfRig = skipReason ? describe.skip : describe;
-
-interface TaskEvent {
-  type: string;
-  body: {
-    message?: string;
-    stepId?: string;
-    status?: string;
-    [k: string]: unknown;
-  };
-}
-
-// better-sqlite3 ships no types; the test only reads one row
-// eslint-disable-next-line @typescript-eslint/no-require-imports
-const Database: new (file: string, options: { readonly: boolean }) => {
-  prepare(sql: string): {
-    get(...params: unknown[]): { state?: string } | undefined;
-  };
-  close(): void;
-} = require('better-sqlite3');
 
 describeIfRig(`ordering a cluster in the running app${skipReason}`, () => {
   let rig: ClusterRig;
-  let app: RunningApp;
-  let browser: Browser;
-  let page: Page;
-  let token: string;
-
-  const api = async (pathAndQuery: string) => {
-    const res = await fetch(`${app.backendUrl}${pathAndQuery}`, {
-      headers: { authorization: `Bearer ${token}` },
-    });
-    return { status: res.status, text: await res.text() };
-  };
-  const json = async (pathAndQuery: string) => {
-    const { status, text } = await api(pathAndQuery);
-    if (status !== 200)
-      throw new Error(
-        `GET ${pathAndQuery}: HTTP ${status} ${text.slice(0, 500)}`,
-      );
-    return JSON.parse(text);
-  };
+  let session: OrderSession;
 
   beforeAll(async () => {
     rig = await startClusterRig(CLUSTER);
-    app = await startApp({
-      // the scaffolder keeps every completed step's output in the task state (task recovery),
-      // which is how the test reads the steps' outputs
-      extraConfig: { scaffolder: { taskRecovery: { enabled: true } } },
-      // publish:github gets a token, so it really tries GitHub (and fails: no network here)
-      env: { GITHUB_TOKEN: 'e2e-no-github-on-this-machine' },
-    });
-    browser = await launchChromium();
-    page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
-    page.setDefaultTimeout(30_000);
-    await signInAsGuest(page, app.appUrl);
-    const refresh = await fetch(`${app.backendUrl}/api/auth/guest/refresh`, {
-      headers: { 'x-requested-with': 'XMLHttpRequest' },
-    });
-    token = (await refresh.json()).backstageIdentity.token;
+    session = await startOrderSession();
   });
 
   afterAll(async () => {
-    await browser?.close();
-    await app?.stop();
+    await session?.stop();
     await rig?.stop();
   });
 
   it('provisions (existing), bootstraps and installs add-ons from the UI; only publish:github fails (no GitHub here)', async () => {
     const started = Date.now();
     // ---- the order, through every page of the form
-    await page.goto(`${app.appUrl}/create/templates/default/kpaas-cluster`);
+    await session.page.goto(`${session.app.appUrl}/create/templates/default/kpaas-cluster`);
     await fillClusterOrder(
-      page,
+      session.page,
       {
         name: CLUSTER,
         owner: 'platform-team',
@@ -142,46 +65,9 @@ describeIfRig(`ordering a cluster in the running app${skipReason}`, () => {
       },
       'cluster-order',
     );
-    await page.getByRole('button', { name: 'Create', exact: true }).click();
-    await page.waitForURL(/\/create\/tasks\/[0-9a-f-]+/, { timeout: 60_000 });
-    const taskId = /\/create\/tasks\/([0-9a-f-]+)/.exec(page.url())![1];
-
-    // ---- wait for the task to finish
-    let task: { status: string } = { status: 'open' };
-    for (
-      let i = 0;
-      i < 600 && !['completed', 'failed', 'cancelled'].includes(task.status);
-      i++
-    ) {
-      await new Promise(r => setTimeout(r, 1000));
-      task = await json(`/api/scaffolder/v2/tasks/${taskId}`);
-    }
-    const events: TaskEvent[] = await json(
-      `/api/scaffolder/v2/tasks/${taskId}/events`,
-    );
-    const log = events
-      .map(e => `[${e.body.stepId ?? '-'}] ${e.body.message ?? ''}`)
-      .join('\n');
-    fs.mkdirSync(path.resolve(__dirname, '../../../artifacts'), {
-      recursive: true,
-    });
-    fs.writeFileSync(
-      path.resolve(__dirname, '../../../artifacts/cluster-order-task.log'),
-      log,
-    );
-    // the task page shows the run's end (the error banner of the failed publish step)
-    await page
-      .getByText(/api\.github\.com/)
-      .first()
-      .waitFor({ timeout: 30_000 })
-      .catch(() => undefined);
-    await saveScreenshot(page, 'cluster-order-9-task.png');
-
-    const stepStatus = (id: string) =>
-      events
-        .filter(e => e.body.stepId === id && e.body.status)
-        .map(e => e.body.status)
-        .pop();
+    const result = await session.createAndWait('cluster-order');
+    const { taskId, log, stepStatus } = result;
+    const task = { status: result.status };
     const context = `task ${taskId} log:\n${log.slice(-6000)}`;
     expect({ status: task.status, context }).toMatchObject({
       status: 'failed',
@@ -202,23 +88,14 @@ describeIfRig(`ordering a cluster in the running app${skipReason}`, () => {
       expect(stepStatus(id)).toBe('skipped');
     // the one step that cannot succeed here: there is no GitHub (nor any network) on this machine
     expect(stepStatus('publish')).toBe('failed');
-    const publishError = events
-      .filter(e => e.body.stepId === 'publish' && e.body.status === 'failed')
-      .map(e => e.body.message)
-      .join('\n');
+    const publishError = result.stepError('publish');
     expect(publishError).toMatch(
       /(ENOTFOUND|EAI_AGAIN|ECONNREFUSED|ETIMEDOUT|ENETUNREACH)\b.*api\.github\.com/,
     );
     expect(stepStatus('register')).toBe('skipped');
 
     // ---- step outputs, as the scaffolder recorded them
-    const db = new Database(path.join(app.databaseDir, 'scaffolder.sqlite'), {
-      readonly: true,
-    });
-    const row = db.prepare('select state from tasks where id = ?').get(taskId);
-    db.close();
-    const steps = JSON.parse(row?.state ?? '{}').state?.steps ?? {};
-    const out = (id: string) => steps[id]?.output ?? {};
+    const out = result.output;
 
     // kpaas:provision (existing): the inventory is the rig's hosts, and kpaas:bootstrap took it as is
     expect(out('provision').target).toBe('existing');
@@ -293,7 +170,7 @@ describeIfRig(`ordering a cluster in the running app${skipReason}`, () => {
       expect(c.args.slice(0, 2)).toEqual(['upgrade', '--install']);
 
     // ---- the cluster in kpaas-backend: registered, no credential served, status from the cluster
-    const registration = await api(`/api/kpaas/clusters/${CLUSTER}`);
+    const registration = await session.get(`/api/kpaas/clusters/${CLUSTER}`);
     expect(registration.status).toBe(200);
     expect(JSON.parse(registration.text)).toMatchObject({
       name: CLUSTER,
@@ -304,7 +181,7 @@ describeIfRig(`ordering a cluster in the running app${skipReason}`, () => {
     );
     let status: any;
     for (let i = 0; i < 60; i++) {
-      status = await json(`/api/kpaas/clusters/${CLUSTER}/status`);
+      status = await session.json(`/api/kpaas/clusters/${CLUSTER}/status`);
       if ((status.nodes?.length ?? 0) === rig.nodes.length) break;
       await new Promise(r => setTimeout(r, 1000));
     }
@@ -312,7 +189,7 @@ describeIfRig(`ordering a cluster in the running app${skipReason}`, () => {
       rig.nodes.map(n => n.name).sort(),
     );
 
-    const timeline = await json(`/api/kpaas/clusters/${CLUSTER}/timeline`);
+    const timeline = await session.json(`/api/kpaas/clusters/${CLUSTER}/timeline`);
     const phases = new Set(
       timeline.items.map((e: { phase: string }) => e.phase),
     );

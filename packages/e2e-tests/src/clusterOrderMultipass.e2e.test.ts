@@ -16,25 +16,16 @@
  * publish:github is the one step that cannot succeed on this machine (no GitHub, no network):
  * the test expects it to fail reaching GitHub, after everything before it completed.
  */
-import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { Browser, Page } from 'playwright-core';
 import {
   readTerraformCalls,
   terraformStandInEnv,
   TerraformFixture,
   writeTerraformFixture,
 } from '@internal/kpaas-testkit';
-import { startApp, RunningApp } from './appHarness';
-import {
-  ARTIFACTS_DIR,
-  CHROMIUM_PATH,
-  launchChromium,
-  saveScreenshot,
-  signInAsGuest,
-} from './browser';
+import { rigSkipReason, OrderSession, startOrderSession } from './orderHarness';
 import { ClusterRig, startClusterRig } from './clusterRig';
 import { fillClusterOrder } from './clusterOrderForm';
 
@@ -42,42 +33,8 @@ jest.setTimeout(600_000);
 
 const CLUSTER = 'e2e-mp';
 
-function sshdAvailable(): boolean {
-  try {
-    execFileSync('/usr/sbin/sshd', ['-V'], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return fs.existsSync('/usr/sbin/sshd');
-  }
-}
-function missingPrerequisite(): string | undefined {
-  if (!fs.existsSync(CHROMIUM_PATH)) return '/usr/bin/chromium missing';
-  if (!sshdAvailable()) return '/usr/sbin/sshd missing';
-  if (process.getuid?.() !== 0) return 'the SSH rig needs root';
-  return undefined;
-}
-const missing = missingPrerequisite();
-const skipReason = missing ? ` [skipped: ${missing}]` : '';
+const skipReason = rigSkipReason();
 const describeIfRig = skipReason ? describe.skip : describe;
-
-interface TaskEvent {
-  type: string;
-  body: {
-    message?: string;
-    stepId?: string;
-    status?: string;
-    [k: string]: unknown;
-  };
-}
-
-// better-sqlite3 ships no types; the test only reads one row
-// eslint-disable-next-line @typescript-eslint/no-require-imports
-const Database: new (file: string, options: { readonly: boolean }) => {
-  prepare(sql: string): {
-    get(...params: unknown[]): { state?: string } | undefined;
-  };
-  close(): void;
-} = require('better-sqlite3');
 
 /**
  * What `terraform apply` of the Multipass module creates and outputs, with the rig's nodes as
@@ -124,26 +81,8 @@ describeIfRig(
   `ordering a Multipass cluster in the running app${skipReason}`,
   () => {
     let rig: ClusterRig;
-    let app: RunningApp;
-    let browser: Browser;
-    let page: Page;
-    let token: string;
+    let session: OrderSession;
     let tfDir: string;
-
-    const api = async (pathAndQuery: string) => {
-      const res = await fetch(`${app.backendUrl}${pathAndQuery}`, {
-        headers: { authorization: `Bearer ${token}` },
-      });
-      return { status: res.status, text: await res.text() };
-    };
-    const json = async (pathAndQuery: string) => {
-      const { status, text } = await api(pathAndQuery);
-      if (status !== 200)
-        throw new Error(
-          `GET ${pathAndQuery}: HTTP ${status} ${text.slice(0, 500)}`,
-        );
-      return JSON.parse(text);
-    };
 
     beforeAll(async () => {
       rig = await startClusterRig(CLUSTER, {
@@ -156,32 +95,18 @@ describeIfRig(
         path.join(tfDir, 'fixture.json'),
         multipassFixture(rig),
       );
-      app = await startApp({
-        // the scaffolder keeps every completed step's output in the task state (task recovery),
-        // which is how the test reads the steps' outputs
-        extraConfig: { scaffolder: { taskRecovery: { enabled: true } } },
+      session = await startOrderSession({
         env: {
-          // publish:github gets a token, so it really tries GitHub (and fails: no network here)
-          GITHUB_TOKEN: 'e2e-no-github-on-this-machine',
           // `terraform` is the stand-in, driven by the Multipass fixture
           PATH: terraformStandInEnv().PATH!,
           KPAAS_TF_FIXTURE: fixturePath,
           KPAAS_TF_CALLS: path.join(tfDir, 'calls.jsonl'),
         },
       });
-      browser = await launchChromium();
-      page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
-      page.setDefaultTimeout(30_000);
-      await signInAsGuest(page, app.appUrl);
-      const refresh = await fetch(`${app.backendUrl}/api/auth/guest/refresh`, {
-        headers: { 'x-requested-with': 'XMLHttpRequest' },
-      });
-      token = (await refresh.json()).backstageIdentity.token;
     });
 
     afterAll(async () => {
-      await browser?.close();
-      await app?.stop();
+      await session?.stop();
       await rig?.stop();
       if (tfDir) fs.rmSync(tfDir, { recursive: true, force: true });
     });
@@ -189,9 +114,9 @@ describeIfRig(
     it('provisions with Terraform (apply, state in kpaas-backend), bootstraps the VMs it output and installs add-ons; only publish:github fails', async () => {
       const started = Date.now();
       // ---- the order, through every page of the form
-      await page.goto(`${app.appUrl}/create/templates/default/kpaas-cluster`);
+      await session.page.goto(`${session.app.appUrl}/create/templates/default/kpaas-cluster`);
       await fillClusterOrder(
-        page,
+        session.page,
         {
           name: CLUSTER,
           owner: 'platform-team',
@@ -219,43 +144,9 @@ describeIfRig(
         },
         'cluster-order-multipass',
       );
-      await page.getByRole('button', { name: 'Create', exact: true }).click();
-      await page.waitForURL(/\/create\/tasks\/[0-9a-f-]+/, { timeout: 60_000 });
-      const taskId = /\/create\/tasks\/([0-9a-f-]+)/.exec(page.url())![1];
-
-      // ---- wait for the task to finish
-      let task: { status: string } = { status: 'open' };
-      for (
-        let i = 0;
-        i < 600 && !['completed', 'failed', 'cancelled'].includes(task.status);
-        i++
-      ) {
-        await new Promise(r => setTimeout(r, 1000));
-        task = await json(`/api/scaffolder/v2/tasks/${taskId}`);
-      }
-      const events: TaskEvent[] = await json(
-        `/api/scaffolder/v2/tasks/${taskId}/events`,
-      );
-      const log = events
-        .map(e => `[${e.body.stepId ?? '-'}] ${e.body.message ?? ''}`)
-        .join('\n');
-      fs.mkdirSync(ARTIFACTS_DIR, { recursive: true });
-      fs.writeFileSync(
-        path.join(ARTIFACTS_DIR, 'cluster-order-multipass-task.log'),
-        log,
-      );
-      await page
-        .getByText(/api\.github\.com/)
-        .first()
-        .waitFor({ timeout: 30_000 })
-        .catch(() => undefined);
-      await saveScreenshot(page, 'cluster-order-multipass-9-task.png');
-
-      const stepStatus = (id: string) =>
-        events
-          .filter(e => e.body.stepId === id && e.body.status)
-          .map(e => e.body.status)
-          .pop();
+      const result = await session.createAndWait('cluster-order-multipass');
+      const { taskId, log, stepStatus } = result;
+      const task = { status: result.status };
       const context = `task ${taskId} log:\n${log.slice(-6000)}`;
       expect({ status: task.status, context }).toMatchObject({
         status: 'failed',
@@ -282,10 +173,7 @@ describeIfRig(
         expect(stepStatus(id)).toBe('skipped');
       // the one step that cannot succeed here: there is no GitHub (nor any network) on this machine
       expect(stepStatus('publish')).toBe('failed');
-      const publishError = events
-        .filter(e => e.body.stepId === 'publish' && e.body.status === 'failed')
-        .map(e => e.body.message)
-        .join('\n');
+      const publishError = result.stepError('publish');
       expect(publishError).toMatch(
         /(ENOTFOUND|EAI_AGAIN|ECONNREFUSED|ETIMEDOUT|ENETUNREACH)\b.*api\.github\.com/,
       );
@@ -316,7 +204,7 @@ describeIfRig(
       expect(log).toMatch(/==> \[apply\]/);
 
       // the state the stand-in wrote lives in kpaas-backend; the lock was released
-      const versions = await json(
+      const versions = await session.json(
         `/api/kpaas/clusters/${CLUSTER}/terraform/state/versions`,
       );
       expect(versions.items.length).toBeGreaterThanOrEqual(1);
@@ -324,15 +212,7 @@ describeIfRig(
       expect(versions.lock).toBeUndefined();
 
       // ---- step outputs, as the scaffolder recorded them
-      const db = new Database(path.join(app.databaseDir, 'scaffolder.sqlite'), {
-        readonly: true,
-      });
-      const row = db
-        .prepare('select state from tasks where id = ?')
-        .get(taskId);
-      db.close();
-      const steps = JSON.parse(row?.state ?? '{}').state?.steps ?? {};
-      const out = (id: string) => steps[id]?.output ?? {};
+      const out = result.output;
 
       // kpaas:provision (multipass, apply): the plan created the VMs; the inventory is the
       // Terraform output, i.e. the rig's nodes
@@ -415,7 +295,7 @@ describeIfRig(
       ]);
 
       // ---- the cluster in kpaas-backend: registered behind the first control plane, status read
-      const registration = await api(`/api/kpaas/clusters/${CLUSTER}`);
+      const registration = await session.get(`/api/kpaas/clusters/${CLUSTER}`);
       expect(registration.status).toBe(200);
       expect(JSON.parse(registration.text)).toMatchObject({
         name: CLUSTER,
@@ -426,7 +306,7 @@ describeIfRig(
       );
       let status: any;
       for (let i = 0; i < 60; i++) {
-        status = await json(`/api/kpaas/clusters/${CLUSTER}/status`);
+        status = await session.json(`/api/kpaas/clusters/${CLUSTER}/status`);
         if ((status.nodes?.length ?? 0) === rig.nodes.length) break;
         await new Promise(r => setTimeout(r, 1000));
       }
@@ -435,7 +315,7 @@ describeIfRig(
       );
       expect(rig.api.countRequests()).toBeGreaterThan(0);
 
-      const timeline = await json(`/api/kpaas/clusters/${CLUSTER}/timeline`);
+      const timeline = await session.json(`/api/kpaas/clusters/${CLUSTER}/timeline`);
       const provisionSteps = timeline.items
         .filter((e: { phase: string }) => e.phase === 'provision')
         .map((e: { step?: string }) => e.step);
