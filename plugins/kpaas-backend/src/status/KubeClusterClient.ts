@@ -328,7 +328,9 @@ export class KubeClusterClient {
     k8s.V1Deployment | k8s.V1StatefulSet | k8s.V1DaemonSet | undefined
   > {
     try {
-      return await this.call(`GET ${kind} ${namespace}/${name}`, () => {
+      return await this.call<
+        k8s.V1Deployment | k8s.V1StatefulSet | k8s.V1DaemonSet
+      >(`GET ${kind} ${namespace}/${name}`, () => {
         const options = this.requestOptions();
         if (kind === 'Deployment')
           return this.apps.readNamespacedDeployment(
