@@ -1,14 +1,13 @@
 import { InputError } from '@backstage/errors';
-import { createMockActionContext } from '@backstage/plugin-scaffolder-node-test-utils';
 import * as k8s from '@kubernetes/client-node';
 import fs from 'node:fs';
 import path from 'node:path';
 import { execOnNode } from '@internal/kpaas-testkit';
-import { createBootstrapAction } from './bootstrap';
 import {
   BootstrapHarness,
   nodeWrittenFiles,
   startBootstrapHarness,
+  runBootstrapAction as runAction,
 } from './bootstrapHarness';
 
 jest.setTimeout(180_000);
@@ -24,49 +23,7 @@ const NODES = [
   { name: 'demo-lb-2', role: 'lb' as const },
 ];
 
-function logCapture() {
-  const lines: string[] = [];
-  const push = (m: unknown) => lines.push(String(m));
-  const logger: any = {
-    info: push,
-    warn: push,
-    error: push,
-    debug: push,
-    child: () => logger,
-  };
-  return { lines, logger };
-}
 
-function runAction(
-  h: BootstrapHarness,
-  input: Record<string, unknown> = {},
-  extra: Record<string, unknown> = {},
-) {
-  const action = createBootstrapAction({
-    discovery: h.discovery as any,
-    auth: h.auth,
-  });
-  const { lines, logger } = logCapture();
-  const ctx = createMockActionContext({
-    input: {
-      repoPath: '.',
-      inventory: h.inventory(),
-      sshUser: 'root',
-      trustOnFirstUse: false,
-      concurrency: 50,
-      connectTimeoutSeconds: 5,
-      commandTimeoutSeconds: 60,
-      nodeReadyTimeoutSeconds: 20,
-      ...input,
-    } as any,
-    workspacePath: h.workspace,
-    secrets: { sshPrivateKey: h.rig.privateKey },
-    logger,
-    ...extra,
-  } as any);
-  Object.assign(ctx, extra); // createMockActionContext drops e.g. `signal`
-  return { ctx, lines, run: () => action.handler(ctx as any) };
-}
 
 const outputs = (ctx: any) => Object.fromEntries(ctx.output.mock.calls);
 const tsMs = (ts: string) => Date.parse(ts);

@@ -3,49 +3,13 @@
  * a step that exits non-zero and a step that runs past commandTimeoutSeconds. The apt-get
  * stand-in fails `install` on demo-worker-1 (KPAAS_STANDIN_APT_FAIL) and takes 3 s per call.
  */
-import { createMockActionContext } from '@backstage/plugin-scaffolder-node-test-utils';
 import { utils as sshUtils } from 'ssh2';
-import { createBootstrapAction } from './bootstrap';
-import { BootstrapHarness, startBootstrapHarness } from './bootstrapHarness';
+import { BootstrapHarness, startBootstrapHarness,
+  runBootstrapAction as runAction,
+} from './bootstrapHarness';
 
 jest.setTimeout(180_000);
 
-function runAction(
-  h: BootstrapHarness,
-  input: Record<string, unknown> = {},
-  sshPrivateKey = h.rig.privateKey,
-) {
-  const action = createBootstrapAction({
-    discovery: h.discovery as any,
-    auth: h.auth,
-  });
-  const lines: string[] = [];
-  const push = (m: unknown) => lines.push(String(m));
-  const logger: any = {
-    info: push,
-    warn: push,
-    error: push,
-    debug: push,
-    child: () => logger,
-  };
-  const ctx = createMockActionContext({
-    input: {
-      repoPath: '.',
-      inventory: h.inventory(),
-      sshUser: 'root',
-      trustOnFirstUse: false,
-      concurrency: 50,
-      connectTimeoutSeconds: 5,
-      commandTimeoutSeconds: 60,
-      nodeReadyTimeoutSeconds: 20,
-      ...input,
-    } as any,
-    workspacePath: h.workspace,
-    secrets: { sshPrivateKey },
-    logger,
-  } as any);
-  return { lines, run: () => action.handler(ctx as any).then(() => undefined) };
-}
 
 describe('kpaas:bootstrap faults', () => {
   let h: BootstrapHarness;
@@ -68,7 +32,7 @@ describe('kpaas:bootstrap faults', () => {
 
   it('names every node on an authentication failure (wrong key, wrong user) and runs nothing', async () => {
     const otherKey = sshUtils.generateKeyPairSync('ed25519').private;
-    const wrongKey = await runAction(h, {}, otherKey)
+    const wrongKey = await runAction(h, {}, { sshPrivateKey: otherKey })
       .run()
       .catch(e => e);
     expect(wrongKey.message).toMatch(

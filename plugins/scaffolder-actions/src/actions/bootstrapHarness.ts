@@ -14,12 +14,14 @@ import {
   startSshNodes,
 } from '@internal/kpaas-testkit';
 import { mockServices } from '@backstage/backend-test-utils';
+import { createMockActionContext } from '@backstage/plugin-scaffolder-node-test-utils';
 import { RegisterClusterRequest } from '@internal/plugin-kpaas-common';
 import fs from 'node:fs';
 import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import yaml from 'yaml';
+import { createBootstrapAction } from './bootstrap';
 
 export const SKELETON_SCRIPTS = path.resolve(
   __dirname,
@@ -197,4 +199,47 @@ export function nodeWrittenFiles(
   };
   if (fs.existsSync(upper)) walk(upper);
   return out;
+}
+
+/**
+ * Runs kpaas:bootstrap on the harness with the tests' default input (every rig node, root,
+ * host keys verified), capturing the log lines. `signal` goes on the context (the mock context
+ * drops it); `sshPrivateKey` replaces the rig's key.
+ */
+export function runBootstrapAction(
+  h: BootstrapHarness,
+  input: Record<string, unknown> = {},
+  options: { signal?: AbortSignal; sshPrivateKey?: string } = {},
+) {
+  const action = createBootstrapAction({
+    discovery: h.discovery as any,
+    auth: h.auth,
+  });
+  const lines: string[] = [];
+  const push = (m: unknown) => lines.push(String(m));
+  const logger: any = {
+    info: push,
+    warn: push,
+    error: push,
+    debug: push,
+    child: () => logger,
+  };
+  const ctx = createMockActionContext({
+    input: {
+      repoPath: '.',
+      inventory: h.inventory(),
+      sshUser: 'root',
+      trustOnFirstUse: false,
+      concurrency: 50,
+      connectTimeoutSeconds: 5,
+      commandTimeoutSeconds: 60,
+      nodeReadyTimeoutSeconds: 20,
+      ...input,
+    } as any,
+    workspacePath: h.workspace,
+    secrets: { sshPrivateKey: options.sshPrivateKey ?? h.rig.privateKey },
+    logger,
+  } as any);
+  if (options.signal) Object.assign(ctx, { signal: options.signal });
+  return { ctx, lines, run: () => action.handler(ctx as any) };
 }

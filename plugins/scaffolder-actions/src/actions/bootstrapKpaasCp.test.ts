@@ -5,17 +5,16 @@
  * it was given and builds the cluster like Kubespray would: kubeadm init there, then joins over
  * SSH from there (through the run's ssh-agent and the known_hosts kpaas wrote).
  */
-import { createMockActionContext } from '@backstage/plugin-scaffolder-node-test-utils';
 import { InputError } from '@backstage/errors';
 import { execOnNode } from '@internal/kpaas-testkit';
 import fs from 'node:fs';
 import path from 'node:path';
 import yaml from 'yaml';
-import { createBootstrapAction } from './bootstrap';
 import {
   BootstrapHarness,
   nodeWrittenFiles,
   startBootstrapHarness,
+  runBootstrapAction as runAction,
 } from './bootstrapHarness';
 
 jest.setTimeout(180_000);
@@ -58,43 +57,7 @@ done
 echo "stand-in cp-deployment done"
 `;
 
-function logCapture() {
-  const lines: string[] = [];
-  const push = (m: unknown) => lines.push(String(m));
-  const logger: any = {
-    info: push,
-    warn: push,
-    error: push,
-    debug: push,
-    child: () => logger,
-  };
-  return { lines, logger };
-}
 
-function runAction(h: BootstrapHarness, input: Record<string, unknown> = {}) {
-  const action = createBootstrapAction({
-    discovery: h.discovery as any,
-    auth: h.auth,
-  });
-  const { lines, logger } = logCapture();
-  const ctx = createMockActionContext({
-    input: {
-      repoPath: '.',
-      inventory: h.inventory(),
-      sshUser: 'root',
-      trustOnFirstUse: false,
-      concurrency: 50,
-      connectTimeoutSeconds: 5,
-      commandTimeoutSeconds: 60,
-      nodeReadyTimeoutSeconds: 20,
-      ...input,
-    } as any,
-    workspacePath: h.workspace,
-    secrets: { sshPrivateKey: h.rig.privateKey },
-    logger,
-  } as any);
-  return { ctx, lines, run: () => action.handler(ctx as any) };
-}
 
 const outputs = (ctx: any) => Object.fromEntries(ctx.output.mock.calls);
 
