@@ -37,6 +37,7 @@ import zlib from 'node:zlib';
 import YAML from 'yaml';
 import type { BrowserContext, Page } from 'playwright-core';
 import {
+  exampleCatalogLocations,
   KubeApiStandIn,
   kpaasHaFixture,
   startKubeApiStandIn,
@@ -57,7 +58,9 @@ const STARTUP_TIMEOUT_MS = Number(
 );
 /** `production` (default): the built bundle, as deployed; `development`: the dev server. */
 const FRONTEND =
-  process.env.BENCH_ENTITY_PAGE_FRONTEND === 'development' ? 'development' : 'production';
+  process.env.BENCH_ENTITY_PAGE_FRONTEND === 'development'
+    ? 'development'
+    : 'production';
 const TARGET_RENDER_MS = 1500;
 const TARGET_HEAP_BYTES = 150e6;
 const HOST = '127.0.0.1';
@@ -134,7 +137,9 @@ async function waitForHttp(
   while (Date.now() < deadline) {
     if (child.exitCode !== null) {
       throw new Error(
-        `Backstage exited (${child.exitCode}) before ${url} answered:\n${output().slice(-4000)}`,
+        `Backstage exited (${
+          child.exitCode
+        }) before ${url} answered:\n${output().slice(-4000)}`,
       );
     }
     try {
@@ -146,7 +151,9 @@ async function waitForHttp(
     await new Promise(resolve => setTimeout(resolve, 500));
   }
   throw new Error(
-    `${url} did not answer within ${STARTUP_TIMEOUT_MS} ms:\n${output().slice(-4000)}`,
+    `${url} did not answer within ${STARTUP_TIMEOUT_MS} ms:\n${output().slice(
+      -4000,
+    )}`,
   );
 }
 
@@ -221,12 +228,7 @@ async function startApp() {
       },
       catalog: {
         locations: [
-          { type: 'file', target: path.join(repoRoot, 'examples/entities.yaml') },
-          {
-            type: 'file',
-            target: path.join(repoRoot, 'examples/org.yaml'),
-            rules: [{ allow: ['User', 'Group'] }],
-          },
+          ...exampleCatalogLocations(),
           { type: 'file', target: entitiesPath },
         ],
       },
@@ -234,14 +236,23 @@ async function startApp() {
     }),
   );
 
-  const configArgs = ['--config', path.join(repoRoot, 'app-config.yaml'), '--config', configPath];
+  const configArgs = [
+    '--config',
+    path.join(repoRoot, 'app-config.yaml'),
+    '--config',
+    configPath,
+  ];
   const env = { ...process.env, BROWSER: 'none', FORCE_COLOR: '0' };
   if (FRONTEND === 'development') {
     // `npm start`: backend and frontend dev server together.
-    const backstage = spawnGroup('yarn', ['backstage-cli', 'repo', 'start', ...configArgs], {
-      cwd: repoRoot,
-      env: { ...env, NODE_ENV: 'development' },
-    });
+    const backstage = spawnGroup(
+      'yarn',
+      ['backstage-cli', 'repo', 'start', ...configArgs],
+      {
+        cwd: repoRoot,
+        env: { ...env, NODE_ENV: 'development' },
+      },
+    );
     await waitForHttp(`${backendUrl}/api/kpaas/health`, backstage);
     await waitForHttp(appUrl, backstage);
     return { appUrl, backendOutput: backstage.output };
@@ -249,15 +260,23 @@ async function startApp() {
 
   // Production bundle, built from a copy of packages/app so the shared tree's packages/app/dist
   // (which app-backend would serve and rewrite) stays untouched. The backend runs meanwhile.
-  const backend = spawnGroup('yarn', ['backstage-cli', 'package', 'start', ...configArgs], {
-    cwd: path.join(repoRoot, 'packages/backend'),
-    env: { ...env, NODE_ENV: 'development' },
-  });
+  const backend = spawnGroup(
+    'yarn',
+    ['backstage-cli', 'package', 'start', ...configArgs],
+    {
+      cwd: path.join(repoRoot, 'packages/backend'),
+      env: { ...env, NODE_ENV: 'development' },
+    },
+  );
   const appDir = path.join(dir, 'app');
   for (const entry of ['package.json', 'src', 'public']) {
-    fs.cpSync(path.join(repoRoot, 'packages/app', entry), path.join(appDir, entry), {
-      recursive: true,
-    });
+    fs.cpSync(
+      path.join(repoRoot, 'packages/app', entry),
+      path.join(appDir, entry),
+      {
+        recursive: true,
+      },
+    );
   }
   const builtAt = performance.now();
   const build = spawnGroup(
@@ -268,9 +287,15 @@ async function startApp() {
   const code = await new Promise<number | null>(resolve =>
     build.child.once('exit', c => resolve(c)),
   );
-  if (code !== 0) throw new Error(`app build failed (${code}):\n${build.output().slice(-4000)}`);
+  if (code !== 0)
+    throw new Error(
+      `app build failed (${code}):\n${build.output().slice(-4000)}`,
+    );
   console.log(
-    `production bundle built in ${((performance.now() - builtAt) / 1000).toFixed(0)} s`,
+    `production bundle built in ${(
+      (performance.now() - builtAt) /
+      1000
+    ).toFixed(0)} s`,
   );
   await serveApp(path.join(appDir, 'dist'), appPort);
   await waitForHttp(`${backendUrl}/api/kpaas/health`, backend);
@@ -292,7 +317,8 @@ function spawnGroup(
   child.stdout!.on('data', d => (log += d.toString()));
   child.stderr!.on('data', d => (log += d.toString()));
   cleanups.push(async () => {
-    if (child.exitCode !== null || child.signalCode !== null || !child.pid) return;
+    if (child.exitCode !== null || child.signalCode !== null || !child.pid)
+      return;
     const group = -child.pid;
     try {
       process.kill(group, 'SIGTERM');
@@ -337,14 +363,26 @@ const CONTENT_TYPES: Record<string, string> = {
  */
 async function serveApp(distDir: string, port: number) {
   const server = http.createServer((req, res) => {
-    const pathname = decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname);
+    const pathname = decodeURIComponent(
+      new URL(req.url ?? '/', 'http://x').pathname,
+    );
     let file = path.join(distDir, path.normalize(pathname));
-    if (!file.startsWith(distDir) || !fs.existsSync(file) || fs.statSync(file).isDirectory()) {
+    if (
+      !file.startsWith(distDir) ||
+      !fs.existsSync(file) ||
+      fs.statSync(file).isDirectory()
+    ) {
       file = path.join(distDir, 'index.html');
     }
     const immutable = pathname.startsWith('/static/');
-    res.setHeader('content-type', CONTENT_TYPES[path.extname(file)] ?? 'application/octet-stream');
-    res.setHeader('cache-control', immutable ? 'public, max-age=1209600' : 'no-store');
+    res.setHeader(
+      'content-type',
+      CONTENT_TYPES[path.extname(file)] ?? 'application/octet-stream',
+    );
+    res.setHeader(
+      'cache-control',
+      immutable ? 'public, max-age=1209600' : 'no-store',
+    );
     const body = fs.createReadStream(file);
     if (/\bgzip\b/.test(String(req.headers['accept-encoding'] ?? ''))) {
       res.setHeader('content-encoding', 'gzip');
@@ -358,10 +396,11 @@ async function serveApp(distDir: string, port: number) {
     server.listen(port, HOST, resolve);
   });
   cleanups.push(
-    () => new Promise<void>(resolve => {
-      server.closeAllConnections();
-      server.close(() => resolve());
-    }),
+    () =>
+      new Promise<void>(resolve => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
   );
 }
 
@@ -406,10 +445,14 @@ function firstRowWatcher() {
 
 async function waitForFirstRow(page: Page, timeoutMs: number) {
   try {
-    await page.waitForFunction(() => window.__benchFirstRow?.painted !== undefined, null, {
-      timeout: timeoutMs,
-      polling: 50,
-    });
+    await page.waitForFunction(
+      () => window.__benchFirstRow?.painted !== undefined,
+      null,
+      {
+        timeout: timeoutMs,
+        polling: 50,
+      },
+    );
   } catch (error) {
     const state = await page
       .evaluate(() => ({
@@ -419,7 +462,11 @@ async function waitForFirstRow(page: Page, timeoutMs: number) {
       }))
       .catch(e => String(e));
     throw new Error(
-      `no nodes table row painted on ${page.url()} within ${timeoutMs} ms: ${error}\n${JSON.stringify(state, null, 1)}`,
+      `no nodes table row painted on ${page.url()} within ${timeoutMs} ms: ${error}\n${JSON.stringify(
+        state,
+        null,
+        1,
+      )}`,
     );
   }
   return page.evaluate(() => window.__benchFirstRow!);
@@ -429,11 +476,15 @@ async function waitForFirstRow(page: Page, timeoutMs: number) {
 async function checkShowsCluster(page: Page, size: Size) {
   const text = await page.getByTestId('cluster-nodes').first().textContent();
   if (!text?.includes(`/${size.nodes} nodes ready`)) {
-    throw new Error(`${size.cluster}: expected "${size.nodes}" nodes on the page, got "${text}"`);
+    throw new Error(
+      `${size.cluster}: expected "${size.nodes}" nodes on the page, got "${text}"`,
+    );
   }
   const rows = await page.getByTestId('node-name').count();
   if (rows !== Math.min(25, size.nodes)) {
-    throw new Error(`${size.cluster}: ${rows} rows on the first page of the nodes table`);
+    throw new Error(
+      `${size.cluster}: ${rows} rows on the first page of the nodes table`,
+    );
   }
 }
 
@@ -445,8 +496,13 @@ async function heapAfterGc(context: BrowserContext, page: Page) {
   await cdp.send('Performance.enable');
   const { metrics } = await cdp.send('Performance.getMetrics');
   await cdp.detach();
-  const metric = (name: string) => metrics.find(m => m.name === name)?.value ?? NaN;
-  return { used: heap.usedSize, total: heap.totalSize, domNodes: metric('Nodes') };
+  const metric = (name: string) =>
+    metrics.find(m => m.name === name)?.value ?? NaN;
+  return {
+    used: heap.usedSize,
+    total: heap.totalSize,
+    domNodes: metric('Nodes'),
+  };
 }
 
 const tabUrl = (appUrl: string, size: Size) =>
@@ -470,7 +526,11 @@ async function warmUp(context: BrowserContext, appUrl: string, size: Size) {
   await page.close();
 }
 
-async function measureLoad(context: BrowserContext, appUrl: string, size: Size) {
+async function measureLoad(
+  context: BrowserContext,
+  appUrl: string,
+  size: Size,
+) {
   const page = await context.newPage();
   await page.addInitScript(firstRowWatcher);
   const cdp = await context.newCDPSession(page);
@@ -481,13 +541,15 @@ async function measureLoad(context: BrowserContext, appUrl: string, size: Size) 
   // for the network (still wall time per task, so not immune to a loaded machine).
   const { metrics } = await cdp.send('Performance.getMetrics');
   await cdp.detach();
-  const taskMs = (metrics.find(m => m.name === 'TaskDuration')?.value ?? NaN) * 1000;
+  const taskMs =
+    (metrics.find(m => m.name === 'TaskDuration')?.value ?? NaN) * 1000;
   await checkShowsCluster(page, size);
   const statusResponseMs = await page.evaluate(
     name =>
       (
         performance.getEntriesByType('resource') as PerformanceResourceTiming[]
-      ).find(e => e.name.includes(`/api/kpaas/clusters/${name}/status`))?.responseEnd,
+      ).find(e => e.name.includes(`/api/kpaas/clusters/${name}/status`))
+        ?.responseEnd,
     size.cluster,
   );
   await page.waitForTimeout(500); // let late effects (timeline, tooltips) settle
@@ -508,7 +570,11 @@ async function measureLoad(context: BrowserContext, appUrl: string, size: Size) 
  * link does: a history push the router picks up), timed inside the page from the push to the
  * first row painted. The tab's own cost, without app boot.
  */
-async function measureTabSwitch(context: BrowserContext, appUrl: string, size: Size) {
+async function measureTabSwitch(
+  context: BrowserContext,
+  appUrl: string,
+  size: Size,
+) {
   const page = await context.newPage();
   await page.goto(`${appUrl}/catalog/default/resource/${size.cluster}`);
   await page.getByText('Kubernetes cluster').first().waitFor();
@@ -527,38 +593,53 @@ async function measureTabSwitch(context: BrowserContext, appUrl: string, size: S
 }
 
 async function main() {
-  if (!fs.existsSync(CHROMIUM_PATH)) throw new Error(`${CHROMIUM_PATH} is missing`);
+  if (!fs.existsSync(CHROMIUM_PATH))
+    throw new Error(`${CHROMIUM_PATH} is missing`);
   console.log(
-    `entity-page: ${RUNS} loads per cluster (BENCH_ENTITY_PAGE_RUNS); load average ${loadAverage()} on ${os.cpus().length} CPUs`,
+    `entity-page: ${RUNS} loads per cluster (BENCH_ENTITY_PAGE_RUNS); load average ${loadAverage()} on ${
+      os.cpus().length
+    } CPUs`,
   );
   const startedAt = performance.now();
   const app = await startApp();
   console.log(
-    `app up in ${((performance.now() - startedAt) / 1000).toFixed(0)} s (${FRONTEND} frontend at ${app.appUrl})`,
+    `app up in ${((performance.now() - startedAt) / 1000).toFixed(
+      0,
+    )} s (${FRONTEND} frontend at ${app.appUrl})`,
   );
 
   const browser = await launchChromium();
   cleanups.push(() => browser.close());
-  const context = await browser.newContext({ viewport: { width: 1440, height: 900 } });
+  const context = await browser.newContext({
+    viewport: { width: 1440, height: 900 },
+  });
   // Generous: on 2 shared CPUs a load average of 20 is not rare; a timeout is not a figure.
   context.setDefaultTimeout(120_000);
   const signIn = await context.newPage();
   const messages: string[] = [];
   signIn.on('console', m => messages.push(`console.${m.type()}: ${m.text()}`));
-  signIn.on('requestfailed', r => messages.push(`request failed: ${r.url()} ${r.failure()?.errorText}`));
+  signIn.on('requestfailed', r =>
+    messages.push(`request failed: ${r.url()} ${r.failure()?.errorText}`),
+  );
   signIn.on('response', r => {
     if (r.status() >= 400) messages.push(`HTTP ${r.status()}: ${r.url()}`);
   });
   try {
     await signInAsGuest(signIn, app.appUrl);
   } catch (error) {
-    throw new Error(`guest sign-in failed: ${error}\n${messages.join('\n')}\n${app.backendOutput().slice(-3000)}`);
+    throw new Error(
+      `guest sign-in failed: ${error}\n${messages.join('\n')}\n${app
+        .backendOutput()
+        .slice(-3000)}`,
+    );
   }
   await signIn.close();
 
   for (const size of SIZES) await warmUp(context, app.appUrl, size);
   const loadBefore = loadAverage();
-  console.log(`warmed up (both tabs rendered once); load average ${loadBefore}`);
+  console.log(
+    `warmed up (both tabs rendered once); load average ${loadBefore}`,
+  );
 
   const loads = new Map<Size, LoadSample[]>(SIZES.map(s => [s, []]));
   const switches = new Map<Size, number[]>(SIZES.map(s => [s, []]));
@@ -567,7 +648,9 @@ async function main() {
     const order = run % 2 ? [...SIZES].reverse() : SIZES;
     for (const size of order) {
       loads.get(size)!.push(await measureLoad(context, app.appUrl, size));
-      switches.get(size)!.push(await measureTabSwitch(context, app.appUrl, size));
+      switches
+        .get(size)!
+        .push(await measureTabSwitch(context, app.appUrl, size));
     }
   }
   const loadAfter = loadAverage();
@@ -575,14 +658,18 @@ async function main() {
   // ---- report --------------------------------------------------------------------------------
   const summary = SIZES.map(size => {
     const samples = loads.get(size)!;
-    const status = samples.flatMap(s => (s.statusResponseMs ? [s.statusResponseMs] : []));
+    const status = samples.flatMap(s =>
+      s.statusResponseMs ? [s.statusResponseMs] : [],
+    );
     return {
       size,
       samples,
       render: median(samples.map(s => s.firstRowMs)),
       status: status.length ? median(status) : NaN,
       afterStatus: median(
-        samples.flatMap(s => (s.statusResponseMs ? [s.firstRowMs - s.statusResponseMs] : [])),
+        samples.flatMap(s =>
+          s.statusResponseMs ? [s.firstRowMs - s.statusResponseMs] : [],
+        ),
       ),
       task: median(samples.map(s => s.taskMs)),
       heap: median(samples.map(s => s.heapUsed)),
@@ -593,18 +680,25 @@ async function main() {
   });
   const [small, big] = summary;
 
-  console.log('\nper load (first render / status answer / JS heap used after GC):');
+  console.log(
+    '\nper load (first render / status answer / JS heap used after GC):',
+  );
   for (const s of summary) {
     console.log(
       `  ${s.size.label.padEnd(10)} ${s.samples
         .map(
           x =>
-            `${ms(x.firstRowMs)} / ${x.statusResponseMs ? ms(x.statusResponseMs) : '?'} / ${mb(x.heapUsed)}`,
+            `${ms(x.firstRowMs)} / ${
+              x.statusResponseMs ? ms(x.statusResponseMs) : '?'
+            } / ${mb(x.heapUsed)}`,
         )
         .join(', ')}`,
     );
     console.log(
-      `  ${''.padEnd(10)} tab switch: ${switches.get(s.size)!.map(ms).join(', ')}`,
+      `  ${''.padEnd(10)} tab switch: ${switches
+        .get(s.size)!
+        .map(ms)
+        .join(', ')}`,
     );
   }
 
@@ -650,8 +744,22 @@ async function main() {
       `≤ ${mb(TARGET_HEAP_BYTES)}`,
       verdict(big.heap <= TARGET_HEAP_BYTES),
     ],
-    ['  JS heap total', mb(small.heapTotal), mb(big.heapTotal), `${(big.heapTotal / small.heapTotal).toFixed(2)}×`, '', ''],
-    ['  DOM nodes', String(small.dom), String(big.dom), `${(big.dom / small.dom).toFixed(2)}×`, '', ''],
+    [
+      '  JS heap total',
+      mb(small.heapTotal),
+      mb(big.heapTotal),
+      `${(big.heapTotal / small.heapTotal).toFixed(2)}×`,
+      '',
+      '',
+    ],
+    [
+      '  DOM nodes',
+      String(small.dom),
+      String(big.dom),
+      `${(big.dom / small.dom).toFixed(2)}×`,
+      '',
+      '',
+    ],
     [
       'tab switch Overview → Cluster',
       ms(small.tabSwitch),
@@ -662,12 +770,22 @@ async function main() {
     ],
   ];
   const widths = rows[0].map((_, c) => Math.max(...rows.map(r => r[c].length)));
-  console.log(`\nmedians of ${RUNS} loads (new tab, navigation start → first row painted):`);
+  console.log(
+    `\nmedians of ${RUNS} loads (new tab, navigation start → first row painted):`,
+  );
   for (const r of rows) {
-    console.log(`  ${r.map((cell, c) => (c === 0 ? cell.padEnd(widths[c]) : cell.padStart(widths[c]))).join('  ')}`);
+    console.log(
+      `  ${r
+        .map((cell, c) =>
+          c === 0 ? cell.padEnd(widths[c]) : cell.padStart(widths[c]),
+        )
+        .join('  ')}`,
+    );
   }
   console.log(
-    `\nload average (1/5/15 min) before measuring ${loadBefore}, after ${loadAfter} on ${os.cpus().length} CPUs; ${FRONTEND} frontend`,
+    `\nload average (1/5/15 min) before measuring ${loadBefore}, after ${loadAfter} on ${
+      os.cpus().length
+    } CPUs; ${FRONTEND} frontend`,
   );
 }
 

@@ -9,6 +9,8 @@ backend.add(import('@backstage/plugin-proxy-backend'));
 // scaffolder + the kpaas actions (kpaas:provision, kpaas:bootstrap, kpaas:addons)
 backend.add(import('@backstage/plugin-scaffolder-backend'));
 backend.add(import('@backstage/plugin-scaffolder-backend-module-github'));
+// publish:gitea for on-premises Gitea servers (integrations.gitea)
+backend.add(import('@backstage/plugin-scaffolder-backend-module-gitea'));
 backend.add(
   import('@backstage/plugin-scaffolder-backend-module-notifications'),
 );

@@ -38,6 +38,12 @@ export interface ClusterOrder {
   addonTitles: string[];
   sshUser: string;
   sshPrivateKey: string;
+  /** Secret fields left empty when not given. */
+  sshPassphrase?: string;
+  kakaoCredentialId?: string;
+  kakaoCredentialSecret?: string;
+  /** Host of the cluster repository (an allowedHosts entry); default the first (github.com). */
+  repoHost?: string;
   repoOwner: string;
   repoName: string;
 }
@@ -157,12 +163,25 @@ export async function fillClusterOrder(
   const secret = page.getByLabel('SSH private key', { exact: false }).first();
   await secret.click();
   await secret.fill(order.sshPrivateKey);
+  for (const [label, value] of [
+    ['SSH key passphrase', order.sshPassphrase],
+    ['Kakao application credential ID', order.kakaoCredentialId],
+    ['Kakao application credential secret', order.kakaoCredentialSecret],
+  ] as const) {
+    if (!value) continue;
+    const field = page.getByLabel(label, { exact: false }).first();
+    await field.click();
+    await field.fill(value);
+  }
   await saveScreenshot(page, `${shotPrefix}-6-access.png`);
   await next(page);
 
-  // ---- Repository: the first RepoUrlPicker is the cluster repository (github.com is the only
-  // allowed host); the platform clusters repository keeps its default
+  // ---- Repository: the first RepoUrlPicker is the cluster repository (its host select is the
+  // first native select of the page); the platform clusters repository keeps its default
   await waitForStep(page, 'Repository');
+  if (order.repoHost) {
+    await page.locator('select').first().selectOption(order.repoHost);
+  }
   for (const [label, value] of [
     [/^Owner/, order.repoOwner],
     [/^Repository/, order.repoName],

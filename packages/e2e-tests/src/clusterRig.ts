@@ -24,7 +24,7 @@ const standinsRoot = path.resolve(__dirname, '../../testkit/standins');
 
 export interface ClusterRigNode {
   name: string;
-  role: 'control-plane' | 'worker';
+  role: 'control-plane' | 'worker' | 'lb';
   address: string;
   port: number;
   hostKeyFingerprint: string;
@@ -106,6 +106,30 @@ const CHART_FIXTURE = {
       { name: 'kube-prometheus-stack-grafana', type: 'ClusterIP', port: 80 },
     ],
   },
+  'argo-cd': {
+    workloads: [
+      { kind: 'Deployment', name: 'argocd-server' },
+      { kind: 'Deployment', name: 'argocd-repo-server' },
+      { kind: 'StatefulSet', name: 'argocd-application-controller' },
+    ],
+    services: [{ name: 'argocd-server', type: 'ClusterIP', port: 80 }],
+  },
+  harbor: {
+    workloads: [
+      { kind: 'Deployment', name: 'harbor-core' },
+      { kind: 'Deployment', name: 'harbor-portal' },
+      { kind: 'Deployment', name: 'harbor-registry' },
+      { kind: 'Deployment', name: 'harbor-jobservice' },
+      { kind: 'StatefulSet', name: 'harbor-database' },
+      { kind: 'StatefulSet', name: 'harbor-redis' },
+      { kind: 'StatefulSet', name: 'harbor-trivy' },
+    ],
+    services: [{ name: 'harbor-portal', type: 'ClusterIP', port: 80 }],
+  },
+  keycloakx: {
+    workloads: [{ kind: 'StatefulSet', name: 'keycloak' }],
+    services: [{ name: 'keycloak-http', type: 'ClusterIP', port: 80 }],
+  },
 };
 
 /**
@@ -144,6 +168,11 @@ export interface ClusterRigOptions {
    *   init` runs there, so the node's preflight still finds :6443 free.
    */
   apiEndpoint?: 'lb' | 'first-control-plane';
+  /** Machines per role (default 1 control plane, 2 workers, no lb). */
+  controlPlanes?: number;
+  workers?: number;
+  /** HAProxy + keepalived machines; the API stand-in then stands for their VIP at .200. */
+  lbs?: number;
 }
 
 /** How long the kubeadm init stand-in works: time for the API to come up on the control plane. */
@@ -160,10 +189,15 @@ export async function startClusterRig(
   const adminConfPath = path.join(base, 'standin-admin.conf');
   const chartsPath = path.join(base, 'charts.json');
   fs.writeFileSync(chartsPath, JSON.stringify(CHART_FIXTURE));
-  const roles: Array<{ name: string; role: 'control-plane' | 'worker' }> = [
-    { name: `${clusterName}-cp-1`, role: 'control-plane' },
-    { name: `${clusterName}-worker-1`, role: 'worker' },
-    { name: `${clusterName}-worker-2`, role: 'worker' },
+  const count = (n: number, role: ClusterRigNode['role'], label: string) =>
+    Array.from({ length: n }, (_, i) => ({
+      name: `${clusterName}-${label}-${i + 1}`,
+      role,
+    }));
+  const roles: Array<{ name: string; role: ClusterRigNode['role'] }> = [
+    ...count(options.controlPlanes ?? 1, 'control-plane', 'cp'),
+    ...count(options.workers ?? 2, 'worker', 'worker'),
+    ...count(options.lbs ?? 0, 'lb', 'lb'),
   ];
   const rig = await startSshNodes({
     nodes: roles.map(n => ({ name: n.name })),
@@ -189,7 +223,10 @@ export async function startClusterRig(
     const apiAddress = lazyApi ? cp : `${prefix}.200`;
     const ingressIp = `${prefix}.201`;
     const startApi = async () => {
-      const started = await startKubeApiStandIn({ host: apiAddress, port: 6443 });
+      const started = await startKubeApiStandIn({
+        host: apiAddress,
+        port: 6443,
+      });
       api = started;
       createKubeadmNamespaces(started);
       // kubeadm init copies this kubeconfig to /etc/kubernetes/admin.conf when it finishes

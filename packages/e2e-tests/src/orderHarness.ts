@@ -73,8 +73,15 @@ export interface OrderSession {
   json(pathAndQuery: string): Promise<any>;
   /** GET on the backend with a guest token. */
   get(pathAndQuery: string): Promise<{ status: number; text: string }>;
+  /** POST on the backend with a guest token and a JSON body. */
+  post(
+    pathAndQuery: string,
+    body: unknown,
+  ): Promise<{ status: number; text: string }>;
   /** Clicks Create on the review step and waits for the task to end. */
   createAndWait(artifactPrefix: string): Promise<TaskResult>;
+  /** Waits for a task (started any way) to end and collects its result. */
+  waitForTask(taskId: string, artifactPrefix: string): Promise<TaskResult>;
   stop(): Promise<void>;
 }
 
@@ -97,7 +104,9 @@ export async function startOrderSession(
   let browser: Browser | undefined;
   try {
     browser = await launchChromium();
-    const page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
+    const page = await browser.newPage({
+      viewport: { width: 1400, height: 1000 },
+    });
     page.setDefaultTimeout(30_000);
     await signInAsGuest(page, app.appUrl);
     const refresh = await fetch(`${app.backendUrl}/api/auth/guest/refresh`, {
@@ -114,34 +123,56 @@ export async function startOrderSession(
     const json = async (pathAndQuery: string) => {
       const { status, text } = await get(pathAndQuery);
       if (status !== 200) {
-        throw new Error(`GET ${pathAndQuery}: HTTP ${status} ${text.slice(0, 500)}`);
+        throw new Error(
+          `GET ${pathAndQuery}: HTTP ${status} ${text.slice(0, 500)}`,
+        );
       }
       return JSON.parse(text);
     };
 
-    const createAndWait = async (artifactPrefix: string): Promise<TaskResult> => {
-      await page.getByRole('button', { name: 'Create', exact: true }).click();
-      await page.waitForURL(/\/create\/tasks\/[0-9a-f-]+/, { timeout: 60_000 });
-      const taskId = /\/create\/tasks\/([0-9a-f-]+)/.exec(page.url())![1];
+    const post = async (pathAndQuery: string, body: unknown) => {
+      const res = await fetch(`${app.backendUrl}${pathAndQuery}`, {
+        method: 'POST',
+        headers: {
+          authorization: `Bearer ${token}`,
+          'content-type': 'application/json',
+        },
+        body: JSON.stringify(body),
+      });
+      return { status: res.status, text: await res.text() };
+    };
+
+    const waitForTask = async (
+      taskId: string,
+      artifactPrefix: string,
+    ): Promise<TaskResult> => {
       let task: { status: string } = { status: 'open' };
-      for (let i = 0; i < 600 && !['completed', 'failed', 'cancelled'].includes(task.status); i++) {
+      for (
+        let i = 0;
+        i < 600 && !['completed', 'failed', 'cancelled'].includes(task.status);
+        i++
+      ) {
         await new Promise(r => setTimeout(r, 1000));
         task = await json(`/api/scaffolder/v2/tasks/${taskId}`);
       }
-      const events: TaskEvent[] = await json(`/api/scaffolder/v2/tasks/${taskId}/events`);
-      const log = events.map(e => `[${e.body.stepId ?? '-'}] ${e.body.message ?? ''}`).join('\n');
+      const events: TaskEvent[] = await json(
+        `/api/scaffolder/v2/tasks/${taskId}/events`,
+      );
+      const log = events
+        .map(e => `[${e.body.stepId ?? '-'}] ${e.body.message ?? ''}`)
+        .join('\n');
       fs.mkdirSync(ARTIFACTS_DIR, { recursive: true });
-      fs.writeFileSync(path.join(ARTIFACTS_DIR, `${artifactPrefix}-task.log`), log);
-      // the task page shows the run's end (the error banner of the failed publish step)
-      await page
-        .getByText(/api\.github\.com/)
-        .first()
-        .waitFor({ timeout: 30_000 })
-        .catch(() => undefined);
-      await saveScreenshot(page, `${artifactPrefix}-9-task.png`);
+      fs.writeFileSync(
+        path.join(ARTIFACTS_DIR, `${artifactPrefix}-task.log`),
+        log,
+      );
 
-      const db = new Database(path.join(app.databaseDir, 'scaffolder.sqlite'), { readonly: true });
-      const row = db.prepare('select state from tasks where id = ?').get(taskId);
+      const db = new Database(path.join(app.databaseDir, 'scaffolder.sqlite'), {
+        readonly: true,
+      });
+      const row = db
+        .prepare('select state from tasks where id = ?')
+        .get(taskId);
       db.close();
       const steps = JSON.parse(row?.state ?? '{}').state?.steps ?? {};
       return {
@@ -163,12 +194,31 @@ export async function startOrderSession(
       };
     };
 
+    const createAndWait = async (
+      artifactPrefix: string,
+    ): Promise<TaskResult> => {
+      await page.getByRole('button', { name: 'Create', exact: true }).click();
+      await page.waitForURL(/\/create\/tasks\/[0-9a-f-]+/, { timeout: 60_000 });
+      const taskId = /\/create\/tasks\/([0-9a-f-]+)/.exec(page.url())![1];
+      const result = await waitForTask(taskId, artifactPrefix);
+      // the task page shows the run's end: its output links, or the failed step's error
+      await page
+        .getByText(/Open in catalog|api\.github\.com/)
+        .first()
+        .waitFor({ timeout: 30_000 })
+        .catch(() => undefined);
+      await saveScreenshot(page, `${artifactPrefix}-9-task.png`);
+      return result;
+    };
+
     return {
       app,
       page,
       get,
       json,
+      post,
       createAndWait,
+      waitForTask,
       stop: async () => {
         await browser?.close();
         await app.stop();

@@ -3,3 +3,4 @@ export * from './ssh';
 export * from './kube';
 export * from './fixtures';
 export * from './cluster';
+export * from './git';

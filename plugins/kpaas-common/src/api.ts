@@ -47,6 +47,8 @@ export interface ClusterRegistration {
   /** SHA-256 fingerprint of the CA certificate (never the CA key). */
   caFingerprint?: string;
   spec?: unknown;
+  /** Scaffolder task that registered it last (a retry of that task may continue its work). */
+  taskId?: string;
   createdAt: string;
   updatedAt: string;
 }

@@ -51,5 +51,14 @@ describe('scaffolderModuleKpaas', () => {
     for (const action of [provision, bootstrap, addons]) {
       expect(action.examples.length).toBeGreaterThan(0);
     }
+
+    // the scmType filter the kpaas-cluster template picks its publish action with
+    const extensions = await request(server)
+      .get('/api/scaffolder/v2/templating-extensions')
+      .set('Authorization', mockCredentials.user.header());
+    expect(extensions.status).toBe(200);
+    expect(extensions.body.filters.scmType.description).toMatch(
+      /integration type/,
+    );
   });
 });

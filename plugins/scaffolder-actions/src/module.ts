@@ -2,15 +2,19 @@ import {
   coreServices,
   createBackendModule,
 } from '@backstage/backend-plugin-api';
+import { ScmIntegrations } from '@backstage/integration';
 import { scaffolderActionsExtensionPoint } from '@backstage/plugin-scaffolder-node';
+import { scaffolderTemplatingExtensionPoint } from '@backstage/plugin-scaffolder-node/alpha';
 import {
   createAddonsAction,
   createBootstrapAction,
   createProvisionAction,
 } from './actions';
+import { createScmFileUrlFilter } from './filters/scmFileUrl';
+import { createScmTypeFilter } from './filters/scmType';
 
 /**
- * Registers the kpaas actions with the scaffolder.
+ * Registers the kpaas actions and the `scmType` / `scmFileUrl` template filters with the scaffolder.
  * @public
  */
 export const scaffolderModuleKpaas = createBackendModule({
@@ -20,16 +24,22 @@ export const scaffolderModuleKpaas = createBackendModule({
     registerInit({
       deps: {
         scaffolder: scaffolderActionsExtensionPoint,
+        templating: scaffolderTemplatingExtensionPoint,
         discovery: coreServices.discovery,
         auth: coreServices.auth,
         config: coreServices.rootConfig,
       },
-      async init({ scaffolder, discovery, auth, config }) {
+      async init({ scaffolder, templating, discovery, auth, config }) {
         scaffolder.addActions(
           createProvisionAction({ discovery, auth, config }),
           createBootstrapAction({ discovery, auth }),
           createAddonsAction({ discovery, auth }),
         );
+        const integrations = ScmIntegrations.fromConfig(config);
+        templating.addTemplateFilters([
+          createScmTypeFilter(integrations),
+          createScmFileUrlFilter(integrations),
+        ]);
       },
     });
   },

@@ -112,6 +112,7 @@ export function toRegistration(record: ClusterRecord): ClusterRegistration {
     source: record.source,
     caFingerprint: caFingerprint(record.caData),
     spec: record.spec,
+    taskId: record.taskId,
     createdAt: record.createdAt,
     updatedAt: record.updatedAt,
   };

@@ -101,6 +101,47 @@ describe('StatusService across replicas', () => {
     }
   });
 
+  it('a new registration is Provisioning until first Healthy, then a NotReady node is Degraded', async () => {
+    const fresh: ClusterRecord = {
+      ...record,
+      source: 'registered',
+      createdAt: new Date().toISOString(),
+    };
+    const cache = sharedCache();
+    const service = () =>
+      new StatusService({
+        registry: registry(),
+        cache,
+        logger: mockServices.logger.mock(),
+      });
+    standIn.setNodeReady('worker-1', false, 'KubeletNotReady');
+    try {
+      const settling = await service().refresh(fresh);
+      expect(settling.status.state).toBe('Provisioning');
+      expect(settling.status.reason).toMatch(/still settling: .*worker-1/);
+
+      standIn.setNodeReady('worker-1', true);
+      expect((await service().refresh(fresh)).status.state).toBe('Healthy');
+
+      // another replica (same shared cache) after the node fails again
+      standIn.setNodeReady('worker-1', false, 'KubeletNotReady');
+      const degraded = await service().refresh(fresh);
+      expect(degraded.status.state).toBe('Degraded');
+      expect(degraded.status.reason).toMatch(/worker-1/);
+
+      // a re-registration under the same name settles again
+      const again = {
+        ...fresh,
+        createdAt: new Date(Date.now() + 1).toISOString(),
+      };
+      expect((await service().refresh(again)).status.state).toBe(
+        'Provisioning',
+      );
+    } finally {
+      standIn.setNodeReady('worker-1', true);
+    }
+  });
+
   it('backs off an unreachable cluster exponentially, capped', async () => {
     const unreachable = {
       ...registry(),

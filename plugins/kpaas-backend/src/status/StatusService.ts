@@ -97,6 +97,8 @@ interface Backoff {
 
 const cacheKey = (name: string) => `status:${name}`;
 const etagKey = (name: string) => `status-etag:${name}`;
+/** Set once a registration was seen Healthy: from then on a problem is Degraded, not Provisioning. */
+const settledKey = (name: string) => `status-settled:${name}`;
 
 export class StatusService {
   private readonly memo = new Map<string, Memo>();
@@ -206,6 +208,7 @@ export class StatusService {
     this.backoff.delete(name);
     await this.options.cache.delete(cacheKey(name));
     await this.options.cache.delete(etagKey(name));
+    await this.options.cache.delete(settledKey(name));
   }
 
   /** The scheduled refresh: every cluster not backing off, bounded concurrency. */
@@ -312,7 +315,9 @@ export class StatusService {
 
   /**
    * Provisioning: a timeline entry is running, or the cluster was registered less than
-   * `provisioningGraceMs` ago and is not healthy yet (add-ons still rolling out).
+   * `provisioningGraceMs` ago and has not been healthy yet (add-ons still rolling out). Once a
+   * registration was seen Healthy (remembered in the shared cache, so every replica agrees), a
+   * NotReady node is Degraded even inside the grace period.
    */
   private async withProvisioning(
     cluster: ClusterRecord,
@@ -332,10 +337,17 @@ export class StatusService {
         }`,
       };
     }
-    if (
-      status.state !== 'Healthy' &&
+    const inGrace =
       cluster.source === 'registered' &&
-      Date.now() - Date.parse(cluster.createdAt) < this.o.provisioningGraceMs
+      Date.now() - Date.parse(cluster.createdAt) < this.o.provisioningGraceMs;
+    if (!inGrace) return status;
+    const settled = settledKey(cluster.name);
+    if (status.state === 'Healthy') {
+      await this.options.cache.set(settled, cluster.createdAt, {
+        ttl: this.o.provisioningGraceMs,
+      });
+    } else if (
+      (await this.options.cache.get<string>(settled)) !== cluster.createdAt
     ) {
       return {
         ...status,

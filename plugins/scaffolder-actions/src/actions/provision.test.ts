@@ -398,6 +398,42 @@ describe('kpaas:provision', () => {
     });
   });
 
+  it('newCluster: refuses a name kpaas-backend already has, before anything runs; a retry of the registering task goes on', async () => {
+    rig.renderRepo('existing');
+    const registration = {
+      name: 'demo',
+      entityRef: 'resource:default/demo',
+      apiServerUrl: 'https://10.10.0.200:6443',
+      source: 'registered',
+      taskId: 'an-earlier-order',
+      createdAt: '2026-11-20T08:00:00.000Z',
+      updatedAt: '2026-11-20T08:00:00.000Z',
+    };
+    // not registered yet: the order goes on
+    await rig
+      .action()
+      .handler(rig.context({ mode: 'apply', newCluster: true }));
+    expect(rig.timeline).toHaveLength(1);
+
+    rig.registrations.set('demo', registration);
+    for (const mode of ['plan', 'apply']) {
+      await expect(
+        rig.action().handler(rig.context({ mode, newCluster: true })),
+      ).rejects.toThrow(
+        /cluster "demo" already exists in kpaas \(registered 2026-11-20T08:00:00.000Z as resource:default\/demo.*choose another cluster name \(spec\.metadata\.name.*kpaas-cluster-apply/,
+      );
+    }
+    expect(rig.timeline).toHaveLength(1); // nothing recorded for the refused runs
+    // without newCluster (the apply/repair template) the same cluster is fine
+    await rig.action().handler(rig.context({ mode: 'apply' }));
+    // a retry of the task that registered it continues
+    rig.registrations.set('demo', { ...registration, taskId: 'task-1' });
+    await rig
+      .action()
+      .handler(rig.context({ mode: 'apply', newCluster: true }));
+    expect(rig.timeline).toHaveLength(3);
+  });
+
   it('names the invalid field of cluster.yaml before anything runs', async () => {
     rig.renderRepo('kakao-cloud', { fixture: kakaoFixture() });
     const file = path.join(rig.workspace, 'cluster.yaml');

@@ -7,7 +7,7 @@ import {
   resolveSafeChildPath,
 } from '@backstage/backend-plugin-api';
 import type { Config } from '@backstage/config';
-import { InputError } from '@backstage/errors';
+import { ConflictError, InputError } from '@backstage/errors';
 import { createTemplateAction } from '@backstage/plugin-scaffolder-node';
 import {
   ClusterSpec,
@@ -78,6 +78,26 @@ class PhaseError extends Error {
 }
 
 /**
+ * An order for a new cluster must not take over one that exists: its machines, state and catalog
+ * entry belong to an earlier order. Only a retry of the task that registered it may go on.
+ */
+async function refuseExistingCluster(
+  client: KpaasBackendClient,
+  cluster: string,
+  taskId: string | undefined,
+): Promise<void> {
+  const existing = await client.getCluster(cluster);
+  if (!existing || (taskId && existing.taskId === taskId)) return;
+  throw new ConflictError(
+    `cluster "${cluster}" already exists in kpaas (registered ${
+      existing.createdAt
+    }${existing.entityRef ? ` as ${existing.entityRef}` : ''}, API ${
+      existing.apiServerUrl
+    }); choose another cluster name (spec.metadata.name, the "Cluster name" field), or run the kpaas-cluster-apply template on its repository to repair or update it`,
+  );
+}
+
+/**
  * `kpaas:provision`: runs Terraform (or Vagrant) for the cluster repo's target and reports the
  * node inventory and endpoints for `kpaas:bootstrap`.
  *
@@ -142,6 +162,13 @@ export function createProvisionAction(options: ProvisionActionOptions) {
                 'Which Terraform node address the inventory uses for SSH: private (inside the VPC/VM network) or public (floating IP)',
             })
             .default('private'),
+        newCluster: z =>
+          z
+            .boolean({
+              description:
+                'The run orders a new cluster: fail before anything runs when kpaas-backend already has a cluster of this name (one registered by another task). A retry of the same task may continue.',
+            })
+            .default(false),
       },
       output: {
         clusterName: z =>
@@ -230,6 +257,10 @@ export function createProvisionAction(options: ProvisionActionOptions) {
       const cluster = spec.metadata.name;
       const target = spec.spec.target.type;
       const secrets = ctx.secrets ?? {};
+
+      if (ctx.input.newCluster && mode !== 'destroy') {
+        await refuseExistingCluster(client, cluster, ctx.task?.id);
+      }
       const mask = createMasker([
         secrets.kakaoCredentialId,
         secrets.kakaoCredentialSecret,
@@ -239,7 +270,8 @@ export function createProvisionAction(options: ProvisionActionOptions) {
       // The machines get the public half of the task's SSH key (multipass cloud-init, Vagrantfile);
       // it is not secret, the private key never leaves the action.
       const sshPublicKey =
-        secrets.sshPrivateKey && (target === 'multipass' || target === 'vagrant')
+        secrets.sshPrivateKey &&
+        (target === 'multipass' || target === 'vagrant')
           ? sshPublicKeyOf(secrets.sshPrivateKey, secrets.sshPassphrase)
           : undefined;
 

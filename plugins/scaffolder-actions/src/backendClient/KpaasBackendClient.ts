@@ -3,7 +3,10 @@ import type {
   DiscoveryService,
 } from '@backstage/backend-plugin-api';
 import { ResponseError } from '@backstage/errors';
-import type { TimelineEventRequest } from '@internal/plugin-kpaas-common';
+import type {
+  ClusterRegistration,
+  TimelineEventRequest,
+} from '@internal/plugin-kpaas-common';
 
 /**
  * A Terraform state credential for the kpaas `http` backend (response of
@@ -66,6 +69,22 @@ export class KpaasBackendClient {
     });
     if (!response.ok) throw await ResponseError.fromResponse(response);
     return response;
+  }
+
+  /** The cluster's registration, or undefined when kpaas-backend has no cluster of that name. */
+  async getCluster(cluster: string): Promise<ClusterRegistration | undefined> {
+    const baseUrl = await this.#discovery.getBaseUrl('kpaas');
+    const { token } = await this.#auth.getPluginRequestToken({
+      onBehalfOf: await this.#auth.getOwnServiceCredentials(),
+      targetPluginId: 'kpaas',
+    });
+    const response = await fetch(
+      `${baseUrl}/clusters/${encodeURIComponent(cluster)}`,
+      { headers: { Authorization: `Bearer ${token}` } },
+    );
+    if (response.status === 404) return undefined;
+    if (!response.ok) throw await ResponseError.fromResponse(response);
+    return (await response.json()) as ClusterRegistration;
   }
 
   /** Records one step of a cluster's provisioning timeline. */

@@ -1,13 +1,10 @@
 /*
  * The kpaas-cluster template, dry-run through the real scaffolder backend for every target.
  *
- * The kpaas:* handlers still throw NotImplementedError (their issues are open) and declare
- * supportsDryRun, so the scaffolder calls them during a dry run. These tests therefore dry-run
- * the template with the kpaas steps removed (every other step runs as written: fetch:template,
- * the per-target fetches, the overlay loop, publish:github:pull-request in dry-run mode,
- * publish:github and catalog:register skipped as non-dry-run actions), and one test pins that the
- * unmodified template fails only at the first kpaas step, with NotImplementedError. When the
- * actions implement dry-run, that test fails and the kpaas steps stay in.
+ * Most tests dry-run the template with the kpaas steps removed, to look at what the other steps
+ * render (fetch:template, the per-target fetches, the overlay loop, publish:github:pull-request in
+ * dry-run mode, publish:github / publish:gitea and catalog:register skipped as non-dry-run
+ * actions); one test runs the unmodified template, kpaas dry-runs included.
  */
 import {
   EntityPolicies,
@@ -37,6 +34,7 @@ import {
   loadTemplate,
   readDirectoryContents,
   repoRoot,
+  GITEA_HOST,
   startDryRunner,
   templatesDir,
   withoutKpaasSteps,
@@ -583,34 +581,43 @@ describe('kpaas-cluster template dry-run', () => {
     );
   });
 
-  it('the unmodified template reaches the kpaas steps, and only they may stop it', async () => {
-    // kpaas:* are being implemented (provision already has a dry-run mode; addons still throws
-    // NotImplementedError). Everything before them must work; a failure must come from them.
-    const withKpaas = await startDryRunner({ withKpaasModule: true });
-    try {
-      const result = await withKpaas.dryRun({
-        template,
-        values: kakaoMinimalValues({ reviewFirst: true }),
-        secrets: SECRET_CANARIES,
-        directoryContents,
-      });
-      const ranThrough =
-        result.status === 200 &&
-        result.logText.includes('Running kpaas:provision in dry-run mode');
-      const stoppedByKpaas =
-        result.status === 500 &&
-        (result.body.error?.name === 'NotImplementedError' ||
-          /kpaas|cluster\.yaml|[Tt]erraform/.test(result.body.error?.message));
-      expect({ status: result.status, ranThrough, stoppedByKpaas }).toEqual(
-        expect.objectContaining(
-          ranThrough ? { ranThrough: true } : { stoppedByKpaas: true },
-        ),
-      );
-      expectNoSecrets(result);
-      expect(JSON.stringify(result.body)).not.toContain(CANARY_MARKERS[0]);
-    } finally {
-      await withKpaas.stop();
-    }
+  it('the unmodified template dry-runs through the kpaas plan step to the review pull request', async () => {
+    const result = await dryRun(kakaoMinimalValues({ reviewFirst: true }), {
+      keepKpaasSteps: true,
+    });
+    expectOk(result);
+    expect(result.logText).toContain('Running kpaas:provision in dry-run mode');
+    expect(result.logText).toContain(
+      'Performing dry run of creating pull request',
+    );
+    // the pull request body (the same text as the output) carries the plan step's plan
+    const description: string = result.body.output.text[0].content;
+    expect(description).toContain('## Cluster `tiny` (dev) on kakao-cloud');
+    expect(description).toMatch(
+      /\*\*Plan:\*\* 2 machines \(tiny-cp-1, tiny-worker-1\), API server https:\/\/pending:6443, ingress 172\.16\.0\.201\./,
+    );
+    expectNoSecrets(result);
+    expect(JSON.stringify(result.body)).not.toContain(CANARY_MARKERS[0]);
+  });
+
+  it('a cluster repository on a Gitea host is published with publish:gitea and registered from its URL', async () => {
+    const values = {
+      ...existingValues(),
+      repoUrl: `${GITEA_HOST}?owner=platform&repo=metal-cluster`,
+    };
+    const result = await dryRun(values);
+    expectOk(result);
+    expect(result.logText).toContain(
+      'Skipping because publish:gitea does not support dry-run',
+    );
+    expect(result.logText).not.toContain('publish:github does not support');
+    // no GitHub annotation on an entity whose repository is not on GitHub
+    expect(result.files.get('catalog-info.yaml')).not.toContain(
+      'github.com/project-slug',
+    );
+    expect(result.files.get('docs/index.md')).toContain(
+      `https://${GITEA_HOST}/platform/metal-cluster#readme`,
+    );
   });
 
   it('the full add-on set is every catalog add-on that can coexist', () => {

@@ -45,6 +45,8 @@ export async function startStateServer(
      * in the kpaas router); `timelineStatus` makes it fail with that status.
      */
     timeline?: { events: ReceivedTimelineEvent[]; failWithStatus?: number };
+    /** Also serve `GET /clusters/:name` from this map (the real route lives in the kpaas router). */
+    registrations?: Map<string, Record<string, unknown>>;
   } = {},
 ): Promise<StateServer> {
   let permissionResult: AuthorizeResult.ALLOW | AuthorizeResult.DENY =
@@ -71,6 +73,17 @@ export async function startStateServer(
         authorization: req.headers.authorization,
       });
       res.status(201).json({ id: timeline.events.length });
+    });
+  }
+  const registrations = options.registrations;
+  if (registrations) {
+    app.get('/clusters/:name', (req, res) => {
+      const found = registrations.get(req.params.name);
+      if (found) res.json(found);
+      else
+        res.status(404).json({
+          error: { name: 'NotFoundError', message: 'no such cluster' },
+        });
     });
   }
   app.use(

@@ -34,7 +34,17 @@ import { createProvisionAction } from '../../actions/provision';
 function generateCanaryKey(): string {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kpaas-canary-key-'));
   try {
-    execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', '', '-f', path.join(dir, 'id')]);
+    execFileSync('ssh-keygen', [
+      '-q',
+      '-t',
+      'ed25519',
+      '-N',
+      '',
+      '-C',
+      '',
+      '-f',
+      path.join(dir, 'id'),
+    ]);
     return fs.readFileSync(path.join(dir, 'id'), 'utf8');
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
@@ -117,6 +127,8 @@ export function kakaoResources(): NonNullable<TerraformFixture['resources']> {
 export interface Rig {
   server: StateServer;
   timeline: ReceivedTimelineEvent[];
+  /** Clusters kpaas-backend answers `GET /clusters/:name` for (empty: none registered). */
+  registrations: Map<string, Record<string, unknown>>;
   /** Scratch root of this rig (workspace, fixtures, calls log). */
   root: string;
   workspace: string;
@@ -151,8 +163,10 @@ export async function startRig(
   options: { timelineFailStatus?: number } = {},
 ): Promise<Rig> {
   const timeline: ReceivedTimelineEvent[] = [];
+  const registrations = new Map<string, Record<string, unknown>>();
   const server = await startStateServer(await databases.init('SQLITE_3'), {
     timeline: { events: timeline, failWithStatus: options.timelineFailStatus },
+    registrations,
   });
   const root = fs.mkdtempSync(path.join(os.tmpdir(), 'kpaas-provision-test-'));
   const resolve = (p: string) => path.join(root, p);
@@ -170,6 +184,7 @@ export async function startRig(
   const rig: Rig = {
     server,
     timeline,
+    registrations,
     root,
     workspace,
     callsFile,

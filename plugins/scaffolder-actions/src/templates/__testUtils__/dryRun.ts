@@ -1,6 +1,6 @@
 /*
  * Template dry-runs through the real scaffolder backend (tests and bench/template-dryrun only):
- * the scaffolder plugin, the GitHub module and the kpaas module in a test backend, and
+ * the scaffolder plugin, the GitHub, Gitea and kpaas modules in a test backend, and
  * POST /api/scaffolder/v2/dry-run with the template's directory read from disk.
  */
 import {
@@ -10,6 +10,7 @@ import {
 } from '@backstage/backend-test-utils';
 import { catalogServiceMock } from '@backstage/plugin-catalog-node/testUtils';
 import scaffolderPlugin from '@backstage/plugin-scaffolder-backend';
+import giteaModule from '@backstage/plugin-scaffolder-backend-module-gitea';
 import githubModule from '@backstage/plugin-scaffolder-backend-module-github';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -93,24 +94,35 @@ export interface DryRunner {
   stop(): Promise<void>;
 }
 
+/** The on-premises Gitea host of the dry runs (publish:gitea skips itself in a dry run). */
+export const GITEA_HOST = 'git.k-paas.test';
+
 /**
- * Starts the scaffolder backend once; each dryRun is one HTTP request to it. `withKpaasModule`
- * registers the kpaas actions too (needed only for templates that still contain kpaas steps).
+ * Starts the scaffolder backend once (scaffolder, GitHub, Gitea and kpaas modules); each dryRun is
+ * one HTTP request to it.
  */
-export async function startDryRunner(
-  options: { withKpaasModule?: boolean } = {},
-): Promise<DryRunner> {
+export async function startDryRunner(): Promise<DryRunner> {
   const backend = await startTestBackend({
     features: [
       scaffolderPlugin,
       githubModule,
-      ...(options.withKpaasModule ? [scaffolderModuleKpaas] : []),
+      giteaModule,
+      // the template needs the module's scmType filter even with the kpaas steps removed
+      scaffolderModuleKpaas,
       catalogServiceMock.factory(),
       mockServices.rootConfig.factory({
         data: {
           // publish:github:pull-request builds its client before honouring dry-run
           integrations: {
             github: [{ host: 'github.com', token: 'dry-run-no-network' }],
+            gitea: [
+              {
+                host: GITEA_HOST,
+                baseUrl: `https://${GITEA_HOST}`,
+                username: 'kpaas',
+                password: 'dry-run-no-network',
+              },
+            ],
           },
         },
       }),
