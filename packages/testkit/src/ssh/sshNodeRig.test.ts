@@ -11,7 +11,12 @@ import {
 } from './addresses';
 import { connectToNode, execOnClient, execOnNode } from './client';
 import { sha256Fingerprint, sshKeygenFingerprint } from './keys';
-import { SSH_NODE_STANDINS_DIR, SshNodeRig, startSshNodes } from './sshNodeRig';
+import {
+  defaultRigBaseDir,
+  SSH_NODE_STANDINS_DIR,
+  SshNodeRig,
+  startSshNodes,
+} from './sshNodeRig';
 
 jest.setTimeout(60_000);
 
@@ -323,6 +328,29 @@ describe('startSshNodes validation', () => {
       }
     },
   );
+
+  it('with TMPDIR under an overlaid path (a checkout in /tmp or /root), rigs default to /dev/shm', () => {
+    expect(defaultRigBaseDir('/tmp/ci-clone/.toolchain/tmp')).toBe('/dev/shm');
+    expect(defaultRigBaseDir('/root/kpaas/.toolchain/tmp')).toBe('/dev/shm');
+    expect(defaultRigBaseDir('/work/kpaas/.toolchain/tmp')).toBe(
+      '/work/kpaas/.toolchain/tmp',
+    );
+  });
+
+  it('a rig in /dev/shm keeps every overlay, /tmp included', async () => {
+    const rig = await startSshNodes({ count: 1, baseDir: '/dev/shm' });
+    try {
+      expect(rig.notes).toEqual([]);
+      const file = `/tmp/kpaas-shm-${process.pid}`;
+      expect((await execOnNode(rig, 'node-1', `echo x > ${file}`)).code).toBe(
+        0,
+      );
+      expect(await rig.readNodeFile('node-1', file)).toBe('x\n');
+      expect(fs.existsSync(file)).toBe(false); // the node's /tmp is its own
+    } finally {
+      await rig.stop();
+    }
+  });
 
   it('rejects bad names and duplicate nodes', async () => {
     await expect(

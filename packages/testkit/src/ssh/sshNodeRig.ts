@@ -194,6 +194,19 @@ const RIG_DIR_PREFIX = 'kpaas-ssh-rig-';
 const OWNER_FILE = 'owner.pid';
 
 /**
+ * The temp dir, unless it lies under a path every node overlays (a checkout under /tmp or /root
+ * whose TMPDIR is inside it): then /dev/shm, which no node overlays.
+ */
+export function defaultRigBaseDir(
+  tmpdir: string,
+  overlayPaths: readonly string[] = SSH_NODE_OVERLAY_PATHS,
+): string {
+  const tmp = path.resolve(tmpdir);
+  const overlaid = overlayPaths.some(p => isUnder(tmp, path.resolve(p)));
+  return overlaid && fs.existsSync('/dev/shm') ? '/dev/shm' : tmp;
+}
+
+/**
  * Removes rig directories in `baseDir` whose owning process is dead (a
  * SIGKILLed test process cannot clean up; its nodes died through
  * PR_SET_PDEATHSIG, only the files remain).
@@ -1175,7 +1188,13 @@ export async function startSshNodes(
       throw new Error(`startSshNodes: unusable stand-ins path ${standinsDir}`);
     ensureExecutable(path.join(standinsDir, 'bin'));
   }
-  const baseDir = path.resolve(options.baseDir ?? os.tmpdir());
+  const baseDir = path.resolve(
+    options.baseDir ??
+      defaultRigBaseDir(
+        os.tmpdir(),
+        options.overlayPaths ?? SSH_NODE_OVERLAY_PATHS,
+      ),
+  );
   if (/[,:\s"'\\]/.test(baseDir)) {
     throw new Error(
       `startSshNodes: baseDir '${baseDir}' must not contain , : quotes or whitespace (overlay options)`,
