@@ -10,7 +10,7 @@
  * Around it: secret canaries (SSH key passphrase, Kakao credential, Gitea password, the join
  * tokens, certificate keys and ServiceAccount token the stand-ins issued) must not appear in the
  * task log, the task outputs, the published repository, kpaas-backend's answers, the backend's log
- * or the frontend bundle; 40 invalid orders are refused naming the field before anything runs; a
+ * or the frontend bundle; 48 invalid orders are refused naming the field before anything runs; a
  * second order for the same name is refused; kpaas-cluster-apply repairs the cluster from its
  * repository without redoing finished work; reviewFirst stops after the plan and shows the review
  * pull request's body.
@@ -503,7 +503,7 @@ describeIfRig(`a cluster order, end to end${skipReason}`, () => {
     expect(leaks).toEqual([]);
   });
 
-  it('refuses 40 invalid orders naming the field, before any SSH connection or registry write', async () => {
+  it(`refuses ${INVALID_ORDERS.length} invalid orders naming the field, before any SSH connection or registry write`, async () => {
     expect(orderValues).toBeDefined();
     const activityBefore = nodeActivity();
     const clustersBefore = await session.json('/api/kpaas/clusters');
