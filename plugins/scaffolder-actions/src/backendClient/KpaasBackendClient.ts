@@ -53,34 +53,33 @@ export class KpaasBackendClient {
     this.#stateBaseUrl = options.stateBaseUrl?.replace(/\/+$/, '');
   }
 
-  async #request(path: string, body: unknown): Promise<Response> {
+  /** A request to kpaas-backend as the scaffolder's service; a JSON body makes it a POST. */
+  async #fetch(path: string, body?: unknown): Promise<Response> {
     const baseUrl = await this.#discovery.getBaseUrl('kpaas');
     const { token } = await this.#auth.getPluginRequestToken({
       onBehalfOf: await this.#auth.getOwnServiceCredentials(),
       targetPluginId: 'kpaas',
     });
-    const response = await fetch(`${baseUrl}${path}`, {
-      method: 'POST',
+    return fetch(`${baseUrl}${path}`, {
+      method: body === undefined ? 'GET' : 'POST',
       headers: {
         Authorization: `Bearer ${token}`,
-        'Content-Type': 'application/json',
+        ...(body === undefined ? {} : { 'Content-Type': 'application/json' }),
       },
-      body: JSON.stringify(body),
+      body: body === undefined ? undefined : JSON.stringify(body),
     });
+  }
+
+  async #request(path: string, body: unknown): Promise<Response> {
+    const response = await this.#fetch(path, body);
     if (!response.ok) throw await ResponseError.fromResponse(response);
     return response;
   }
 
   /** The cluster's registration, or undefined when kpaas-backend has no cluster of that name. */
   async getCluster(cluster: string): Promise<ClusterRegistration | undefined> {
-    const baseUrl = await this.#discovery.getBaseUrl('kpaas');
-    const { token } = await this.#auth.getPluginRequestToken({
-      onBehalfOf: await this.#auth.getOwnServiceCredentials(),
-      targetPluginId: 'kpaas',
-    });
-    const response = await fetch(
-      `${baseUrl}/clusters/${encodeURIComponent(cluster)}`,
-      { headers: { Authorization: `Bearer ${token}` } },
+    const response = await this.#fetch(
+      `/clusters/${encodeURIComponent(cluster)}`,
     );
     if (response.status === 404) return undefined;
     if (!response.ok) throw await ResponseError.fromResponse(response);
