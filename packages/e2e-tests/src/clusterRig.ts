@@ -11,6 +11,7 @@ import os from 'node:os';
 import path from 'node:path';
 import {
   createKubeadmNamespaces,
+  helmChartFixture,
   KubeApiStandIn,
   SshNodeRig,
   startKubeApiStandIn,
@@ -59,78 +60,6 @@ export interface HelmCall {
   version?: string;
   exit?: number;
 }
-
-/**
- * What each chart creates in the API stand-in: what the real chart would, reduced to what
- * kpaas:addons judges readiness on (values/addons.yaml `readiness`).
- */
-const CHART_FIXTURE = {
-  metallb: {
-    crds: [
-      {
-        name: 'ipaddresspools.metallb.io',
-        kind: 'IPAddressPool',
-        version: 'v1beta1',
-      },
-      {
-        name: 'l2advertisements.metallb.io',
-        kind: 'L2Advertisement',
-        version: 'v1beta1',
-      },
-    ],
-    workloads: [
-      { kind: 'Deployment', name: 'metallb-controller' },
-      { kind: 'DaemonSet', name: 'metallb-speaker' },
-    ],
-  },
-  'ingress-nginx': {
-    workloads: [{ kind: 'Deployment', name: 'ingress-nginx-controller' }],
-    services: [
-      { name: 'ingress-nginx-controller', type: 'LoadBalancer', port: 80 },
-    ],
-  },
-  'kube-prometheus-stack': {
-    workloads: [
-      { kind: 'Deployment', name: 'kube-prometheus-stack-operator' },
-      { kind: 'Deployment', name: 'kube-prometheus-stack-grafana' },
-      {
-        kind: 'StatefulSet',
-        name: 'prometheus-kube-prometheus-stack-prometheus',
-      },
-      {
-        kind: 'StatefulSet',
-        name: 'alertmanager-kube-prometheus-stack-alertmanager',
-      },
-    ],
-    services: [
-      { name: 'kube-prometheus-stack-grafana', type: 'ClusterIP', port: 80 },
-    ],
-  },
-  'argo-cd': {
-    workloads: [
-      { kind: 'Deployment', name: 'argocd-server' },
-      { kind: 'Deployment', name: 'argocd-repo-server' },
-      { kind: 'StatefulSet', name: 'argocd-application-controller' },
-    ],
-    services: [{ name: 'argocd-server', type: 'ClusterIP', port: 80 }],
-  },
-  harbor: {
-    workloads: [
-      { kind: 'Deployment', name: 'harbor-core' },
-      { kind: 'Deployment', name: 'harbor-portal' },
-      { kind: 'Deployment', name: 'harbor-registry' },
-      { kind: 'Deployment', name: 'harbor-jobservice' },
-      { kind: 'StatefulSet', name: 'harbor-database' },
-      { kind: 'StatefulSet', name: 'harbor-redis' },
-      { kind: 'StatefulSet', name: 'harbor-trivy' },
-    ],
-    services: [{ name: 'harbor-portal', type: 'ClusterIP', port: 80 }],
-  },
-  keycloakx: {
-    workloads: [{ kind: 'StatefulSet', name: 'keycloak' }],
-    services: [{ name: 'keycloak-http', type: 'ClusterIP', port: 80 }],
-  },
-};
 
 /**
  * One stand-ins dir with the recording stand-ins of standins/bin and the helm stand-in that
@@ -188,7 +117,7 @@ export async function startClusterRig(
   );
   const adminConfPath = path.join(base, 'standin-admin.conf');
   const chartsPath = path.join(base, 'charts.json');
-  fs.writeFileSync(chartsPath, JSON.stringify(CHART_FIXTURE));
+  fs.writeFileSync(chartsPath, JSON.stringify(helmChartFixture()));
   const count = (n: number, role: ClusterRigNode['role'], label: string) =>
     Array.from({ length: n }, (_, i) => ({
       name: `${clusterName}-${label}-${i + 1}`,

@@ -1,1 +1,2 @@
 export * from './controllers';
+export * from './chartFixture';

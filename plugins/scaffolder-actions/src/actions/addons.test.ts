@@ -5,6 +5,7 @@ import {
   SshNodeRig,
   execOnNode,
   generateNodes,
+  helmChartFixture,
   startKubeApiStandIn,
   startSshNodes,
 } from '@internal/kpaas-testkit';
@@ -28,86 +29,7 @@ const HELM_STANDIN = path.resolve(
 const NODE = 'lab-cp-1';
 
 /** What each chart creates in the stand-in (what the real chart would, reduced to readiness). */
-const CHARTS = {
-  metallb: {
-    crds: [
-      {
-        name: 'ipaddresspools.metallb.io',
-        kind: 'IPAddressPool',
-        version: 'v1beta1',
-      },
-      {
-        name: 'l2advertisements.metallb.io',
-        kind: 'L2Advertisement',
-        version: 'v1beta1',
-      },
-    ],
-    workloads: [
-      { kind: 'Deployment', name: 'metallb-controller' },
-      { kind: 'DaemonSet', name: 'metallb-speaker' },
-    ],
-  },
-  'ingress-nginx': {
-    workloads: [
-      {
-        kind: 'Deployment',
-        name: 'ingress-nginx-controller',
-        image: 'registry.k8s.io/ingress-nginx/controller:v1.14.1',
-      },
-    ],
-    services: [
-      { name: 'ingress-nginx-controller', type: 'LoadBalancer', port: 80 },
-    ],
-  },
-  'cert-manager': {
-    crds: [
-      {
-        name: 'clusterissuers.cert-manager.io',
-        kind: 'ClusterIssuer',
-        version: 'v1',
-        scope: 'Cluster',
-      },
-      {
-        name: 'certificates.cert-manager.io',
-        kind: 'Certificate',
-        version: 'v1',
-      },
-    ],
-    workloads: [
-      'cert-manager',
-      'cert-manager-webhook',
-      'cert-manager-cainjector',
-    ].map(name => ({ kind: 'Deployment', name })),
-  },
-  base: {
-    crds: [
-      ['peerauthentications.security.istio.io', 'PeerAuthentication'],
-      ['authorizationpolicies.security.istio.io', 'AuthorizationPolicy'],
-      ['virtualservices.networking.istio.io', 'VirtualService'],
-      ['destinationrules.networking.istio.io', 'DestinationRule'],
-      ['gateways.networking.istio.io', 'Gateway'],
-      ['telemetries.telemetry.istio.io', 'Telemetry'],
-    ].map(([name, kind]) => ({ name, kind, version: 'v1' })),
-    workloads: [],
-  },
-  istiod: { workloads: [{ kind: 'Deployment', name: 'istiod' }] },
-  'argo-cd': {
-    workloads: [
-      { kind: 'Deployment', name: 'argocd-server' },
-      { kind: 'Deployment', name: 'argocd-repo-server' },
-      { kind: 'StatefulSet', name: 'argocd-application-controller' },
-    ],
-  },
-  'metrics-server': {
-    workloads: [
-      {
-        kind: 'Deployment',
-        name: 'metrics-server',
-        image: 'registry.k8s.io/metrics-server/metrics-server:v0.8.0',
-      },
-    ],
-  },
-};
+const CHARTS = helmChartFixture();
 
 const ADDONS = [
   'metallb',
