@@ -1,62 +1,167 @@
 import type {
   BackstageCredentials,
+  BackstageServicePrincipal,
   HttpAuthService,
   PermissionsService,
 } from '@backstage/backend-plugin-api';
+import type { Config } from '@backstage/config';
 import { NotAllowedError } from '@backstage/errors';
 import {
   AuthorizeResult,
   BasicPermission,
 } from '@backstage/plugin-permission-common';
+import type { KpaasClusterPermission } from '@internal/plugin-kpaas-common';
 import type { Request } from 'express';
 
 /** The principal the scaffolder's actions call kpaas with. */
 export const SCAFFOLDER_SUBJECT = 'plugin:scaffolder';
 
-/** Authorizes the request's caller for `permission`; returns the credentials or throws 403. */
-export async function requirePermission(
-  deps: { permissions: PermissionsService; httpAuth: HttpAuthService },
+/**
+ * What service principals (other plugins, external access tokens) may do. The permission
+ * framework allows every service principal without asking the policy, so kpaas decides here:
+ * - registrars (the scaffolder, plus `kpaas.servicePrincipals.registrars`) may register clusters,
+ *   write timelines and get Terraform state credentials;
+ * - `kpaas.servicePrincipals.allow` lists other subjects and the kpaas permissions they hold;
+ * - every other service principal is refused.
+ */
+export class ServicePrincipalPolicy {
+  constructor(
+    private readonly registrars: ReadonlySet<string>,
+    private readonly grants: ReadonlyMap<string, ReadonlySet<string>>,
+  ) {}
+
+  /** `kpaas.servicePrincipals` from config; the scaffolder is always a registrar. */
+  static fromConfig(config?: Config): ServicePrincipalPolicy {
+    const sp = config?.getOptionalConfig('kpaas.servicePrincipals');
+    const registrars = new Set([SCAFFOLDER_SUBJECT]);
+    for (const id of sp?.getOptionalStringArray('registrars') ?? []) {
+      registrars.add(id.includes(':') ? id : `plugin:${id}`);
+    }
+    const grants = new Map<string, Set<string>>();
+    for (const entry of sp?.getOptionalConfigArray('allow') ?? []) {
+      const subject = entry.getString('subject');
+      grants.set(subject, new Set(entry.getStringArray('permissions')));
+    }
+    return new ServicePrincipalPolicy(registrars, grants);
+  }
+
+  isRegistrar(principal: BackstageServicePrincipal): boolean {
+    return this.registrars.has(principal.subject);
+  }
+
+  allows(principal: BackstageServicePrincipal, permissionName: string): boolean {
+    return this.grants.get(principal.subject)?.has(permissionName) ?? false;
+  }
+}
+
+/** What the route guards need. */
+export interface KpaasAccess {
+  permissions: PermissionsService;
+  httpAuth: HttpAuthService;
+  servicePrincipals: ServicePrincipalPolicy;
+}
+
+function servicePrincipalOf(
+  credentials: BackstageCredentials,
+): BackstageServicePrincipal | undefined {
+  const principal = credentials.principal as { type: string };
+  return principal.type === 'service'
+    ? (credentials.principal as BackstageServicePrincipal)
+    : undefined;
+}
+
+function refuse(permissionName: string, what: string): never {
+  throw new NotAllowedError(`not allowed: ${permissionName} on ${what}`);
+}
+
+/**
+ * Authorizes the caller for a permission on one cluster (resource ref = cluster name): users
+ * through the permission policy (owners, admins), service principals only when
+ * `kpaas.servicePrincipals.allow` grants it. Returns the credentials or throws 403.
+ */
+export async function requireClusterPermission(
+  access: KpaasAccess,
   req: Request,
-  permission: BasicPermission,
+  permission: KpaasClusterPermission,
+  clusterName: string,
 ): Promise<BackstageCredentials> {
-  const credentials = await deps.httpAuth.credentials(req);
-  const [decision] = await deps.permissions.authorize([{ permission }], {
-    credentials,
+  const credentials = await access.httpAuth.credentials(req, {
+    allow: ['user', 'service'],
   });
+  const service = servicePrincipalOf(credentials);
+  if (service) {
+    if (!access.servicePrincipals.allows(service, permission.name)) {
+      refuse(permission.name, `cluster "${clusterName}" for ${service.subject}`);
+    }
+    return credentials;
+  }
+  const [decision] = await access.permissions.authorize(
+    [{ permission, resourceRef: clusterName }],
+    { credentials },
+  );
   if (decision.result !== AuthorizeResult.ALLOW) {
-    throw new NotAllowedError(`not allowed: ${permission.name}`);
+    refuse(permission.name, `cluster "${clusterName}"`);
   }
   return credentials;
 }
 
 /**
- * Registration and timeline writes: the scaffolder plugin's own service credentials, or a user
- * holding `permission`. Other plugins' service credentials are refused.
+ * Authorizes the caller for a basic permission (e.g. `kpaas.cluster.create`): users through the
+ * policy, service principals only when allow-listed.
  */
-export async function requireRegistrar(
-  deps: { permissions: PermissionsService; httpAuth: HttpAuthService },
+export async function requireBasicPermission(
+  access: KpaasAccess,
   req: Request,
   permission: BasicPermission,
 ): Promise<BackstageCredentials> {
-  const credentials = await deps.httpAuth.credentials(req, {
+  const credentials = await access.httpAuth.credentials(req, {
     allow: ['user', 'service'],
   });
-  if (credentials.principal.type === 'service') {
-    if (
-      (credentials.principal as { subject: string }).subject ===
-      SCAFFOLDER_SUBJECT
-    ) {
-      return credentials;
+  const service = servicePrincipalOf(credentials);
+  if (service) {
+    if (!access.servicePrincipals.allows(service, permission.name)) {
+      refuse(permission.name, `kpaas for ${service.subject}`);
     }
-    throw new NotAllowedError(
-      `only the scaffolder (${SCAFFOLDER_SUBJECT}) or a user with ${permission.name} may do this`,
-    );
+    return credentials;
   }
-  const [decision] = await deps.permissions.authorize([{ permission }], {
+  const [decision] = await access.permissions.authorize([{ permission }], {
     credentials,
   });
   if (decision.result !== AuthorizeResult.ALLOW) {
-    throw new NotAllowedError(`not allowed: ${permission.name}`);
+    refuse(permission.name, 'kpaas');
+  }
+  return credentials;
+}
+
+/**
+ * Registration, timeline writes and Terraform state credential issuance: only registrar
+ * service principals (the scaffolder, whose actions authorized the task's initiator before
+ * calling), or a user holding `permission` on the cluster (admins; owners for their clusters).
+ */
+export async function requireRegistrar(
+  access: KpaasAccess,
+  req: Request,
+  permission: KpaasClusterPermission,
+  clusterName: string,
+): Promise<BackstageCredentials> {
+  const credentials = await access.httpAuth.credentials(req, {
+    allow: ['user', 'service'],
+  });
+  const service = servicePrincipalOf(credentials);
+  if (service) {
+    if (!access.servicePrincipals.isRegistrar(service)) {
+      throw new NotAllowedError(
+        `only the scaffolder (${SCAFFOLDER_SUBJECT}) or a plugin listed in kpaas.servicePrincipals.registrars may do this; ${service.subject} may not`,
+      );
+    }
+    return credentials;
+  }
+  const [decision] = await access.permissions.authorize(
+    [{ permission, resourceRef: clusterName }],
+    { credentials },
+  );
+  if (decision.result !== AuthorizeResult.ALLOW) {
+    refuse(permission.name, `cluster "${clusterName}"`);
   }
   return credentials;
 }
