@@ -1,7 +1,16 @@
 import { mockServices } from '@backstage/backend-test-utils';
 import { ConfigReader } from '@backstage/config';
+import {
+  ConfigSources,
+  FileConfigSource,
+} from '@backstage/config-loader';
+import path from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { CredentialCipher, parseEncryptionKey } from './CredentialCipher';
+import {
+  CredentialCipher,
+  isProductionConfig,
+  parseEncryptionKey,
+} from './CredentialCipher';
 
 const key = () => randomBytes(32);
 
@@ -86,5 +95,74 @@ describe('CredentialCipher', () => {
     expect(logger.warn).toHaveBeenCalledWith(
       expect.stringMatching(/ephemeral key/),
     );
+  });
+
+  describe('the documented production start (app-config.yaml + app-config.production.yaml)', () => {
+    const repoRoot = path.resolve(__dirname, '../../../..');
+    /** Loads the committed config files the way the backend does, with `env` for ${VARS}. */
+    async function loadProductionConfig(env: Record<string, string>) {
+      const source = ConfigSources.merge(
+        ['app-config.yaml', 'app-config.production.yaml'].map(file =>
+          FileConfigSource.create({
+            path: path.join(repoRoot, file),
+            watch: false,
+            substitutionFunc: async name => env[name],
+          }),
+        ),
+      );
+      return ConfigSources.toConfig(source);
+    }
+    // The key app-config.yaml carried until 2026-12; never accepted in production again.
+    const publishedDevKey = 'ZGV2ZWxvcG1lbnQtb25seS1rcGFhcy1rZXktMzJieXQ=';
+
+    it('commits no encryption key: without KPAAS_ENCRYPTION_KEY it refuses to start', async () => {
+      const config = await loadProductionConfig({});
+      try {
+        expect(isProductionConfig(config, {})).toBe(true);
+        expect(config.getOptionalString('kpaas.encryptionKey')).toBeUndefined();
+        // NODE_ENV unset, as `yarn workspace backend start` leaves it: auth.environment decides.
+        expect(() =>
+          CredentialCipher.fromConfig(config, mockServices.logger.mock(), {}),
+        ).toThrow(/kpaas.encryptionKey is not set: .* refuses .* in production/);
+      } finally {
+        config.close();
+      }
+    });
+
+    it('refuses the published development key and accepts a generated one', async () => {
+      const withDevKey = await loadProductionConfig({
+        KPAAS_ENCRYPTION_KEY: publishedDevKey,
+      });
+      try {
+        expect(() =>
+          CredentialCipher.fromConfig(withDevKey, mockServices.logger.mock(), {}),
+        ).toThrow(/published development key/);
+      } finally {
+        withDevKey.close();
+      }
+      const generated = key().toString('base64');
+      const withKey = await loadProductionConfig({
+        KPAAS_ENCRYPTION_KEY: generated,
+      });
+      try {
+        const cipher = CredentialCipher.fromConfig(
+          withKey,
+          mockServices.logger.mock(),
+          {},
+        );
+        expect(cipher.decrypt(cipher.encrypt('t0k3n'))).toBe('t0k3n');
+      } finally {
+        withKey.close();
+      }
+    });
+
+    it('still accepts the published key in development (old local databases stay readable)', () => {
+      const cipher = CredentialCipher.fromConfig(
+        new ConfigReader({ kpaas: { encryptionKey: publishedDevKey } }),
+        mockServices.logger.mock(),
+        { NODE_ENV: 'development' },
+      );
+      expect(cipher.decrypt(cipher.encrypt('x'))).toBe('x');
+    });
   });
 });

@@ -26,6 +26,31 @@ function keyId(key: Buffer): string {
   return createHash('sha256').update(key).digest('hex').slice(0, 16);
 }
 
+/**
+ * Key ids of development keys that were committed to this repository at some point (the
+ * ids are SHA-256 prefixes, so the keys themselves need not be kept here). Production refuses
+ * them: anyone with a clone could decrypt what they protect.
+ */
+const KNOWN_DEVELOPMENT_KEY_IDS: ReadonlySet<string> = new Set([
+  // app-config.yaml until 2026-12 ("development-only-kpaas-key-32byt")
+  '3993d79e18bd7a1f',
+]);
+
+/**
+ * Production is NODE_ENV=production or `auth.environment: production` (what
+ * app-config.production.yaml sets), so the documented production start is guarded even when
+ * NODE_ENV is not set.
+ */
+export function isProductionConfig(
+  config: Config,
+  env: NodeJS.ProcessEnv = process.env,
+): boolean {
+  return (
+    env.NODE_ENV === 'production' ||
+    config.getOptionalString('auth.environment') === 'production'
+  );
+}
+
 /** Parses a base64 32-byte key; the error names the config key and the fix. */
 export function parseEncryptionKey(
   value: string,
@@ -56,15 +81,18 @@ export class CredentialCipher {
   }
 
   /**
-   * Reads `kpaas.encryptionKey` and `kpaas.previousEncryptionKeys`. Without a key, production
-   * (NODE_ENV=production) refuses to start; anywhere else an ephemeral key is generated with a
-   * warning, so credentials registered in that run cannot be read after a restart.
+   * Reads `kpaas.encryptionKey` and `kpaas.previousEncryptionKeys`. In production
+   * ({@link isProductionConfig}) it refuses to start without a key or with a development key
+   * that was ever published; anywhere else a missing key gets an ephemeral one with a warning,
+   * so credentials registered in that run cannot be read after a restart (`npm start` writes a
+   * per-machine key into the ignored app-config.dev-key.local.yaml instead).
    */
   static fromConfig(
     config: Config,
     logger: LoggerService,
     env: NodeJS.ProcessEnv = process.env,
   ): CredentialCipher {
+    const production = isProductionConfig(config, env);
     const configured = config.getOptionalString('kpaas.encryptionKey');
     const previous = (
       config.getOptionalStringArray('kpaas.previousEncryptionKeys') ?? []
@@ -73,12 +101,15 @@ export class CredentialCipher {
         parseEncryptionKey(value, `kpaas.previousEncryptionKeys[${i}]`).key,
     );
     if (configured) {
-      return new CredentialCipher(
-        parseEncryptionKey(configured, 'kpaas.encryptionKey').key,
-        previous,
-      );
+      const current = parseEncryptionKey(configured, 'kpaas.encryptionKey');
+      if (production && KNOWN_DEVELOPMENT_KEY_IDS.has(current.id)) {
+        throw new Error(
+          'kpaas.encryptionKey is a published development key: kpaas-backend refuses to encrypt cluster credentials and Terraform state with it in production. Generate a key ("openssl rand -base64 32"), keep it in your secret store, and pass it as KPAAS_ENCRYPTION_KEY.',
+        );
+      }
+      return new CredentialCipher(current.key, previous);
     }
-    if (env.NODE_ENV === 'production') {
+    if (production) {
       throw new Error(
         'kpaas.encryptionKey is not set: kpaas-backend refuses to store cluster credentials without an encryption key in production. Set it to 32 random bytes, base64 encoded ("openssl rand -base64 32"), e.g. through the KPAAS_ENCRYPTION_KEY environment variable: kpaas.encryptionKey: ${KPAAS_ENCRYPTION_KEY}',
       );
