@@ -67,6 +67,21 @@ case "$cmd" in
     ensure_dependencies
     exec node "$ROOT/scripts/run-tests.js" "$@"
     ;;
+  production)
+    # `npm run start:production`: the backend alone with app-config.production.yaml (PostgreSQL,
+    # Redis/Valkey, no guest sign-in). Every variable that file reads must be set: name the
+    # missing ones instead of letting the backend fail on the first.
+    ensure_toolchain
+    required=(APP_BASE_URL BACKEND_BASE_URL BACKEND_SECRET POSTGRES_HOST POSTGRES_PORT POSTGRES_USER
+      POSTGRES_PASSWORD REDIS_URL KPAAS_ENCRYPTION_KEY)
+    unset_vars=()
+    for var in "${required[@]}"; do [ -n "${!var:-}" ] || unset_vars+=("$var"); done
+    [ ${#unset_vars[@]} -eq 0 ] ||
+      die "app-config.production.yaml needs these environment variables, which are not set: ${unset_vars[*]} (see README \"Production configuration\")"
+    ensure_dependencies
+    cd "$ROOT/packages/backend"
+    exec yarn backstage-cli package start --config ../../app-config.yaml --config ../../app-config.production.yaml "$@"
+    ;;
   yarn)
     # `npm run yarn -- <args>`: run yarn with the repo toolchain (for contributors).
     ensure_toolchain
@@ -79,6 +94,6 @@ case "$cmd" in
     exec node "$ROOT/bench/run.js" "$@"
     ;;
   *)
-    die "usage: kpaas.sh start|test|bench|yarn [args]"
+    die "usage: kpaas.sh start|test|bench|production|yarn [args]"
     ;;
 esac
