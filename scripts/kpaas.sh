@@ -80,7 +80,11 @@ case "$cmd" in
       die "app-config.production.yaml needs these environment variables, which are not set: ${unset_vars[*]} (see README \"Production configuration\")"
     ensure_dependencies
     cd "$ROOT/packages/backend"
-    exec yarn backstage-cli package start --config ../../app-config.yaml --config ../../app-config.production.yaml "$@"
+    # Not `backstage-cli package start`: that sets NODE_ENV=development (which, among other
+    # things, lets the guest provider sign people in) and restarts on file changes.
+    NODE_ENV=production exec node --enable-source-maps \
+      --require "$ROOT/node_modules/@backstage/cli/config/nodeTransform.cjs" src/index.ts \
+      --config ../../app-config.yaml --config ../../app-config.production.yaml "$@"
     ;;
   yarn)
     # `npm run yarn -- <args>`: run yarn with the repo toolchain (for contributors).
