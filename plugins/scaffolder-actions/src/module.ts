@@ -27,13 +27,23 @@ export const scaffolderModuleKpaas = createBackendModule({
         templating: scaffolderTemplatingExtensionPoint,
         discovery: coreServices.discovery,
         auth: coreServices.auth,
+        permissions: coreServices.permissions,
         config: coreServices.rootConfig,
       },
-      async init({ scaffolder, templating, discovery, auth, config }) {
+      async init({
+        scaffolder,
+        templating,
+        discovery,
+        auth,
+        permissions,
+        config,
+      }) {
+        // every action authorizes the task's initiator with these permissions before it runs
+        const services = { discovery, auth, permissions, config };
         scaffolder.addActions(
-          createProvisionAction({ discovery, auth, config }),
-          createBootstrapAction({ discovery, auth }),
-          createAddonsAction({ discovery, auth }),
+          createProvisionAction(services),
+          createBootstrapAction(services),
+          createAddonsAction(services),
         );
         const integrations = ScmIntegrations.fromConfig(config);
         templating.addTemplateFilters([

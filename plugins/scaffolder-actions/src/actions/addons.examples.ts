@@ -12,6 +12,7 @@ export const examples: TemplateExample[] = [
           action: 'kpaas:addons',
           name: 'Install platform add-ons',
           input: {
+            repoUrl: '${{ parameters.repoUrl }}',
             clusterName: '${{ steps.bootstrap.output.clusterName }}',
             controlPlane: '${{ steps.provision.output.inventory[0] }}',
           },
@@ -28,7 +29,7 @@ export const examples: TemplateExample[] = [
           action: 'kpaas:addons',
           name: 'Uninstall platform add-ons',
           input: {
-            clusterName: 'dev-cluster',
+            clusterName: 'demo',
             controlPlane: {
               name: 'cp-1',
               role: 'control-plane',

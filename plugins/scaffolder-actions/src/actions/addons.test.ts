@@ -1,3 +1,4 @@
+import { mockServices } from '@backstage/backend-test-utils';
 import { createMockActionContext } from '@backstage/plugin-scaffolder-node-test-utils';
 import * as k8s from '@kubernetes/client-node';
 import {
@@ -20,6 +21,10 @@ import { AddonCluster } from '../addons/cluster';
 import { SshRemoteShell } from '../addons/remoteShell';
 import { installAddons } from '../addons/run';
 import { SecretMasker, connectNode } from '../ssh';
+import {
+  KpaasBackendStandIn,
+  startKpaasBackendStandIn,
+} from '../access/__testUtils__/kpaasBackendStandIn';
 
 // eslint-disable-next-line no-restricted-syntax
 const HELM_STANDIN = path.resolve(
@@ -154,6 +159,7 @@ describe('kpaas:addons against the SSH rig and the Kubernetes API stand-in', () 
   let standIn: KubeApiStandIn;
   let workspace: string;
   let stopControllers: () => void = () => {};
+  let kpaas: KpaasBackendStandIn;
 
   const helmCalls = async (): Promise<HelmCall[]> => {
     const text = await rig
@@ -214,7 +220,12 @@ describe('kpaas:addons against the SSH rig and the Kubernetes API stand-in', () 
       },
     };
     let error: Error | undefined;
-    await createAddonsAction({ readinessPollMaxMs: 100 })
+    await createAddonsAction({
+      discovery: kpaas.discovery,
+      auth: kpaas.auth,
+      permissions: mockServices.permissions(),
+      readinessPollMaxMs: 100,
+    })
       .handler(ctx as any)
       .catch(e => {
         error = e;
@@ -223,6 +234,7 @@ describe('kpaas:addons against the SSH rig and the Kubernetes API stand-in', () 
   };
 
   beforeAll(async () => {
+    kpaas = await startKpaasBackendStandIn();
     standIn = await startKubeApiStandIn({ fixture: generateNodes(2) as any });
     rig = await startSshNodes({
       nodes: [{ name: NODE }],
@@ -268,6 +280,7 @@ describe('kpaas:addons against the SSH rig and the Kubernetes API stand-in', () 
     stopControllers();
     rig?.stop();
     await standIn?.close();
+    await kpaas?.close();
     if (workspace) fs.rmSync(workspace, { recursive: true, force: true });
   });
 

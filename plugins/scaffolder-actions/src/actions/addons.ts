@@ -1,4 +1,9 @@
 import { createTemplateAction } from '@backstage/plugin-scaffolder-node';
+import {
+  actionServicePrincipalsFromConfig,
+  ClusterRunGuard,
+} from '../access/authorizeClusterRun';
+import { KpaasBackendClient } from '../backendClient';
 import { inventoryNodeSchema } from '@internal/plugin-kpaas-common';
 import { AddonsActionOptions, runAddonsAction } from '../addons/action';
 import { examples } from './addons.examples';
@@ -15,7 +20,16 @@ export type { AddonVerification } from '../addons/verify';
  *
  * @public
  */
-export function createAddonsAction(options: AddonsActionOptions = {}) {
+export function createAddonsAction(options: AddonsActionOptions) {
+  const client = new KpaasBackendClient({
+    discovery: options.discovery,
+    auth: options.auth,
+  });
+  const guard = new ClusterRunGuard({
+    permissions: options.permissions,
+    client,
+    servicePrincipals: actionServicePrincipalsFromConfig(options.config),
+  });
   return createTemplateAction({
     id: 'kpaas:addons',
     description:
@@ -31,6 +45,13 @@ export function createAddonsAction(options: AddonsActionOptions = {}) {
                 'Path of the cluster repo in the workspace (cluster.yaml and values/)',
             })
             .default('.'),
+        repoUrl: z =>
+          z
+            .string({
+              description:
+                'The repository the workspace was fetched from (RepoUrlPicker value or https URL). A run on a registered cluster is refused unless this is its registered repository.',
+            })
+            .optional(),
         clusterName: z =>
           z
             .string({
@@ -131,6 +152,17 @@ export function createAddonsAction(options: AddonsActionOptions = {}) {
           isDryRun: ctx.isDryRun,
           taskId: ctx.task?.id,
           checkpoint: opts => ctx.checkpoint(opts as any) as any,
+          client,
+          authorize: async cluster =>
+            guard.authorize({
+              action: 'kpaas:addons',
+              cluster,
+              newCluster: false,
+              repoUrl: i.repoUrl,
+              taskId: ctx.task?.id,
+              isDryRun: ctx.isDryRun,
+              credentials: await ctx.getInitiatorCredentials(),
+            }),
         },
         options,
       );

@@ -1,3 +1,4 @@
+import { mockServices } from '@backstage/backend-test-utils';
 import Ajv from 'ajv';
 import yaml from 'yaml';
 import { createBootstrapAction } from './bootstrap';
@@ -5,9 +6,15 @@ import { examples } from './bootstrap.examples';
 
 describe('kpaas:bootstrap examples', () => {
   it('are valid input for the action schema', () => {
-    const action = createBootstrapAction();
+    const action = createBootstrapAction({
+      discovery: mockServices.discovery(),
+      auth: mockServices.auth(),
+      permissions: mockServices.permissions(),
+    });
     // the scaffolder validates step input against the JSON schema generated from the zod schema
-    const validate = new Ajv({ strict: false }).compile((action.schema as any).input);
+    const validate = new Ajv({ strict: false }).compile(
+      (action.schema as any).input,
+    );
     expect(examples.length).toBeGreaterThan(0);
     for (const ex of examples) {
       const doc = yaml.parse(ex.example);
@@ -22,7 +29,12 @@ describe('kpaas:bootstrap examples', () => {
               : step.input.inventory,
         };
         expect(validate(input)).toBe(true);
-        expect(validate({ ...input, inventory: [{ name: 'Bad_Name', role: 'x', address: '' }] })).toBe(false);
+        expect(
+          validate({
+            ...input,
+            inventory: [{ name: 'Bad_Name', role: 'x', address: '' }],
+          }),
+        ).toBe(false);
       }
     }
   });

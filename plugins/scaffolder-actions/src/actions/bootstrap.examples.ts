@@ -12,6 +12,7 @@ export const examples: TemplateExample[] = [
           name: 'Build the Kubernetes cluster',
           input: {
             repoPath: '.',
+            repoUrl: '${{ parameters.repoUrl }}',
             inventory: '${{ steps.provision.output.inventory }}',
             sshUser: 'ubuntu',
           },

@@ -1,16 +1,30 @@
-import { AuthService, DiscoveryService } from '@backstage/backend-plugin-api';
+import {
+  AuthService,
+  DiscoveryService,
+  PermissionsService,
+} from '@backstage/backend-plugin-api';
+import type { Config } from '@backstage/config';
 import { createTemplateAction } from '@backstage/plugin-scaffolder-node';
 import { inventoryNodeSchema } from '@internal/plugin-kpaas-common';
+import {
+  actionServicePrincipalsFromConfig,
+  ClusterRunGuard,
+} from '../access/authorizeClusterRun';
+import { KpaasBackendClient } from '../backendClient';
 import { runBootstrap } from '../bootstrap/run';
 import { examples } from './bootstrap.examples';
 
 /**
- * Services kpaas:bootstrap needs to register the cluster with kpaas-backend.
+ * Services kpaas:bootstrap needs: kpaas-backend access (registration, timeline) and the
+ * permissions service that authorizes the task's initiator.
  * @public
  */
 export interface BootstrapActionOptions {
-  discovery?: DiscoveryService;
-  auth?: AuthService;
+  discovery: DiscoveryService;
+  auth: AuthService;
+  permissions: PermissionsService;
+  /** Reads `kpaas.actions.servicePrincipals`. */
+  config?: Config;
 }
 
 /**
@@ -21,7 +35,16 @@ export interface BootstrapActionOptions {
  *
  * @public
  */
-export function createBootstrapAction(options: BootstrapActionOptions = {}) {
+export function createBootstrapAction(options: BootstrapActionOptions) {
+  const client = new KpaasBackendClient({
+    discovery: options.discovery,
+    auth: options.auth,
+  });
+  const guard = new ClusterRunGuard({
+    permissions: options.permissions,
+    client,
+    servicePrincipals: actionServicePrincipalsFromConfig(options.config),
+  });
   return createTemplateAction({
     id: 'kpaas:bootstrap',
     description:
@@ -37,6 +60,13 @@ export function createBootstrapAction(options: BootstrapActionOptions = {}) {
                 'Path of the cluster repo in the workspace (cluster.yaml and scripts/)',
             })
             .default('.'),
+        repoUrl: z =>
+          z
+            .string({
+              description:
+                'The repository the workspace was fetched from (RepoUrlPicker value or https URL). Registered with the cluster; a run on a registered cluster is refused unless this is its registered repository.',
+            })
+            .optional(),
         inventory: z =>
           z.array(inventoryNodeSchema, {
             description:
@@ -144,8 +174,17 @@ export function createBootstrapAction(options: BootstrapActionOptions = {}) {
         isDryRun: ctx.isDryRun,
         taskId: ctx.task?.id,
         checkpoint: opts => ctx.checkpoint(opts as any) as any,
-        discovery: options.discovery,
-        auth: options.auth,
+        client,
+        authorize: async cluster =>
+          guard.authorize({
+            action: 'kpaas:bootstrap',
+            cluster,
+            newCluster: false,
+            repoUrl: i.repoUrl,
+            taskId: ctx.task?.id,
+            isDryRun: ctx.isDryRun,
+            credentials: await ctx.getInitiatorCredentials(),
+          }),
       });
       ctx.output('apiServerUrl', output.apiServerUrl);
       ctx.output('clusterName', output.clusterName);

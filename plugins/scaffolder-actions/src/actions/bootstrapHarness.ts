@@ -13,6 +13,7 @@ import {
   startNodeControllers,
   startSshNodes,
 } from '@internal/kpaas-testkit';
+import type { PermissionsService } from '@backstage/backend-plugin-api';
 import { mockServices } from '@backstage/backend-test-utils';
 import { createMockActionContext } from '@backstage/plugin-scaffolder-node-test-utils';
 import { RegisterClusterRequest } from '@internal/plugin-kpaas-common';
@@ -93,6 +94,27 @@ export async function startBootstrapHarness(
     let body = '';
     req.on('data', d => (body += d));
     req.on('end', () => {
+      // the run's repo check reads the registration: none until the run registers it
+      const one = /^\/api\/kpaas\/clusters\/([^/]+)$/.exec(req.url ?? '');
+      if (req.method === 'GET' && one) {
+        const found = registrations
+          .map(r => r.body)
+          .filter(b => b.name === decodeURIComponent(one[1]))
+          .pop();
+        res.writeHead(found ? 200 : 404, {
+          'content-type': 'application/json',
+        });
+        res.end(
+          JSON.stringify(
+            found
+              ? { ...found, createdAt: '2026-01-01T00:00:00Z' }
+              : {
+                  error: { name: 'NotFoundError', message: 'no such cluster' },
+                },
+          ),
+        );
+        return;
+      }
       if (req.method === 'POST' && req.url === '/api/kpaas/clusters') {
         registrations.push({
           body: JSON.parse(body),
@@ -209,11 +231,16 @@ export function nodeWrittenFiles(
 export function runBootstrapAction(
   h: BootstrapHarness,
   input: Record<string, unknown> = {},
-  options: { signal?: AbortSignal; sshPrivateKey?: string } = {},
+  options: {
+    signal?: AbortSignal;
+    sshPrivateKey?: string;
+    permissions?: PermissionsService;
+  } = {},
 ) {
   const action = createBootstrapAction({
     discovery: h.discovery as any,
     auth: h.auth,
+    permissions: options.permissions ?? mockServices.permissions(),
   });
   const lines: string[] = [];
   const push = (m: unknown) => lines.push(String(m));

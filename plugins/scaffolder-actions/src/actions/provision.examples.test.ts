@@ -24,7 +24,13 @@ describe('kpaas:provision examples', () => {
   it.each(examples)('runs: $description', async example => {
     const step = yaml.parse(example.example).steps[0];
     expect(step.action).toBe('kpaas:provision');
-    const input = step.input;
+    // what the scaffolder resolves the template expression to
+    const input = {
+      ...step.input,
+      ...(step.input.repoUrl
+        ? { repoUrl: 'github.com?owner=acme&repo=demo-cluster' }
+        : {}),
+    };
     rig.renderRepo('kakao-cloud', {
       repo: input.repoPath,
       fixture: { resources: kakaoResources(), outputs: kakaoOutputs() },

@@ -11,7 +11,12 @@ export const examples: TemplateExample[] = [
           id: 'provision',
           action: 'kpaas:provision',
           name: 'Plan infrastructure',
-          input: { repoPath: './cluster', mode: 'plan' },
+          input: {
+            repoPath: './cluster',
+            mode: 'plan',
+            // the repository the workspace came from: a registered cluster runs only from its own
+            repoUrl: '${{ parameters.repoUrl }}',
+          },
         },
       ],
     }),

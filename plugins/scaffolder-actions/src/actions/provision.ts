@@ -4,16 +4,20 @@ import path from 'node:path';
 import {
   AuthService,
   DiscoveryService,
-  resolveSafeChildPath,
+  PermissionsService,
 } from '@backstage/backend-plugin-api';
 import type { Config } from '@backstage/config';
-import { ConflictError, InputError } from '@backstage/errors';
+import { ConflictError, InputError, ResponseError } from '@backstage/errors';
 import { createTemplateAction } from '@backstage/plugin-scaffolder-node';
 import {
   ClusterSpec,
   formatSpecErrors,
   parseClusterSpec,
 } from '@internal/plugin-kpaas-common';
+import {
+  actionServicePrincipalsFromConfig,
+  ClusterRunGuard,
+} from '../access/authorizeClusterRun';
 import { KpaasBackendClient } from '../backendClient';
 import { createMasker } from '../provision/mask';
 import {
@@ -40,12 +44,15 @@ import {
   findTerraformDir,
   findVagrantDir,
 } from '../provision/workdir';
+import { resolveRepoPath } from '../workspace/resolveRepoPath';
 import { examples } from './provision.examples';
 
 /** Dependencies of {@link createProvisionAction}. @public */
 export interface ProvisionActionOptions {
   discovery: DiscoveryService;
   auth: AuthService;
+  /** Authorizes the task's initiator (kpaas.cluster.create / kpaas.cluster.update). */
+  permissions: PermissionsService;
   /** Reads `kpaas.terraformState.baseUrl` (URL of kpaas-backend as Terraform reaches it). */
   config?: Config;
   /** Environment the tools start from (PATH, proxies, ...); default `process.env`. */
@@ -78,26 +85,6 @@ class PhaseError extends Error {
 }
 
 /**
- * An order for a new cluster must not take over one that exists: its machines, state and catalog
- * entry belong to an earlier order. Only a retry of the task that registered it may go on.
- */
-async function refuseExistingCluster(
-  client: KpaasBackendClient,
-  cluster: string,
-  taskId: string | undefined,
-): Promise<void> {
-  const existing = await client.getCluster(cluster);
-  if (!existing || (taskId && existing.taskId === taskId)) return;
-  throw new ConflictError(
-    `cluster "${cluster}" already exists in kpaas (registered ${
-      existing.createdAt
-    }${existing.entityRef ? ` as ${existing.entityRef}` : ''}, API ${
-      existing.apiServerUrl
-    }); choose another cluster name (spec.metadata.name, the "Cluster name" field), or run the kpaas-cluster-apply template on its repository to repair or update it`,
-  );
-}
-
-/**
  * `kpaas:provision`: runs Terraform (or Vagrant) for the cluster repo's target and reports the
  * node inventory and endpoints for `kpaas:bootstrap`.
  *
@@ -115,6 +102,11 @@ export function createProvisionAction(options: ProvisionActionOptions) {
     ),
   });
   const stopGraceMs = options.stopGraceMs ?? DEFAULT_STOP_GRACE_MS;
+  const guard = new ClusterRunGuard({
+    permissions: options.permissions,
+    client,
+    servicePrincipals: actionServicePrincipalsFromConfig(options.config),
+  });
 
   return createTemplateAction({
     id: 'kpaas:provision',
@@ -166,9 +158,16 @@ export function createProvisionAction(options: ProvisionActionOptions) {
           z
             .boolean({
               description:
-                'The run orders a new cluster: fail before anything runs when kpaas-backend already has a cluster of this name (one registered by another task). A retry of the same task may continue.',
+                'The run orders a new cluster: fail before anything runs when kpaas-backend already has a cluster (or Terraform state) of this name from another task. A retry of the same task may continue.',
             })
             .default(false),
+        repoUrl: z =>
+          z
+            .string({
+              description:
+                'The repository the workspace was fetched from (RepoUrlPicker value or https URL). A run on a registered cluster is refused unless this is its registered repository.',
+            })
+            .optional(),
       },
       output: {
         clusterName: z =>
@@ -237,7 +236,7 @@ export function createProvisionAction(options: ProvisionActionOptions) {
       const baseEnv = options.env ?? process.env;
 
       // 1. Read and validate everything before anything runs.
-      const repoDir = resolveSafeChildPath(ctx.workspacePath, repoPath);
+      const repoDir = resolveRepoPath(ctx.workspacePath, repoPath);
       const specPath = path.join(repoDir, 'cluster.yaml');
       if (!fs.existsSync(specPath)) {
         throw new InputError(
@@ -258,9 +257,17 @@ export function createProvisionAction(options: ProvisionActionOptions) {
       const target = spec.spec.target.type;
       const secrets = ctx.secrets ?? {};
 
-      if (ctx.input.newCluster && mode !== 'destroy') {
-        await refuseExistingCluster(client, cluster, ctx.task?.id);
-      }
+      // Before anything runs: the initiator's permission and the cluster's own repository.
+      const newCluster = Boolean(ctx.input.newCluster) && mode !== 'destroy';
+      await guard.authorize({
+        action: 'kpaas:provision',
+        cluster,
+        newCluster,
+        repoUrl: ctx.input.repoUrl,
+        taskId: ctx.task?.id,
+        isDryRun: ctx.isDryRun,
+        credentials: await ctx.getInitiatorCredentials(),
+      });
       const mask = createMasker([
         secrets.kakaoCredentialId,
         secrets.kakaoCredentialSecret,
@@ -488,9 +495,21 @@ export function createProvisionAction(options: ProvisionActionOptions) {
           try {
             credential = await client.issueTerraformStateCredential(cluster, {
               ttlMinutes: Math.min(24 * 60, timeoutMinutes + 30),
+              ...(newCluster ? { newCluster: true, taskId: ctx.task?.id } : {}),
             });
             addresses = await client.terraformStateAddresses(cluster);
           } catch (e) {
+            if (
+              newCluster &&
+              e instanceof ResponseError &&
+              e.response.status === 409
+            ) {
+              throw new ConflictError(
+                `cluster "${cluster}" already has Terraform state in kpaas-backend from an earlier order, so this new order was refused before Terraform ran (${
+                  e.body?.error?.message ?? e.message
+                }); choose another cluster name (spec.metadata.name), or run the kpaas-cluster-apply template on that cluster's repository to repair or update it`,
+              );
+            }
             throw new Error(
               `Could not get a Terraform state credential for ${cluster} from kpaas-backend (POST /api/kpaas/clusters/${cluster}/terraform/credentials): ${e}`,
             );

@@ -2,7 +2,9 @@ import type {
   AuthService,
   DiscoveryService,
   LoggerService,
+  PermissionsService,
 } from '@backstage/backend-plugin-api';
+import type { Config } from '@backstage/config';
 import { InputError } from '@backstage/errors';
 import * as k8s from '@kubernetes/client-node';
 import type { InventoryNode } from '@internal/plugin-kpaas-common';
@@ -10,7 +12,9 @@ import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import yaml from 'yaml';
+import type { ClusterRunDecision } from '../access/authorizeClusterRun';
 import { KpaasBackendClient } from '../backendClient';
+import { resolveRepoPath } from '../workspace/resolveRepoPath';
 import {
   readTaskPrivateKey,
   SecretMasker,
@@ -38,9 +42,13 @@ import {
 
 /** Factory options of kpaas:addons. */
 export interface AddonsActionOptions {
-  /** kpaas-backend access for timeline writes */
-  discovery?: DiscoveryService;
-  auth?: AuthService;
+  /** kpaas-backend access: the cluster's registration (repo check) and timeline writes */
+  discovery: DiscoveryService;
+  auth: AuthService;
+  /** Authorizes the task's initiator (kpaas.cluster.create / kpaas.cluster.update). */
+  permissions: PermissionsService;
+  /** Reads `kpaas.actions.servicePrincipals`. */
+  config?: Config;
   /**
    * Directory holding the values pack (`values/addons.yaml`, `values/<id>/…`) when the cluster
    * repo does not carry one. Default: the kpaas repository's own `values/`.
@@ -52,6 +60,7 @@ export interface AddonsActionOptions {
 
 export interface AddonsInput {
   repoPath: string;
+  repoUrl?: string;
   clusterName?: string;
   apiServerUrl?: string;
   controlPlane: InventoryNode;
@@ -77,6 +86,13 @@ export interface AddonsContext {
   isDryRun?: boolean;
   taskId?: string;
   checkpoint<T>(opts: { key: string; fn: () => Promise<T> }): Promise<T>;
+  /** kpaas-backend: timeline writes. */
+  client: KpaasBackendClient;
+  /**
+   * The initiator's permission and the cluster's repository (ClusterRunGuard), checked once
+   * cluster.yaml is read and before the control plane is contacted.
+   */
+  authorize(cluster: string): Promise<ClusterRunDecision>;
 }
 
 // eslint-disable-next-line no-restricted-syntax
@@ -98,17 +114,9 @@ function reader(root: string) {
 /** Reads and checks everything that can be checked before connecting. */
 export function loadAddonPlan(
   ctx: Pick<AddonsContext, 'input' | 'workspacePath'>,
-  options: AddonsActionOptions,
+  options: Pick<AddonsActionOptions, 'valuesPackDir'>,
 ): AddonPlan {
-  const repo = path.resolve(ctx.workspacePath, ctx.input.repoPath);
-  if (
-    repo !== path.resolve(ctx.workspacePath) &&
-    !repo.startsWith(path.resolve(ctx.workspacePath) + path.sep)
-  ) {
-    throw new InputError(
-      `repoPath "${ctx.input.repoPath}" leaves the workspace; use a path inside it`,
-    );
-  }
+  const repo = resolveRepoPath(ctx.workspacePath, ctx.input.repoPath);
   const readRepoFile = reader(repo);
   const specText = readRepoFile('cluster.yaml');
   if (specText === undefined) {
@@ -145,10 +153,19 @@ export function loadAddonPlan(
 /** kpaas:addons, see ../actions/addons.ts. */
 export async function runAddonsAction(
   ctx: AddonsContext,
-  options: AddonsActionOptions = {},
+  options: Pick<
+    AddonsActionOptions,
+    'valuesPackDir' | 'readinessPollMaxMs'
+  > = {},
 ): Promise<AddonsOutput> {
   const { input, logger } = ctx;
   const plan = loadAddonPlan(ctx, options);
+  if (input.clusterName && input.clusterName !== plan.clusterName) {
+    throw new InputError(
+      `clusterName "${input.clusterName}" is not the cluster of ${input.repoPath}/cluster.yaml ("${plan.clusterName}"); pass that repository's cluster name, or leave clusterName out`,
+    );
+  }
+  await ctx.authorize(plan.clusterName);
   // uninstall runs the waves backwards (dependants first): show that order
   const rows = input.uninstall ? planRows(plan).reverse() : planRows(plan);
   logger.info(
@@ -176,14 +193,9 @@ export async function runAddonsAction(
     error: m => logger.error(masker.mask(m)),
   };
 
-  const client =
-    options.discovery && options.auth && input.clusterName
-      ? new KpaasBackendClient({
-          discovery: options.discovery,
-          auth: options.auth,
-        })
-      : undefined;
-  const clusterName = input.clusterName ?? plan.clusterName;
+  // timeline entries only for a cluster kpaas:bootstrap registered (clusterName given)
+  const client = input.clusterName ? ctx.client : undefined;
+  const clusterName = plan.clusterName;
   const timeline = async (event: {
     step: string;
     status: 'running' | 'succeeded' | 'failed' | 'skipped';

@@ -5,6 +5,7 @@ import type {
 import { ResponseError } from '@backstage/errors';
 import type {
   ClusterRegistration,
+  RegisterClusterRequest,
   TimelineEventRequest,
 } from '@internal/plugin-kpaas-common';
 
@@ -18,6 +19,16 @@ export interface TerraformStateCredential {
   password: string;
   expiresAt: string;
 }
+
+/**
+ * `GET /api/kpaas/clusters/:name` as the actions read it. `owner` and `repoUrl` are recorded at
+ * registration (the cluster's catalog owner and its normalized repository URL); older
+ * registrations may lack them.
+ */
+export type ClusterRecord = ClusterRegistration & {
+  owner?: string;
+  repoUrl?: string;
+};
 
 /** Where Terraform finds a cluster's state in kpaas-backend. */
 export interface TerraformStateAddresses {
@@ -54,7 +65,11 @@ export class KpaasBackendClient {
   }
 
   /** A request to kpaas-backend as the scaffolder's service; a JSON body makes it a POST. */
-  async #fetch(path: string, body?: unknown): Promise<Response> {
+  async #fetch(
+    path: string,
+    body?: unknown,
+    signal?: AbortSignal,
+  ): Promise<Response> {
     const baseUrl = await this.#discovery.getBaseUrl('kpaas');
     const { token } = await this.#auth.getPluginRequestToken({
       onBehalfOf: await this.#auth.getOwnServiceCredentials(),
@@ -67,23 +82,39 @@ export class KpaasBackendClient {
         ...(body === undefined ? {} : { 'Content-Type': 'application/json' }),
       },
       body: body === undefined ? undefined : JSON.stringify(body),
+      signal,
     });
   }
 
-  async #request(path: string, body: unknown): Promise<Response> {
-    const response = await this.#fetch(path, body);
+  async #request(
+    path: string,
+    body: unknown,
+    signal?: AbortSignal,
+  ): Promise<Response> {
+    const response = await this.#fetch(path, body, signal);
     if (!response.ok) throw await ResponseError.fromResponse(response);
     return response;
   }
 
   /** The cluster's registration, or undefined when kpaas-backend has no cluster of that name. */
-  async getCluster(cluster: string): Promise<ClusterRegistration | undefined> {
+  async getCluster(cluster: string): Promise<ClusterRecord | undefined> {
     const response = await this.#fetch(
       `/clusters/${encodeURIComponent(cluster)}`,
     );
     if (response.status === 404) return undefined;
     if (!response.ok) throw await ResponseError.fromResponse(response);
-    return (await response.json()) as ClusterRegistration;
+    return (await response.json()) as ClusterRecord;
+  }
+
+  /**
+   * Registers (or re-registers) a cluster: `POST /clusters`. `repoUrl` is the normalized URL of
+   * the repository the task ran from; kpaas-backend records it for the repo check of later runs.
+   */
+  async registerCluster(
+    body: RegisterClusterRequest & { repoUrl?: string },
+    signal?: AbortSignal,
+  ): Promise<void> {
+    await this.#request('/clusters', body, signal);
   }
 
   /** Records one step of a cluster's provisioning timeline. */
@@ -97,10 +128,17 @@ export class KpaasBackendClient {
     );
   }
 
-  /** A fresh basic-auth credential for the cluster's Terraform state. */
+  /**
+   * A fresh basic-auth credential for the cluster's Terraform state. With `newCluster`,
+   * kpaas-backend refuses (409) when the name already has state that `taskId` did not create.
+   */
   async issueTerraformStateCredential(
     cluster: string,
-    options: { ttlMinutes?: number } = {},
+    options: {
+      ttlMinutes?: number;
+      newCluster?: boolean;
+      taskId?: string;
+    } = {},
   ): Promise<TerraformStateCredential> {
     const response = await this.#request(
       `/clusters/${encodeURIComponent(cluster)}/terraform/credentials`,

@@ -1,5 +1,6 @@
 export { KpaasBackendClient } from './KpaasBackendClient';
 export type {
+  ClusterRecord,
   KpaasBackendClientOptions,
   TerraformStateAddresses,
   TerraformStateCredential,

@@ -1,4 +1,3 @@
-import { AuthService, DiscoveryService } from '@backstage/backend-plugin-api';
 import { InputError } from '@backstage/errors';
 import {
   ClusterSpec,
@@ -24,7 +23,9 @@ import {
   SshNodeSession,
   StepLogger,
 } from '../ssh';
+import type { ClusterRunDecision } from '../access/authorizeClusterRun';
 import { KpaasBackendClient } from '../backendClient';
+import { resolveRepoPath } from '../workspace/resolveRepoPath';
 import {
   adminKubeConfig,
   ensureReaderToken,
@@ -94,8 +95,13 @@ export interface BootstrapContext {
   isDryRun?: boolean;
   taskId?: string;
   checkpoint<T>(opts: { key: string; fn: () => Promise<T> }): Promise<T>;
-  discovery?: DiscoveryService;
-  auth?: AuthService;
+  /** kpaas-backend: registration and timeline. */
+  client: KpaasBackendClient;
+  /**
+   * The initiator's permission and the cluster's repository (ClusterRunGuard), checked once
+   * cluster.yaml is read and before any node is contacted.
+   */
+  authorize(cluster: string): Promise<ClusterRunDecision>;
 }
 
 /**
@@ -123,12 +129,7 @@ export function endpointsWithInventory(
 /** Reads and validates everything that can be checked before connecting. */
 async function loadPlan(ctx: BootstrapContext) {
   const { input } = ctx;
-  const repo = path.resolve(ctx.workspacePath, input.repoPath);
-  if (!repo.startsWith(path.resolve(ctx.workspacePath))) {
-    throw new InputError(
-      `repoPath "${input.repoPath}" leaves the workspace; use a path inside it`,
-    );
-  }
+  const repo = resolveRepoPath(ctx.workspacePath, input.repoPath);
   let specText: string;
   try {
     specText = await fs.readFile(path.join(repo, 'cluster.yaml'), 'utf8');
@@ -197,6 +198,7 @@ export async function runBootstrap(
   );
   const clusterName = spec.metadata.name;
   const apiServerUrl = endpoints.apiServerUrl!;
+  const { repoUrl } = await ctx.authorize(clusterName);
   const byRole = (role: InventoryNode['role']) =>
     input.inventory.filter(n => n.role === role);
   const [firstCp, ...otherCps] = byRole('control-plane');
@@ -249,17 +251,13 @@ export async function runBootstrap(
 
   // Each phase is a step of the cluster's timeline in kpaas-backend (phase "bootstrap"); a
   // failed write only warns: the cluster matters more than its timeline.
-  const backend =
-    ctx.discovery && ctx.auth
-      ? new KpaasBackendClient({ discovery: ctx.discovery, auth: ctx.auth })
-      : undefined;
+  const backend = ctx.client;
   const timeline = async (
     step: string,
     status: 'succeeded' | 'failed',
     startedAt: Date,
     summary?: string,
   ) => {
-    if (!backend) return;
     try {
       await backend.postTimelineEvent(clusterName, {
         phase: 'bootstrap',
@@ -642,6 +640,7 @@ export async function runBootstrap(
             serviceAccountToken: reader.token,
             spec,
             taskId: ctx.taskId,
+            ...(repoUrl ? { repoUrl } : {}),
           }),
       }),
     );
@@ -665,34 +664,14 @@ export async function runBootstrap(
 
 async function registerCluster(
   ctx: BootstrapContext,
-  body: RegisterClusterRequest,
+  body: RegisterClusterRequest & { repoUrl?: string },
 ): Promise<void> {
-  if (!ctx.discovery || !ctx.auth) {
-    throw new Error(
-      'kpaas:bootstrap cannot register the cluster: the action was created without the discovery and auth services (createBootstrapAction({ discovery, auth }) in the scaffolder module)',
-    );
+  try {
+    await ctx.client.registerCluster(body, ctx.signal);
+  } catch (e) {
+    throw new Error(`registering ${body.name} with kpaas-backend failed: ${e}`);
   }
-  const base = await ctx.discovery.getBaseUrl('kpaas');
-  const { token } = await ctx.auth.getPluginRequestToken({
-    onBehalfOf: await ctx.auth.getOwnServiceCredentials(),
-    targetPluginId: 'kpaas',
-  });
-  const res = await fetch(`${base}/clusters`, {
-    method: 'POST',
-    headers: {
-      'content-type': 'application/json',
-      authorization: `Bearer ${token}`,
-    },
-    body: JSON.stringify(body),
-    signal: ctx.signal,
-  });
-  if (!res.ok) {
-    const text = (await res.text()).slice(0, 500);
-    throw new Error(
-      `registering ${body.name} with kpaas-backend failed: HTTP ${res.status} ${text}`,
-    );
-  }
-  ctx.logger.info(`registered ${body.name} with kpaas-backend (${res.status})`);
+  ctx.logger.info(`registered ${body.name} with kpaas-backend`);
 }
 
 /**

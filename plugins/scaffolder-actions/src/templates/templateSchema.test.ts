@@ -71,6 +71,24 @@ describe.each(['kpaas-cluster', 'kpaas-cluster-apply'])(
         }
       }
     });
+
+    it('every kpaas step names the repository its workspace comes from (repo pinning)', () => {
+      const kpaasSteps = template.spec.steps.filter((s: any) =>
+        String(s.action).startsWith('kpaas:'),
+      );
+      expect(kpaasSteps.length).toBeGreaterThanOrEqual(3);
+      for (const step of kpaasSteps) {
+        // the order's review plan goes to the platform repository, everything else to repoUrl
+        expect([
+          '${{ parameters.repoUrl }}',
+          '${{ parameters.platformRepoUrl }}',
+        ]).toContain(step.input.repoUrl);
+      }
+      const built = kpaasSteps.filter((s: any) => s.input.mode !== 'plan');
+      for (const step of built) {
+        expect(step.input.repoUrl).toBe('${{ parameters.repoUrl }}');
+      }
+    });
   },
 );
 

@@ -22,6 +22,7 @@ import {
   startStateServer,
   StateServer,
 } from '../../../../kpaas-backend/src/state/__testUtils__/stateServer';
+import type { PermissionsService } from '@backstage/backend-plugin-api';
 import { createProvisionAction } from '../../actions/provision';
 
 /*
@@ -144,6 +145,8 @@ export interface Rig {
   action(overrides?: {
     env?: NodeJS.ProcessEnv;
     stopGraceMs?: number;
+    /** Decides the initiator's kpaas permissions (default: allow). */
+    permissions?: PermissionsService;
   }): ReturnType<typeof createProvisionAction>;
   context(
     input: Record<string, unknown>,
@@ -218,6 +221,7 @@ export async function startRig(
       return createProvisionAction({
         discovery,
         auth,
+        permissions: overrides.permissions ?? mockServices.permissions(),
         env: overrides.env ?? env,
         stopGraceMs: overrides.stopGraceMs ?? 5_000,
       });
