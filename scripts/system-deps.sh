@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs the Debian packages the tests use when they are missing: OpenSSH server (rig nodes),
-# Chromium (browser tests), PostgreSQL (registry tests), shellcheck (node scripts).
+# Chromium (browser tests), PostgreSQL (registry tests), Redis (production start test),
+# shellcheck (node scripts).
 # KPAAS_SKIP_SYSTEM_DEPS=1 skips this (the affected tests then say why they skip).
 set -euo pipefail
 [ "${KPAAS_SKIP_SYSTEM_DEPS:-}" = "1" ] && exit 0
@@ -10,6 +11,7 @@ missing=()
 [ -x /usr/bin/chromium ] || missing+=(chromium)
 command -v shellcheck >/dev/null 2>&1 || missing+=(shellcheck)
 ls /usr/lib/postgresql/*/bin/postgres >/dev/null 2>&1 || missing+=(postgresql)
+[ -x /usr/bin/redis-server ] || [ -x /usr/bin/valkey-server ] || missing+=(redis-server)
 # ../shared/tools/check-values (values pack test) needs PyYAML and jsonschema in the python3 on PATH.
 if [ -x "$(dirname "$0")/../../shared/tools/check-values" ] &&
    ! python3 -c 'import yaml, jsonschema' >/dev/null 2>&1 && [ "$(command -v python3)" = /usr/bin/python3 ]; then

@@ -52,4 +52,11 @@ backend.add(import('@backstage/plugin-notifications-backend'));
 backend.add(import('@backstage/plugin-signals-backend'));
 backend.add(import('@backstage/plugin-mcp-actions-backend'));
 
-backend.start();
+// A plugin that refuses to start (e.g. kpaas without its encryption key in production) stops
+// the process with a non-zero exit, so an orchestrator shows the failure instead of a backend
+// that answers without that plugin.
+backend.start().catch(error => {
+  // eslint-disable-next-line no-console
+  console.error(`backend startup failed: ${error?.message ?? error}`);
+  process.exit(1);
+});

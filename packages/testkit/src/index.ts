@@ -4,3 +4,4 @@ export * from './kube';
 export * from './fixtures';
 export * from './cluster';
 export * from './git';
+export * from './services';

@@ -15,6 +15,7 @@ export {
   NonLoopbackHostError,
   isLoopbackIPv4,
   assertLoopbackHost,
+  freePort,
 } from './addresses';
 export {
   sha256Fingerprint,

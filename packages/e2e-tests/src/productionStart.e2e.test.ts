@@ -1,0 +1,183 @@
+/*
+ * The documented production start, `npm run start:production`, on a real PostgreSQL and a real
+ * Redis: it names every missing variable, refuses a published development key, and otherwise
+ * serves with guest sign-in refused. Runs `scripts/kpaas.sh production` exactly as the README
+ * says, with an extra config file only to move the listen port off 7007.
+ */
+import { ChildProcess, spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import {
+  freePort,
+  postgresUnavailableReason,
+  redisUnavailableReason,
+  startTestPostgres,
+  startTestRedis,
+  TestPostgres,
+  TestRedis,
+} from '@internal/kpaas-testkit';
+
+const repoRoot = path.resolve(__dirname, '../../..');
+// The key app-config.yaml carried until 2026-12.
+const PUBLISHED_DEV_KEY = 'ZGV2ZWxvcG1lbnQtb25seS1rcGFhcy1rZXktMzJieXQ=';
+const REQUIRED = [
+  'APP_BASE_URL',
+  'BACKEND_BASE_URL',
+  'BACKEND_SECRET',
+  'POSTGRES_HOST',
+  'POSTGRES_PORT',
+  'POSTGRES_USER',
+  'POSTGRES_PASSWORD',
+  'REDIS_URL',
+  'KPAAS_ENCRYPTION_KEY',
+];
+
+interface Started {
+  child: ChildProcess;
+  output(): string;
+  exited: Promise<number | null>;
+}
+
+/** `bash scripts/kpaas.sh production [--config extra]` with only `env` (plus PATH/HOME). */
+function startProduction(
+  env: Record<string, string>,
+  args: string[] = [],
+): Started {
+  let output = '';
+  const child = spawn('bash', ['scripts/kpaas.sh', 'production', ...args], {
+    cwd: repoRoot,
+    env: {
+      PATH: process.env.PATH!,
+      HOME: process.env.HOME ?? os.tmpdir(),
+      ...env,
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+    detached: true,
+  });
+  child.stdout!.on('data', d => (output += d.toString()));
+  child.stderr!.on('data', d => (output += d.toString()));
+  const exited = new Promise<number | null>(resolve =>
+    child.once('exit', code => resolve(code)),
+  );
+  return { child, output: () => output, exited };
+}
+
+async function stop(started: Started) {
+  if (started.child.exitCode !== null) return;
+  process.kill(-started.child.pid!, 'SIGTERM');
+  await Promise.race([started.exited, sleep(15_000)]);
+  if (started.child.exitCode === null)
+    process.kill(-started.child.pid!, 'SIGKILL');
+}
+
+const unavailable = postgresUnavailableReason() ?? redisUnavailableReason();
+
+(unavailable ? describe.skip : describe)(
+  `npm run start:production${unavailable ? ` (skipped: ${unavailable})` : ''}`,
+  () => {
+    let pg: TestPostgres;
+    let redis: TestRedis;
+    let port: number;
+    let extraConfig: string;
+    let env: Record<string, string>;
+
+    beforeAll(async () => {
+      const startedPg = await startTestPostgres();
+      if ('skipped' in startedPg)
+        throw new Error(`PostgreSQL: ${startedPg.skipped}`);
+      pg = startedPg;
+      const startedRedis = await startTestRedis();
+      if ('skipped' in startedRedis)
+        throw new Error(`Redis: ${startedRedis.skipped}`);
+      redis = startedRedis;
+      port = await freePort('127.0.0.1');
+      const dir = fs.mkdtempSync(
+        path.join(process.env.TMPDIR ?? os.tmpdir(), 'kpaas-prod-'),
+      );
+      extraConfig = path.join(dir, 'app-config.port.yaml');
+      fs.writeFileSync(
+        extraConfig,
+        `backend:\n  listen: 127.0.0.1:${port}\n`,
+      );
+      env = {
+        APP_BASE_URL: 'http://127.0.0.1:3000',
+        BACKEND_BASE_URL: `http://127.0.0.1:${port}`,
+        BACKEND_SECRET: randomBytes(24).toString('base64'),
+        POSTGRES_HOST: pg.host,
+        POSTGRES_PORT: String(pg.port),
+        POSTGRES_USER: pg.user,
+        POSTGRES_PASSWORD: 'unused-with-trust-auth',
+        REDIS_URL: redis.url,
+        KPAAS_ENCRYPTION_KEY: randomBytes(32).toString('base64'),
+      };
+    }, 60_000);
+
+    afterAll(async () => {
+      await redis?.stop();
+      await pg?.stop();
+    });
+
+    it('names every unset variable before starting anything', async () => {
+      const started = startProduction({ REDIS_URL: 'redis://127.0.0.1:1' });
+      expect(await started.exited).toBe(1);
+      const missing = REQUIRED.filter(v => v !== 'REDIS_URL');
+      expect(started.output()).toContain(
+        `which are not set: ${missing.join(' ')}`,
+      );
+    });
+
+    it('exits non-zero on a published development key', async () => {
+      const started = startProduction(
+        { ...env, KPAAS_ENCRYPTION_KEY: PUBLISHED_DEV_KEY },
+        ['--config', extraConfig],
+      );
+      try {
+        expect(await started.exited).toBe(1);
+        expect(started.output()).toMatch(
+          /kpaas\.encryptionKey is a published development key/,
+        );
+      } finally {
+        await stop(started);
+      }
+    }, 180_000);
+
+    it('serves with a generated key; guest sign-in and anonymous kpaas calls are refused', async () => {
+      const started = startProduction(env, ['--config', extraConfig]);
+      const base = `http://127.0.0.1:${port}`;
+      try {
+        const deadline = Date.now() + 150_000;
+        for (;;) {
+          if (started.child.exitCode !== null) {
+            throw new Error(
+              `the backend exited (${started.child.exitCode}):\n${started
+                .output()
+                .slice(-3000)}`,
+            );
+          }
+          const health = await fetch(`${base}/api/kpaas/health`).catch(
+            () => undefined,
+          );
+          if (health?.status === 200) break;
+          if (Date.now() > deadline) {
+            throw new Error(
+              `no health answer within 150 s:\n${started
+                .output()
+                .slice(-3000)}`,
+            );
+          }
+          await sleep(500);
+        }
+        const guest = await fetch(`${base}/api/auth/guest/refresh`, {
+          headers: { 'X-Requested-With': 'XMLHttpRequest' },
+        });
+        expect(guest.status).toBe(403);
+        expect((await fetch(`${base}/api/kpaas/clusters`)).status).toBe(401);
+      } finally {
+        await stop(started);
+      }
+    }, 180_000);
+  },
+);
