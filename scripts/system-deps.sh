@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs the Debian packages the tests use when they are missing: OpenSSH server (rig nodes),
-# Chromium (browser tests), PostgreSQL (registry tests), Redis (production start test),
-# shellcheck (node scripts).
+# Chromium (browser tests), PostgreSQL (registry tests), Redis (production start test) and
+# ShellCheck (node scripts).
 # KPAAS_SKIP_SYSTEM_DEPS=1 skips this (the affected tests then say why they skip).
 set -euo pipefail
 [ "${KPAAS_SKIP_SYSTEM_DEPS:-}" = "1" ] && exit 0
