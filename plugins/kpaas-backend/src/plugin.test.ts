@@ -9,7 +9,12 @@ import {
   kpaasHaFixture,
   startKubeApiStandIn,
 } from '@internal/kpaas-testkit';
-import { kpaasPermissions } from '@internal/plugin-kpaas-common';
+import {
+  kpaasClusterCreatePermission,
+  kpaasClusterPermissions,
+  kpaasPermissions,
+} from '@internal/plugin-kpaas-common';
+import { isClusterOwner } from './permissions/clusterResource';
 import request from 'supertest';
 import { clusterSpec, startKpaas } from './__testUtils__/rig';
 import { kpaasPlugin } from './plugin';
@@ -92,14 +97,32 @@ describe('kpaasPlugin', () => {
     expect(res.body).toEqual({ status: 'ok' });
   });
 
-  it('registers the kpaas permissions and a global refresh task', async () => {
-    const permissionsRegistry = mockServices.permissionsRegistry.mock();
+  it('registers the kpaas permissions, the kpaas-cluster resource type and a global refresh task', async () => {
+    const permissionsRegistry = mockServices.permissionsRegistry.mock({
+      getPermissionRuleset: () =>
+        ({ getRuleByName: () => isClusterOwner } as any),
+    });
     await startTestBackend({
       features: [kpaasPlugin, permissionsRegistry.factory],
     });
-    expect(permissionsRegistry.addPermissions).toHaveBeenCalledWith(
-      kpaasPermissions,
+    expect(permissionsRegistry.addPermissions).toHaveBeenCalledWith([
+      kpaasClusterCreatePermission,
+    ]);
+    expect(permissionsRegistry.addResourceType).toHaveBeenCalledWith(
+      expect.objectContaining({
+        resourceRef: expect.objectContaining({
+          pluginId: 'kpaas',
+          resourceType: 'kpaas-cluster',
+        }),
+        permissions: kpaasClusterPermissions,
+        rules: [isClusterOwner],
+      }),
     );
+    expect(
+      [kpaasClusterCreatePermission, ...kpaasClusterPermissions].map(
+        p => p.name,
+      ),
+    ).toEqual(kpaasPermissions.map(p => p.name));
     rig = await startKpaas();
     expect(rig.scheduleDefinition).toMatchObject({
       id: 'kpaas-cluster-status-refresh',
@@ -174,7 +197,9 @@ describe('kpaasPlugin', () => {
       workloads: { ready: 4, total: 4 },
       uiUrl: 'https://argocd.demo.test',
     });
-    // The platform link is probed (here the stand-in answers for argocd.demo.test).
+    // The platform link is probed with TLS verified against the cluster CA: the stand-in
+    // answers for argocd.demo.test with a certificate that does not name that host, which is
+    // reported as a finding.
     expect(s.links).toEqual([
       {
         title: 'Argo CD',
@@ -182,15 +207,15 @@ describe('kpaasPlugin', () => {
         addonId: 'argo-cd',
         icon: 'scaffolder',
         probe: {
-          ok: true,
-          httpStatus: expect.any(Number),
+          ok: false,
+          error: expect.stringMatching(
+            /^TLS certificate not trusted \(ERR_TLS_CERT_ALTNAME_INVALID\)/,
+          ),
           latencyMs: expect.any(Number),
-          tlsExpiresInDays: expect.any(Number),
           checkedAt: expect.any(String),
         },
       },
     ]);
-    expect(s.links[0].probe.tlsExpiresInDays).toBeGreaterThan(0);
     expect(s.bom).toMatchObject({
       kubernetes: 'v1.33.5',
       containerRuntimes: [expect.stringMatching(/^cri-o:\/\//)],
@@ -635,7 +660,7 @@ describe('kpaasPlugin', () => {
       {
         method: 'post',
         path: '/clusters/demo/timeline',
-        permission: 'kpaas.cluster.register',
+        permission: 'kpaas.cluster.update',
         body: { phase: 'addons', step: 'verify', status: 'succeeded' },
         ok: 201,
       },
@@ -667,7 +692,19 @@ describe('kpaasPlugin', () => {
       },
     );
 
-    it.each(routes)(
+    it('lists only the clusters the user may read (none without kpaas.cluster.read)', async () => {
+      rig = await startKpaas({
+        allow: kpaasPermissions
+          .map(p => p.name)
+          .filter(n => n !== 'kpaas.cluster.read'),
+      });
+      expect((await register()).status).toBe(201);
+      const res = record(await request(rig.server).get('/api/kpaas/clusters'));
+      expect(res.status).toBe(200);
+      expect(res.body.items).toEqual([]);
+    });
+
+    it.each(routes.filter(r => r.path !== '/clusters'))(
       '$method $path is denied without $permission',
       async route => {
         rig = await startKpaas({
@@ -686,8 +723,8 @@ describe('kpaasPlugin', () => {
       },
     );
 
-    it('lets users with kpaas.cluster.register register, and refuses users without it', async () => {
-      rig = await startKpaas({ allow: ['kpaas.cluster.register'] });
+    it('lets users with kpaas.cluster.create register a new cluster, and refuses users without it', async () => {
+      rig = await startKpaas({ allow: ['kpaas.cluster.create'] });
       const body = {
         name: 'u',
         apiServerUrl: standIn.url,

@@ -7,12 +7,22 @@ import {
 } from '@backstage/backend-plugin-api';
 import type { Config } from '@backstage/config';
 import { durationToMilliseconds } from '@backstage/types';
-import { kpaasPermissions } from '@internal/plugin-kpaas-common';
+import { createConditionAuthorizer } from '@backstage/plugin-permission-node';
+import {
+  kpaasClusterCreatePermission,
+  kpaasClusterPermissions,
+} from '@internal/plugin-kpaas-common';
 import { loadAddonCatalog } from './addonCatalog';
 import { kpaasClusterDirectoryServiceRef } from './clusterDirectory';
 import { CredentialCipher } from './crypto/CredentialCipher';
+import { ClusterNetworks } from './network/ClusterNetworks';
+import {
+  isClusterOwner,
+  kpaasClusterResourceRef,
+} from './permissions/clusterResource';
 import { ClusterRegistry } from './registry/ClusterRegistry';
 import { createRouter } from './service/router';
+import { ServicePrincipalPolicy } from './service/requirePermission';
 import { createStateRouter, terraformStateAuthPolicy } from './state';
 import { LinkProber } from './status/LinkProber';
 import { StatusService } from './status/StatusService';
@@ -109,7 +119,7 @@ export const kpaasPlugin = createBackendPlugin({
         auditor,
         directory,
       }) {
-        permissionsRegistry.addPermissions(kpaasPermissions);
+        permissionsRegistry.addPermissions([kpaasClusterCreatePermission]);
 
         // Fails fast (production without kpaas.encryptionKey) before anything is served.
         const cipher = CredentialCipher.fromConfig(config, logger);
@@ -135,7 +145,38 @@ export const kpaasPlugin = createBackendPlugin({
             `kpaas: re-encrypted ${reencrypted} cluster credential(s) with the current key`,
           );
         }
-        directory.setSource(() => registry.listConnections());
+        permissionsRegistry.addResourceType({
+          resourceRef: kpaasClusterResourceRef,
+          permissions: kpaasClusterPermissions,
+          rules: [isClusterOwner],
+          getResources: names => Promise.all(names.map(n => registry.get(n))),
+        });
+        const applyClusterConditions = createConditionAuthorizer(
+          permissionsRegistry.getPermissionRuleset(kpaasClusterResourceRef),
+        );
+
+        const networks = ClusterNetworks.fromConfig(config);
+        // The Kubernetes plugin connects on its own: it only gets clusters whose API server
+        // resolves into kpaas.clusterNetworks now.
+        directory.setSource(async () => {
+          const connections = await registry.listConnections();
+          const allowed = await Promise.all(
+            connections.map(c =>
+              networks
+                .assertHostAllowed(new URL(c.apiServerUrl).hostname, c.name)
+                .then(
+                  () => true,
+                  error => {
+                    logger.warn(
+                      `kpaas: not supplying cluster ${c.name} to the Kubernetes plugin: ${error.message}`,
+                    );
+                    return false;
+                  },
+                ),
+            ),
+          );
+          return connections.filter((_, i) => allowed[i]);
+        });
 
         const catalog = await loadAddonCatalog(config, logger);
         const schedule = readRefreshSchedule(config);
@@ -145,7 +186,10 @@ export const kpaasPlugin = createBackendPlugin({
           cache: cache.withOptions({ defaultTtl: 3_600_000 }),
           logger,
           catalog,
+          networks,
           prober: new LinkProber({
+            networks,
+            domains: refreshConfig?.getOptionalStringArray('linkProbeDomains'),
             timeoutMs:
               (refreshConfig?.getOptionalNumber('linkProbeTimeoutSeconds') ??
                 3) * 1000,
@@ -202,6 +246,10 @@ export const kpaasPlugin = createBackendPlugin({
             registry,
             status,
             catalog,
+            networks,
+            servicePrincipals: ServicePrincipalPolicy.fromConfig(config),
+            applyClusterConditions,
+            archiveClusterState: async () => {},
           }),
         );
         httpRouter.addAuthPolicy({ path: '/health', allow: 'unauthenticated' });

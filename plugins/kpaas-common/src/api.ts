@@ -36,6 +36,11 @@ export interface RegisterClusterRequest {
   spec?: unknown;
   /** Scaffolder task that registered it. */
   taskId?: string;
+  /**
+   * The cluster repo (https URL). Stored normalized; runs on an existing cluster must come
+   * from it.
+   */
+  repoUrl?: string;
 }
 
 /** `GET /api/kpaas/clusters/:name`: registration without the credential. @public */
@@ -49,6 +54,10 @@ export interface ClusterRegistration {
   spec?: unknown;
   /** Scaffolder task that registered it last (a retry of that task may continue its work). */
   taskId?: string;
+  /** Owner entity ref (`metadata.owner` of the spec, e.g. `group:default/team`). */
+  owner?: string;
+  /** The cluster repo, normalized (https, lower-case host, no trailing `.git` or `/`). */
+  repoUrl?: string;
   createdAt: string;
   updatedAt: string;
 }

@@ -2,50 +2,15 @@ import {
   coreServices,
   createBackendModule,
 } from '@backstage/backend-plugin-api';
-import {
-  AuthorizeResult,
-  PolicyDecision,
-} from '@backstage/plugin-permission-common';
-import {
-  PermissionPolicy,
-  PolicyQuery,
-  PolicyQueryUser,
-} from '@backstage/plugin-permission-node';
 import { policyExtensionPoint } from '@backstage/plugin-permission-node/alpha';
-import {
-  kpaasClusterDeletePermission,
-  kpaasClusterRegisterPermission,
-} from '@internal/plugin-kpaas-common';
+import { KpaasPermissionPolicy } from '@internal/plugin-kpaas-backend';
 
 /**
- * kpaas's permission policy: every signed-in user may read and refresh clusters; registering
- * and deleting clusters is reserved for the users and groups listed in
- * `kpaas.permissions.admins` (the scaffolder registers with its own service credentials, which
- * the permission framework allows without consulting a policy). Everything that is not a kpaas
- * permission is allowed, as the stock allow-all policy does.
+ * The permission backend's policy: kpaas's sample policy (admins everything, owners their
+ * clusters, everyone else `kpaas.cluster.create`; `kubernetes.proxy` for admins only), read from
+ * `kpaas.permissions`. The policy itself lives in kpaas-backend next to the rule it uses, so the
+ * plugin's route tests run against the same policy.
  */
-export class KpaasPermissionPolicy implements PermissionPolicy {
-  constructor(private readonly admins: ReadonlySet<string>) {}
-
-  async handle(
-    request: PolicyQuery,
-    user?: PolicyQueryUser,
-  ): Promise<PolicyDecision> {
-    const name = request.permission.name;
-    if (
-      name === kpaasClusterRegisterPermission.name ||
-      name === kpaasClusterDeletePermission.name
-    ) {
-      const refs = user?.info.ownershipEntityRefs ?? [];
-      const isAdmin =
-        (user && this.admins.has(user.info.userEntityRef)) ||
-        refs.some(ref => this.admins.has(ref));
-      return { result: isAdmin ? AuthorizeResult.ALLOW : AuthorizeResult.DENY };
-    }
-    return { result: AuthorizeResult.ALLOW };
-  }
-}
-
 export const kpaasPermissionPolicyModule = createBackendModule({
   pluginId: 'permission',
   moduleId: 'kpaas-policy',
@@ -53,13 +18,7 @@ export const kpaasPermissionPolicyModule = createBackendModule({
     reg.registerInit({
       deps: { policy: policyExtensionPoint, config: coreServices.rootConfig },
       async init({ policy, config }) {
-        const admins =
-          config.getOptionalStringArray('kpaas.permissions.admins') ?? [];
-        policy.setPolicy(
-          new KpaasPermissionPolicy(
-            new Set(admins.map(ref => ref.toLocaleLowerCase('en-US'))),
-          ),
-        );
+        policy.setPolicy(KpaasPermissionPolicy.fromConfig(config));
       },
     });
   },

@@ -118,14 +118,16 @@ export async function startKpaas(options: RigOptions = {}) {
     child: () => logger,
   };
   const allow = options.allow ?? 'all';
+  const decide = (requests: Array<{ permission: { name: string } }>) =>
+    requests.map(r => ({
+      result:
+        allow === 'all' || allow.includes(r.permission.name)
+          ? AuthorizeResult.ALLOW
+          : AuthorizeResult.DENY,
+    })) as any;
   const permissions = mockServices.permissions.mock({
-    authorize: async requests =>
-      requests.map(r => ({
-        result:
-          allow === 'all' || allow.includes((r as any).permission.name)
-            ? AuthorizeResult.ALLOW
-            : AuthorizeResult.DENY,
-      })) as any,
+    authorize: async requests => decide(requests),
+    authorizeConditional: async requests => decide(requests),
   });
   const scheduler = mockServices.scheduler.mock();
   const backend = await startTestBackend({
@@ -143,7 +145,10 @@ export async function startKpaas(options: RigOptions = {}) {
           kpaas: {
             encryptionKey: ENCRYPTION_KEY,
             addonCatalogPath: options.catalogPath ?? writeFixtureCatalog(),
+            // The stand-in listens on loopback, which the default networks refuse.
+            clusterNetworks: ['127.0.0.0/8'],
             refresh: {
+              linkProbeDomains: ['demo.test'],
               // Generous: a loaded CI machine must not turn a 1000-node LIST into a timeout.
               requestTimeoutSeconds: options.requestTimeoutSeconds ?? 10,
               clusterTimeoutSeconds: (options.requestTimeoutSeconds ?? 10) * 3,

@@ -11,6 +11,7 @@ import type {
   TimelineStatus,
 } from '@internal/plugin-kpaas-common';
 import { CredentialCipher } from '../crypto/CredentialCipher';
+import { normalizeOwnerRef } from '../permissions/clusterResource';
 
 /** A registered or configured cluster, without its credential. */
 export interface ClusterRecord {
@@ -21,6 +22,10 @@ export interface ClusterRecord {
   spec?: unknown;
   source: ClusterSource;
   taskId?: string;
+  /** Owner entity ref (normalized), from the spec's `metadata.owner`. */
+  owner?: string;
+  /** Normalized cluster repo URL. */
+  repoUrl?: string;
   createdAt: string;
   updatedAt: string;
 }
@@ -43,6 +48,8 @@ export interface RegisterClusterInput {
   serviceAccountToken: string;
   spec?: unknown;
   taskId?: string;
+  /** Any URL form; stored normalized (see normalizeRepoUrl). */
+  repoUrl?: string;
 }
 
 interface ClusterRow {
@@ -54,6 +61,8 @@ interface ClusterRow {
   spec: string | null;
   source: string;
   task_id: string | null;
+  owner: string | null;
+  repo_url: string | null;
   created_at: string | Date | number;
   updated_at: string | Date | number;
 }
@@ -103,6 +112,41 @@ export function caFingerprint(caPem: string | undefined): string | undefined {
   }
 }
 
+/** `metadata.owner` of a spec, as a full entity ref; undefined when the spec has none. */
+export function ownerOfSpec(spec: unknown): string | undefined {
+  const owner = (spec as { metadata?: { owner?: unknown } } | undefined)
+    ?.metadata?.owner;
+  return typeof owner === 'string' && owner.trim()
+    ? normalizeOwnerRef(owner)
+    : undefined;
+}
+
+/**
+ * A repo URL in the one form kpaas compares: https only, lower-case host, no credentials,
+ * query or fragment, no trailing "/" or ".git". Throws an Error naming what is wrong.
+ */
+export function normalizeRepoUrl(value: string): string {
+  let url: URL;
+  try {
+    url = new URL(value.trim());
+  } catch {
+    throw new Error(
+      `"${value}" is not a URL; use the https URL of the cluster repo, e.g. "https://github.com/org/demo-cluster"`,
+    );
+  }
+  if (url.protocol !== 'https:') {
+    throw new Error(`must be an https:// URL, not ${url.protocol}`);
+  }
+  if (url.username || url.password) {
+    throw new Error('must not contain credentials');
+  }
+  const path = url.pathname.replace(/\/+$/, '').replace(/\.git$/i, '');
+  if (!path || path === '/') {
+    throw new Error('must name a repository, e.g. https://github.com/org/repo');
+  }
+  return `https://${url.host.toLocaleLowerCase('en-US')}${path}`;
+}
+
 /** The public view of a record: no credential, the CA only as a fingerprint. */
 export function toRegistration(record: ClusterRecord): ClusterRegistration {
   return {
@@ -113,6 +157,8 @@ export function toRegistration(record: ClusterRecord): ClusterRegistration {
     caFingerprint: caFingerprint(record.caData),
     spec: record.spec,
     taskId: record.taskId,
+    owner: record.owner,
+    repoUrl: record.repoUrl,
     createdAt: record.createdAt,
     updatedAt: record.updatedAt,
   };
@@ -144,6 +190,9 @@ export class ClusterRegistry {
         apiServerUrl: c.getString('url'),
         caData: normalizeCaData(c.getOptionalString('caData')),
         spec: c.getOptional('spec'),
+        owner: c.has('owner')
+          ? normalizeOwnerRef(c.getString('owner'))
+          : ownerOfSpec(c.getOptional('spec')),
         source: 'config' as const,
         createdAt: startedAt,
         updatedAt: startedAt,
@@ -193,6 +242,8 @@ export class ClusterRegistry {
       spec: row.spec ? JSON.parse(row.spec) : undefined,
       source: 'registered',
       taskId: row.task_id ?? undefined,
+      owner: row.owner ?? undefined,
+      repoUrl: row.repo_url ?? undefined,
       createdAt: toIso(row.created_at),
       updatedAt: toIso(row.updated_at),
     };
@@ -269,7 +320,11 @@ export class ClusterRegistry {
       );
     }
     const now = new Date().toISOString();
+    // A re-registration without a spec or repo keeps the recorded owner and repo.
+    const owner = ownerOfSpec(input.spec);
     const values = {
+      ...(owner ? { owner } : {}),
+      ...(input.repoUrl ? { repo_url: normalizeRepoUrl(input.repoUrl) } : {}),
       entity_ref: input.entityRef ?? null,
       api_server_url: input.apiServerUrl,
       ca_data: normalizeCaData(input.caData) ?? null,
@@ -303,9 +358,28 @@ export class ClusterRegistry {
         `cluster "${name}" is defined in app-config (kpaas.clusters); remove it there`,
       );
     }
-    const deleted = await this.db(CLUSTERS).where({ name }).delete();
-    if (deleted === 0) throw new NotFoundError(`no cluster named "${name}"`);
-    await this.db(TIMELINE).where({ cluster: name }).delete();
+    await this.db.transaction(async tx => {
+      const deleted = await tx(CLUSTERS).where({ name }).delete();
+      if (deleted === 0) throw new NotFoundError(`no cluster named "${name}"`);
+      // Kept for the record, but no longer this name's timeline: a new cluster of the same
+      // name starts with an empty one.
+      await tx(TIMELINE)
+        .where({ cluster: name })
+        .whereNull('archived_at')
+        .update({ archived_at: new Date().toISOString() });
+    });
+  }
+
+  /** Timeline entries of deleted clusters of this name, oldest first. */
+  async listArchivedTimeline(cluster: string): Promise<TimelineEntry[]> {
+    const rows: TimelineRow[] = await this.db(TIMELINE)
+      .where({ cluster })
+      .whereNotNull('archived_at')
+      .orderBy([
+        { column: 'started_at', order: 'asc' },
+        { column: 'id', order: 'asc' },
+      ]);
+    return rows.map(row => this.timelineFromRow(row));
   }
 
   async addTimelineEntry(
@@ -332,6 +406,7 @@ export class ClusterRegistry {
         step: event.step,
         status: 'running',
       })
+      .whereNull('archived_at')
       .modify(q => (event.taskId ? q.where({ task_id: event.taskId }) : q))
       .orderBy('id', 'desc')
       .first();
@@ -371,6 +446,7 @@ export class ClusterRegistry {
   async listTimeline(cluster: string): Promise<TimelineEntry[]> {
     const rows: TimelineRow[] = await this.db(TIMELINE)
       .where({ cluster })
+      .whereNull('archived_at')
       .orderBy([
         { column: 'started_at', order: 'asc' },
         { column: 'id', order: 'asc' },
@@ -382,6 +458,7 @@ export class ClusterRegistry {
   async runningEntry(cluster: string): Promise<TimelineEntry | undefined> {
     const row: TimelineRow | undefined = await this.db(TIMELINE)
       .where({ cluster, status: 'running' })
+      .whereNull('archived_at')
       .orderBy('id', 'desc')
       .first();
     return row ? this.timelineFromRow(row) : undefined;

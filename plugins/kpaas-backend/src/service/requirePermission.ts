@@ -9,6 +9,7 @@ import { NotAllowedError } from '@backstage/errors';
 import {
   AuthorizeResult,
   BasicPermission,
+  PolicyDecision,
 } from '@backstage/plugin-permission-common';
 import type { KpaasClusterPermission } from '@internal/plugin-kpaas-common';
 import type { Request } from 'express';
@@ -49,7 +50,10 @@ export class ServicePrincipalPolicy {
     return this.registrars.has(principal.subject);
   }
 
-  allows(principal: BackstageServicePrincipal, permissionName: string): boolean {
+  allows(
+    principal: BackstageServicePrincipal,
+    permissionName: string,
+  ): boolean {
     return this.grants.get(principal.subject)?.has(permissionName) ?? false;
   }
 }
@@ -91,7 +95,10 @@ export async function requireClusterPermission(
   const service = servicePrincipalOf(credentials);
   if (service) {
     if (!access.servicePrincipals.allows(service, permission.name)) {
-      refuse(permission.name, `cluster "${clusterName}" for ${service.subject}`);
+      refuse(
+        permission.name,
+        `cluster "${clusterName}" for ${service.subject}`,
+      );
     }
     return credentials;
   }
@@ -136,13 +143,14 @@ export async function requireBasicPermission(
 /**
  * Registration, timeline writes and Terraform state credential issuance: only registrar
  * service principals (the scaffolder, whose actions authorized the task's initiator before
- * calling), or a user holding `permission` on the cluster (admins; owners for their clusters).
+ * calling), or a user holding `permission` on the cluster (admins; owners for their clusters),
+ * or the basic `permission` (e.g. create, for a name kpaas has not registered yet).
  */
 export async function requireRegistrar(
   access: KpaasAccess,
   req: Request,
-  permission: KpaasClusterPermission,
-  clusterName: string,
+  permission: KpaasClusterPermission | BasicPermission,
+  clusterName?: string,
 ): Promise<BackstageCredentials> {
   const credentials = await access.httpAuth.credentials(req, {
     allow: ['user', 'service'],
@@ -157,11 +165,46 @@ export async function requireRegistrar(
     return credentials;
   }
   const [decision] = await access.permissions.authorize(
-    [{ permission, resourceRef: clusterName }],
+    [
+      permission.type === 'resource'
+        ? { permission, resourceRef: clusterName! }
+        : { permission: permission as BasicPermission },
+    ],
     { credentials },
   );
   if (decision.result !== AuthorizeResult.ALLOW) {
-    refuse(permission.name, `cluster "${clusterName}"`);
+    refuse(permission.name, clusterName ? `cluster "${clusterName}"` : 'kpaas');
   }
   return credentials;
+}
+
+/**
+ * Which clusters the caller may see in a list: one conditional decision for the whole list,
+ * applied locally with `applyConditions` (the plugin's own rules), instead of one policy call
+ * per cluster. Users denied outright see an empty list; service principals see everything when
+ * allow-listed for `permission`, else 403.
+ */
+export async function clusterFilter<T>(
+  access: KpaasAccess,
+  req: Request,
+  permission: KpaasClusterPermission,
+  applyConditions: (decision: PolicyDecision, resource: T) => boolean,
+): Promise<(resource: T) => boolean> {
+  const credentials = await access.httpAuth.credentials(req, {
+    allow: ['user', 'service'],
+  });
+  const service = servicePrincipalOf(credentials);
+  if (service) {
+    if (!access.servicePrincipals.allows(service, permission.name)) {
+      refuse(permission.name, `clusters for ${service.subject}`);
+    }
+    return () => true;
+  }
+  const [decision] = await access.permissions.authorizeConditional(
+    [{ permission }],
+    { credentials },
+  );
+  if (decision.result === AuthorizeResult.ALLOW) return () => true;
+  if (decision.result === AuthorizeResult.DENY) return () => false;
+  return resource => applyConditions(decision, resource);
 }

@@ -8,26 +8,36 @@ import type {
   LoggerService,
   PermissionsService,
 } from '@backstage/backend-plugin-api';
-import { InputError, NotFoundError } from '@backstage/errors';
+import { ConflictError, InputError, NotFoundError } from '@backstage/errors';
+import type { PolicyDecision } from '@backstage/plugin-permission-common';
 import {
   AddonCatalog,
   ClusterRegistration,
   formatSpecErrors,
   KpaasHealthResponse,
+  kpaasClusterCreatePermission,
   kpaasClusterDeletePermission,
   kpaasClusterReadPermission,
   kpaasClusterRefreshPermission,
-  kpaasClusterRegisterPermission,
+  kpaasClusterUpdatePermission,
   ListClustersResponse,
   MAX_CLUSTER_NAME_LENGTH,
   parseClusterSpec,
   RefreshClusterResponse,
   TimelineResponse,
 } from '@internal/plugin-kpaas-common';
+import type { ClusterNetworks } from '../network/ClusterNetworks';
+import type { KpaasClusterResource } from '../permissions/clusterResource';
 import type { ClusterRegistry } from '../registry/ClusterRegistry';
-import { toRegistration } from '../registry/ClusterRegistry';
+import { normalizeRepoUrl, toRegistration } from '../registry/ClusterRegistry';
 import type { StatusService } from '../status/StatusService';
-import { requirePermission, requireRegistrar } from './requirePermission';
+import {
+  clusterFilter,
+  KpaasAccess,
+  requireClusterPermission,
+  requireRegistrar,
+  ServicePrincipalPolicy,
+} from './requirePermission';
 
 /** Dependencies of the kpaas router. */
 export interface RouterOptions {
@@ -39,6 +49,20 @@ export interface RouterOptions {
   registry: ClusterRegistry;
   status: StatusService;
   catalog?: AddonCatalog;
+  /** What service principals may do (kpaas.servicePrincipals). */
+  servicePrincipals: ServicePrincipalPolicy;
+  /** Where API servers may be (kpaas.clusterNetworks), checked at registration. */
+  networks: ClusterNetworks;
+  /** Applies a conditional decision on kpaas-cluster to one cluster (the plugin's rules). */
+  applyClusterConditions: (
+    decision: PolicyDecision,
+    cluster: KpaasClusterResource,
+  ) => boolean;
+  /**
+   * Archives a deleted cluster's Terraform state and revokes its state credentials (the state
+   * store); called before the registration is removed.
+   */
+  archiveClusterState: (name: string) => Promise<void>;
   /** Minimum time between two manual refreshes of one cluster. Default 10 s. */
   refreshIntervalMs?: number;
 }
@@ -84,6 +108,17 @@ const registerSchema = z
       .min(1, 'is required: the read-only ServiceAccount token'),
     spec: z.unknown().optional(),
     taskId: z.string().max(255).optional(),
+    repoUrl: z
+      .string()
+      .max(2048)
+      .superRefine((value, ctx) => {
+        try {
+          normalizeRepoUrl(value);
+        } catch (error) {
+          ctx.addIssue({ code: 'custom', message: (error as Error).message });
+        }
+      })
+      .optional(),
   })
   .strict();
 
@@ -140,8 +175,14 @@ function describePrincipal(principal: unknown): string {
 export async function createRouter(
   options: RouterOptions,
 ): Promise<express.Router> {
-  const { registry, status, cache, auditor, catalog, logger } = options;
-  const auth = { permissions: options.permissions, httpAuth: options.httpAuth };
+  const { registry, status, cache, auditor, catalog, logger, networks } =
+    options;
+  const auth: KpaasAccess = {
+    permissions: options.permissions,
+    httpAuth: options.httpAuth,
+    servicePrincipals: options.servicePrincipals,
+  };
+  const nameOf = (raw: string) => parseInput(clusterName, raw, 'cluster name');
   const refreshIntervalMs = options.refreshIntervalMs ?? 10_000;
   const router = Router();
   router.use(express.json({ limit: '1mb' }));
@@ -159,8 +200,13 @@ export async function createRouter(
   });
 
   router.get('/clusters', async (req, res) => {
-    await requirePermission(auth, req, kpaasClusterReadPermission);
-    const clusters = await registry.list();
+    const mayRead = await clusterFilter(
+      auth,
+      req,
+      kpaasClusterReadPermission,
+      options.applyClusterConditions,
+    );
+    const clusters = (await registry.list()).filter(mayRead);
     const body: ListClustersResponse = {
       items: await Promise.all(clusters.map(c => status.summary(c))),
     };
@@ -168,7 +214,12 @@ export async function createRouter(
   });
 
   router.get('/clusters/:name', async (req, res) => {
-    await requirePermission(auth, req, kpaasClusterReadPermission);
+    await requireClusterPermission(
+      auth,
+      req,
+      kpaasClusterReadPermission,
+      nameOf(req.params.name),
+    );
     const body: ClusterRegistration = toRegistration(
       await findCluster(req.params.name),
     );
@@ -176,7 +227,12 @@ export async function createRouter(
   });
 
   router.get('/clusters/:name/status', async (req, res) => {
-    await requirePermission(auth, req, kpaasClusterReadPermission);
+    await requireClusterPermission(
+      auth,
+      req,
+      kpaasClusterReadPermission,
+      nameOf(req.params.name),
+    );
     const served = await status.get(await findCluster(req.params.name));
     // Serialised, tagged and gzipped once per status change: a 1000-node status is ~1 MB.
     res.set('ETag', served.etag);
@@ -196,8 +252,8 @@ export async function createRouter(
   });
 
   router.get('/clusters/:name/timeline', async (req, res) => {
-    await requirePermission(auth, req, kpaasClusterReadPermission);
-    const name = parseInput(clusterName, req.params.name, 'cluster name');
+    const name = nameOf(req.params.name);
+    await requireClusterPermission(auth, req, kpaasClusterReadPermission, name);
     const items = await registry.listTimeline(name);
     if (items.length === 0 && !(await registry.get(name))) {
       throw new NotFoundError(
@@ -209,12 +265,21 @@ export async function createRouter(
   });
 
   router.post('/clusters', async (req, res) => {
-    const credentials = await requireRegistrar(
-      auth,
-      req,
-      kpaasClusterRegisterPermission,
-    );
+    // Who may register depends on whether the name exists: re-registering changes a cluster
+    // (update on it), a new name is an order (create).
+    const named = clusterName.safeParse(req.body?.name);
+    // Without a valid name there is nothing to authorize against: report every bad field.
+    if (!named.success) parseInput(registerSchema, req.body, 'registration');
+    const name = nameOf(req.body?.name);
+    const existing = await registry.get(name);
+    const credentials = existing
+      ? await requireRegistrar(auth, req, kpaasClusterUpdatePermission, name)
+      : await requireRegistrar(auth, req, kpaasClusterCreatePermission);
     const input = parseInput(registerSchema, req.body, 'registration');
+    await networks.assertHostAllowed(
+      new URL(input.apiServerUrl).hostname,
+      'apiServerUrl',
+    );
     if (input.spec !== undefined) {
       const parsed = parseClusterSpec(input.spec, { catalog });
       if (!parsed.ok) {
@@ -251,8 +316,8 @@ export async function createRouter(
   });
 
   router.post('/clusters/:name/timeline', async (req, res) => {
-    await requireRegistrar(auth, req, kpaasClusterRegisterPermission);
-    const name = parseInput(clusterName, req.params.name, 'cluster name');
+    const name = nameOf(req.params.name);
+    await requireRegistrar(auth, req, kpaasClusterUpdatePermission, name);
     const input = parseInput(timelineSchema, req.body, 'timeline event');
     const entry = await registry.addTimelineEntry(name, input);
     const record = await registry.get(name);
@@ -261,7 +326,12 @@ export async function createRouter(
   });
 
   router.post('/clusters/:name/refresh', async (req, res) => {
-    await requirePermission(auth, req, kpaasClusterRefreshPermission);
+    await requireClusterPermission(
+      auth,
+      req,
+      kpaasClusterRefreshPermission,
+      nameOf(req.params.name),
+    );
     const record = await findCluster(req.params.name);
     // Shared across replicas through the cache: one manual refresh per cluster per interval.
     const key = `refresh-at:${record.name}`;
@@ -289,8 +359,18 @@ export async function createRouter(
   });
 
   router.delete('/clusters/:name', async (req, res) => {
-    await requirePermission(auth, req, kpaasClusterDeletePermission);
-    const name = parseInput(clusterName, req.params.name, 'cluster name');
+    const name = nameOf(req.params.name);
+    await requireClusterPermission(
+      auth,
+      req,
+      kpaasClusterDeletePermission,
+      name,
+    );
+    if ((await findCluster(name)).source === 'config') {
+      throw new ConflictError(
+        `cluster "${name}" is defined in app-config (kpaas.clusters); remove it there`,
+      );
+    }
     const event = await auditor?.createEvent({
       eventId: 'cluster-delete',
       severityLevel: 'high',
@@ -298,6 +378,9 @@ export async function createRouter(
       meta: { cluster: name },
     });
     try {
+      // State archived and its credentials revoked first: a new order of the same name never
+      // inherits them. The timeline is archived, the status forgotten.
+      await options.archiveClusterState(name);
       await registry.delete(name);
       await status.forget(name);
       await event?.success();

@@ -1,5 +1,10 @@
 import * as k8s from '@kubernetes/client-node';
-import { request as httpsRequest, RequestOptions } from 'node:https';
+import {
+  Agent as HttpsAgent,
+  request as httpsRequest,
+  RequestOptions,
+} from 'node:https';
+import type { ClusterNetworks } from '../network/ClusterNetworks';
 import type { ClusterConnection } from '../registry/ClusterRegistry';
 
 /*
@@ -28,6 +33,31 @@ export class KubeRequestError extends Error {
   }
 }
 
+/** Longest upstream text kpaas repeats (a Kubernetes Status message). */
+const MAX_UPSTREAM_MESSAGE = 200;
+
+/**
+ * An upstream message as kpaas may show it: one line of printable text, bounded, and nothing
+ * that looks like markup (an HTML error page is not a Kubernetes Status).
+ */
+export function sanitizeUpstreamMessage(value: unknown): string | undefined {
+  if (typeof value !== 'string') return undefined;
+  if (/<[a-z!/]/i.test(value)) return undefined;
+  // eslint-disable-next-line no-control-regex
+  const text = value.replace(/[\u0000-\u001f\u007f]+/g, ' ').trim();
+  if (!text) return undefined;
+  return text.length > MAX_UPSTREAM_MESSAGE
+    ? `${text.slice(0, MAX_UPSTREAM_MESSAGE)}…`
+    : text;
+}
+
+/** A Kubernetes Status reason code (`Forbidden`, `NotFound`, …); anything else is dropped. */
+function reasonCode(value: unknown): string | undefined {
+  return typeof value === 'string' && /^[A-Za-z]{1,64}$/.test(value)
+    ? value
+    : undefined;
+}
+
 function describeError(error: unknown): {
   statusCode?: number;
   message: string;
@@ -40,11 +70,17 @@ function describeError(error: unknown): {
     cause?: { code?: string; message?: string };
   };
   if (typeof e?.code === 'number') {
+    // Only what a Kubernetes Status says, bounded: never an upstream body verbatim.
     let reason = '';
     try {
       const body =
         typeof e.body === 'string' ? JSON.parse(e.body) : (e.body as any);
-      reason = body?.message ? `: ${body.message}` : '';
+      if (body?.kind === 'Status') {
+        const code = reasonCode(body.reason);
+        const message = sanitizeUpstreamMessage(body.message);
+        reason = [code, message].filter(Boolean).join(' ');
+        reason = reason ? `: ${reason}` : '';
+      }
     } catch {
       // not a Kubernetes Status body
     }
@@ -61,14 +97,19 @@ function describeError(error: unknown): {
   const code =
     e?.cause?.code ?? (typeof e?.code === 'string' ? e.code : undefined);
   return {
-    message: code
-      ? `${code}${e?.cause?.message ? ` ${e.cause.message}` : ''}`
-      : e?.message ?? String(error),
+    message:
+      sanitizeUpstreamMessage(
+        code
+          ? `${code}${e?.cause?.message ? ` ${e.cause.message}` : ''}`
+          : e?.message ?? String(error),
+      ) ?? 'request failed',
   };
 }
 
 export interface KubeClusterClientOptions {
   requestTimeoutMs: number;
+  /** Where connections may go; checked on the resolved address of every connection. */
+  networks: ClusterNetworks;
   /** Aborts everything (the cluster's overall deadline). */
   signal?: AbortSignal;
 }
@@ -116,12 +157,33 @@ export class KubeClusterClient {
       : timeout;
   }
 
+  /** Refuses a literal IP outside the cluster networks (those skip the lookup). */
+  private assertServerAllowed(): void {
+    this.options.networks.assertLiteralAllowed(
+      new URL(this.kubeConfig.getCurrentCluster()!.server).hostname,
+    );
+  }
+
   private requestOptions(): k8s.ConfigurationOptions {
     const signal = this.signal();
+    const { networks } = this.options;
     // The object-param API runs on the observable API: its middleware returns Observables.
     const abortable: k8s.ObservableMiddleware = {
       pre: context => {
         context.setSignal(signal);
+        // The agent client-node built for this request, plus the network check on the
+        // resolved address and certificate verification whatever the environment says.
+        const agent = context.getAgent();
+        if (!(agent instanceof HttpsAgent)) {
+          throw new Error('only https:// API servers are supported');
+        }
+        context.setAgent(
+          new HttpsAgent({
+            ...agent.options,
+            lookup: networks.lookup,
+            rejectUnauthorized: true,
+          }),
+        );
         return new k8s.Observable(Promise.resolve(context));
       },
       post: response => new k8s.Observable(Promise.resolve(response)),
@@ -131,6 +193,7 @@ export class KubeClusterClient {
 
   private async call<T>(operation: string, fn: () => Promise<T>): Promise<T> {
     try {
+      this.assertServerAllowed();
       return await fn();
     } catch (error) {
       const { statusCode, message } = describeError(error);
@@ -143,8 +206,14 @@ export class KubeClusterClient {
     const info = await this.call('GET /version', () =>
       this.versionApi.getCode({}, this.requestOptions()),
     );
+    // A version string only; anything else an upstream sends is not repeated.
+    const version = /^v?\d+\.\d+\.\d+[0-9A-Za-z.+-]{0,64}$/.test(
+      String(info?.gitVersion),
+    )
+      ? info.gitVersion
+      : 'unknown';
     return {
-      gitVersion: info.gitVersion,
+      gitVersion: version,
       latencyMs: Math.round((performance.now() - started) * 10) / 10,
     };
   }
@@ -166,6 +235,8 @@ export class KubeClusterClient {
       headers: {},
     };
     await this.kubeConfig.applyToHTTPSOptions(opts);
+    opts.lookup = this.options.networks.lookup;
+    opts.rejectUnauthorized = true;
     const signal = this.signal();
     const { status, body } = await this.call(
       'GET /readyz',
@@ -176,6 +247,9 @@ export class KubeClusterClient {
             res.setEncoding('utf8');
             res.on('data', chunk => {
               data += chunk;
+              // /readyz?verbose is a few KB; a larger answer is not an apiserver.
+              if (data.length > 65_536)
+                res.destroy(new Error('response too large'));
             });
             res.on('end', () =>
               resolve({ status: res.statusCode ?? 0, body: data }),
@@ -193,10 +267,13 @@ export class KubeClusterClient {
       .split('\n')
       .map(line => /^\[([+-])\]([^ ]+) (.*)$/.exec(line.trim()))
       .filter((m): m is RegExpExecArray => m !== null)
+      .slice(0, 100)
       .map(m => ({
-        name: m[2],
+        name: m[2].slice(0, 100),
         ok: m[1] === '+',
-        ...(m[1] === '-' ? { message: m[3] } : {}),
+        ...(m[1] === '-'
+          ? { message: sanitizeUpstreamMessage(m[3]) ?? 'failed' }
+          : {}),
       }));
     return { ok: status === 200, checks };
   }

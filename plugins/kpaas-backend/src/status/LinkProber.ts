@@ -1,16 +1,46 @@
 import { request as httpsRequest } from 'node:https';
-import type { TLSSocket } from 'node:tls';
+import { rootCertificates, TLSSocket } from 'node:tls';
 import type { PlatformLinkStatus } from '@internal/plugin-kpaas-common';
+import type { ClusterNetworks } from '../network/ClusterNetworks';
 
 /*
  * Probes platform UI links (Grafana, Harbor, …): HTTP status, latency and the days left on the
- * TLS certificate. Only hosts derived from a cluster's spec are probed (the caller passes the
- * allow-list built from derivePlatformLinks); no credentials are sent, nothing is followed.
+ * TLS certificate. A host is probed only when it is derived from the cluster's spec (the caller
+ * passes those hosts) AND ends with a domain of `kpaas.refresh.linkProbeDomains` (config, not
+ * the spec, decides where kpaas connects); its address must be in kpaas.clusterNetworks. TLS is
+ * verified against the cluster's CA and the system CAs; an untrusted certificate is a finding.
+ * No credentials are sent, nothing is followed.
  */
+
+/** TLS verification failures, reported as findings rather than network errors. */
+const TLS_ERRORS = new Set([
+  'CERT_HAS_EXPIRED',
+  'CERT_NOT_YET_VALID',
+  'DEPTH_ZERO_SELF_SIGNED_CERT',
+  'SELF_SIGNED_CERT_IN_CHAIN',
+  'UNABLE_TO_GET_ISSUER_CERT',
+  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
+  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+  'ERR_TLS_CERT_ALTNAME_INVALID',
+  'CERT_SIGNATURE_FAILURE',
+  'CERT_UNTRUSTED',
+]);
+
+/** `domain` and every host under it; a leading dot or "*." is ignored. */
+function normalizeDomain(domain: string): string {
+  return domain
+    .trim()
+    .toLocaleLowerCase('en-US')
+    .replace(/^\*?\./, '');
+}
 
 export type LinkProbe = NonNullable<PlatformLinkStatus['probe']>;
 
 export interface LinkProberOptions {
+  /** Where probes may connect (the resolved address). */
+  networks: ClusterNetworks;
+  /** `kpaas.refresh.linkProbeDomains`: only hosts under these are probed (default none). */
+  domains?: string[];
   timeoutMs?: number;
   /** How long a probe result is reused. */
   ttlMs?: number;
@@ -29,16 +59,28 @@ export class LinkProber {
   private readonly inflight = new Map<string, Promise<LinkProbe>>();
   private readonly timeoutMs: number;
   private readonly ttlMs: number;
+  private readonly domains: string[];
 
-  constructor(private readonly options: LinkProberOptions = {}) {
+  constructor(private readonly options: LinkProberOptions) {
     this.timeoutMs = options.timeoutMs ?? 3000;
     this.ttlMs = options.ttlMs ?? 60_000;
+    this.domains = (options.domains ?? []).map(normalizeDomain);
   }
 
-  /** Probes `url` if its host is in `allowedHosts`; otherwise refuses without a request. */
+  private inConfiguredDomain(host: string): boolean {
+    const h = host.toLocaleLowerCase('en-US');
+    return this.domains.some(d => h === d || h.endsWith(`.${d}`));
+  }
+
+  /**
+   * Probes `url` if its host is in `allowedHosts` (derived from the spec) and under a configured
+   * domain; otherwise refuses without a request. `caPem` is the cluster's CA, trusted in
+   * addition to the system CAs.
+   */
   async probe(
     url: string,
     allowedHosts: ReadonlySet<string>,
+    caPem?: string,
   ): Promise<LinkProbe> {
     let parsed: URL;
     try {
@@ -57,11 +99,20 @@ export class LinkProber {
         checkedAt: new Date().toISOString(),
       };
     }
+    if (!this.inConfiguredDomain(parsed.hostname)) {
+      return {
+        ok: false,
+        error: `host ${parsed.hostname} is not under kpaas.refresh.linkProbeDomains; not probed`,
+        checkedAt: new Date().toISOString(),
+      };
+    }
     const cached = this.cache.get(url);
     if (cached && cached.expires > Date.now()) return cached.probe;
     let pending = this.inflight.get(url);
     if (!pending) {
-      pending = this.run(parsed).finally(() => this.inflight.delete(url));
+      pending = this.run(parsed, caPem).finally(() =>
+        this.inflight.delete(url),
+      );
       this.inflight.set(url, pending);
     }
     const probe = await pending;
@@ -69,7 +120,7 @@ export class LinkProber {
     return probe;
   }
 
-  private run(url: URL): Promise<LinkProbe> {
+  private run(url: URL, caPem?: string): Promise<LinkProbe> {
     const target = this.options.resolveTarget?.(url) ?? {
       host: url.hostname,
       port: Number(url.port || 443),
@@ -82,6 +133,12 @@ export class LinkProber {
           latencyMs: Math.round(performance.now() - started),
           checkedAt: new Date().toISOString(),
         });
+      try {
+        this.options.networks.assertLiteralAllowed(target.host);
+      } catch (error) {
+        done({ ok: false, error: (error as Error).message });
+        return;
+      }
       const req = httpsRequest(
         {
           host: target.host,
@@ -90,9 +147,9 @@ export class LinkProber {
           path: `${url.pathname}${url.search}`,
           method: 'GET',
           headers: { host: url.host, 'user-agent': 'kpaas-link-probe' },
-          // Platform UIs often use the cluster's own CA; the probe reports reachability and
-          // expiry, it sends nothing secret, so an untrusted chain is not a reason to fail.
-          rejectUnauthorized: false,
+          rejectUnauthorized: true,
+          ca: caPem ? [...rootCertificates, caPem] : undefined,
+          lookup: this.options.networks.lookup,
           signal: AbortSignal.timeout(this.timeoutMs),
         },
         res => {
@@ -113,15 +170,24 @@ export class LinkProber {
           });
         },
       );
-      req.on('error', (error: Error & { code?: string }) =>
+      req.on('error', (error: Error & { code?: string }) => {
+        if (error.code && TLS_ERRORS.has(error.code)) {
+          done({
+            ok: false,
+            error: `TLS certificate not trusted (${error.code}): the certificate does not verify against the cluster CA or the system CAs`,
+          });
+          return;
+        }
         done({
           ok: false,
           error:
             error.name === 'AbortError' || error.name === 'TimeoutError'
               ? `timed out after ${this.timeoutMs} ms`
+              : error.code === 'EKPAASNETWORK'
+              ? error.message
               : error.code ?? error.message,
-        }),
-      );
+        });
+      });
       req.end();
     });
   }

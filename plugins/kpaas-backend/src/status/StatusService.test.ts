@@ -9,7 +9,11 @@ import type {
   ClusterRecord,
   ClusterRegistry,
 } from '../registry/ClusterRegistry';
+import { ClusterNetworks } from '../network/ClusterNetworks';
 import { StatusService } from './StatusService';
+
+/** The stand-in listens on loopback, which the default cluster networks refuse. */
+const networks = new ClusterNetworks(['127.0.0.0/8']);
 
 /** The cache service as every replica sees it (one shared store). */
 function sharedCache(): CacheService {
@@ -59,11 +63,13 @@ describe('StatusService across replicas', () => {
     const cache = sharedCache();
     const logger = mockServices.logger.mock();
     const refresher = new StatusService({
+      networks,
       registry: registry(),
       cache,
       logger,
     });
     const reader = new StatusService({
+      networks,
       registry: registry(),
       cache,
       logger,
@@ -110,6 +116,7 @@ describe('StatusService across replicas', () => {
     const cache = sharedCache();
     const service = () =>
       new StatusService({
+        networks,
         registry: registry(),
         cache,
         logger: mockServices.logger.mock(),
@@ -152,6 +159,7 @@ describe('StatusService across replicas', () => {
       }),
     } as unknown as ClusterRegistry;
     const service = new StatusService({
+      networks,
       registry: unreachable,
       cache: sharedCache(),
       logger: mockServices.logger.mock(),

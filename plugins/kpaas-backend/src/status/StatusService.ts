@@ -22,6 +22,7 @@ import {
 } from './collectStatus';
 import { KubeClusterClient } from './KubeClusterClient';
 import { LinkProber } from './LinkProber';
+import type { ClusterNetworks } from '../network/ClusterNetworks';
 
 /*
  * Computes cluster statuses and serves them fast:
@@ -41,6 +42,8 @@ export interface StatusServiceOptions {
   cache: CacheService;
   logger: LoggerService;
   catalog?: AddonCatalog;
+  /** Where cluster connections may go (kpaas.clusterNetworks). */
+  networks: ClusterNetworks;
   prober?: LinkProber;
   /** Per Kubernetes request. Default 5 s. */
   requestTimeoutMs?: number;
@@ -110,12 +113,13 @@ export class StatusService {
   private readonly o: Required<
     Omit<
       StatusServiceOptions,
-      'catalog' | 'prober' | 'registry' | 'cache' | 'logger'
+      'catalog' | 'prober' | 'registry' | 'cache' | 'logger' | 'networks'
     >
   >;
 
   constructor(private readonly options: StatusServiceOptions) {
-    this.prober = options.prober ?? new LinkProber();
+    this.prober =
+      options.prober ?? new LinkProber({ networks: options.networks });
     this.o = {
       requestTimeoutMs: options.requestTimeoutMs ?? 5000,
       clusterTimeoutMs: options.clusterTimeoutMs ?? 15000,
@@ -242,6 +246,7 @@ export class StatusService {
         throw new Error(`cluster ${cluster.name} is not registered`);
       const client = new KubeClusterClient(connection, {
         requestTimeoutMs: this.o.requestTimeoutMs,
+        networks: this.options.networks,
         signal: deadline.signal,
       });
       status = await collectClusterStatus({

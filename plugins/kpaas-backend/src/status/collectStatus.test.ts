@@ -10,6 +10,10 @@ import type { ClusterRecord } from '../registry/ClusterRegistry';
 import { collectClusterStatus } from './collectStatus';
 import { KubeClusterClient } from './KubeClusterClient';
 import { LinkProber } from './LinkProber';
+import { ClusterNetworks } from '../network/ClusterNetworks';
+
+/** The stand-in listens on loopback, which the default cluster networks refuse. */
+const networks = new ClusterNetworks(['127.0.0.0/8']);
 
 const ISTIO_CRDS: Array<[string, string]> = [
   ['peerauthentications.security.istio.io', 'PeerAuthentication'],
@@ -144,14 +148,14 @@ describe('collectClusterStatus: add-ons judged on their CRDs', () => {
         caData: standIn.caPem,
         token: standIn.adminToken,
       },
-      { requestTimeoutMs: 5000 },
+      { requestTimeoutMs: 5000, networks },
     );
     standIn.requestLog.clear();
     return collectClusterStatus({
       client,
       cluster: record,
       catalog,
-      prober: new LinkProber(),
+      prober: new LinkProber({ networks }),
     });
   }
 

@@ -427,7 +427,7 @@ export async function collectClusterStatus(
       url: link.url,
       addonId: link.addonId,
       icon: link.icon,
-      probe: await prober.probe(link.url, allowedHosts),
+      probe: await prober.probe(link.url, allowedHosts, cluster.caData),
     })),
   );
 

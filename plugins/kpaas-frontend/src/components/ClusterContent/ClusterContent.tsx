@@ -13,7 +13,10 @@ import { useClusterStatus } from '../../hooks/useClusterStatus';
 import { responseStatus } from '../../api';
 import { HealthBadge } from '../shared/HealthBadge';
 import { LastChecked } from '../shared/LastChecked';
-import { ClusterLoadError, ReadPermissionMissing } from '../shared/ClusterLoadError';
+import {
+  ClusterLoadError,
+  ReadPermissionMissing,
+} from '../shared/ClusterLoadError';
 import { RefreshButton } from '../shared/RefreshButton';
 import { countReady } from '../shared/counts';
 import { StatusNotices } from '../shared/StatusNotices';
@@ -30,10 +33,12 @@ import { VersionBomCard } from './VersionBomCard';
  */
 export function ClusterContent() {
   const { entity } = useEntity();
-  const clusterName = entity.metadata.annotations?.[KPAAS_CLUSTER_ANNOTATION] ?? '';
+  const clusterName =
+    entity.metadata.annotations?.[KPAAS_CLUSTER_ANNOTATION] ?? '';
   return (
     <RequirePermission
       permission={kpaasClusterReadPermission}
+      resourceRef={clusterName}
       errorPage={<ReadPermissionMissing />}
     >
       <ClusterDetails clusterName={clusterName} />
@@ -50,7 +55,11 @@ function ClusterDetails(props: { clusterName: string }) {
 
   const timelineSection = (
     <Grid item xs={12}>
-      <ProvisioningTimeline entries={timeline} now={loadedAt} error={state.timelineError} />
+      <ProvisioningTimeline
+        entries={timeline}
+        now={loadedAt}
+        error={state.timelineError}
+      />
     </Grid>
   );
 
@@ -59,11 +68,17 @@ function ClusterDetails(props: { clusterName: string }) {
       <Grid container spacing={3}>
         <Grid item xs={12}>
           <InfoCard title={`Cluster ${clusterName}`}>
-            <ClusterLoadError clusterName={clusterName} error={error} onRetry={state.reload} />
+            <ClusterLoadError
+              clusterName={clusterName}
+              error={error}
+              onRetry={state.reload}
+            />
           </InfoCard>
         </Grid>
         {/* A cluster still provisioning is not registered yet, but its timeline already is. */}
-        {responseStatus(error) === 404 && timeline.length > 0 && timelineSection}
+        {responseStatus(error) === 404 &&
+          timeline.length > 0 &&
+          timelineSection}
       </Grid>
     );
   }
@@ -76,15 +91,30 @@ function ClusterDetails(props: { clusterName: string }) {
       <Grid item xs={12}>
         <InfoCard
           title={`Cluster ${clusterName}`}
-          action={<RefreshButton busy={state.reloading} onRefresh={state.refresh} />}
+          action={
+            <RefreshButton
+              clusterName={clusterName}
+              busy={state.reloading}
+              onRefresh={state.refresh}
+            />
+          }
         >
-          <Box display="flex" flexWrap="wrap" alignItems="flex-start" style={{ gap: 32 }}>
-            <HealthBadge state={status.state} reason={status.reason ?? status.api.error} />
+          <Box
+            display="flex"
+            flexWrap="wrap"
+            alignItems="flex-start"
+            style={{ gap: 32 }}
+          >
+            <HealthBadge
+              state={status.state}
+              reason={status.reason ?? status.api.error}
+            />
             <Typography variant="body2" data-testid="cluster-nodes">
               {nodes.ready}/{nodes.total} nodes ready
             </Typography>
             <Typography variant="body2">
-              Kubernetes {status.api.version ?? status.bom.kubernetes ?? 'unknown'}
+              Kubernetes{' '}
+              {status.api.version ?? status.bom.kubernetes ?? 'unknown'}
             </Typography>
             <Typography variant="body2">
               Last checked <LastChecked at={status.checkedAt} />

@@ -16,7 +16,10 @@ import { useClusterStatus } from '../../hooks/useClusterStatus';
 import { HealthBadge } from '../shared/HealthBadge';
 import { LastChecked } from '../shared/LastChecked';
 import { PlatformLinks } from '../shared/PlatformLinks';
-import { ClusterLoadError, ReadPermissionMissing } from '../shared/ClusterLoadError';
+import {
+  ClusterLoadError,
+  ReadPermissionMissing,
+} from '../shared/ClusterLoadError';
 import { RefreshButton } from '../shared/RefreshButton';
 import { countReady } from '../shared/counts';
 import { StatusNotices } from '../shared/StatusNotices';
@@ -30,12 +33,14 @@ const TITLE = 'Kubernetes cluster';
  */
 export function ClusterOverviewCard() {
   const { entity } = useEntity();
-  const clusterName = entity.metadata.annotations?.[KPAAS_CLUSTER_ANNOTATION] ?? '';
+  const clusterName =
+    entity.metadata.annotations?.[KPAAS_CLUSTER_ANNOTATION] ?? '';
   const target = entity.metadata.annotations?.[KPAAS_TARGET_ANNOTATION];
   const subheader = [clusterName, target].filter(Boolean).join(' · ');
   return (
     <RequirePermission
       permission={kpaasClusterReadPermission}
+      resourceRef={clusterName}
       errorPage={
         <InfoCard title={TITLE} subheader={subheader}>
           <ReadPermissionMissing />
@@ -56,7 +61,11 @@ function ClusterOverview(props: { clusterName: string; subheader: string }) {
     body = <OverviewSkeleton />;
   } else if (!status && error) {
     body = (
-      <ClusterLoadError clusterName={clusterName} error={error} onRetry={state.reload} />
+      <ClusterLoadError
+        clusterName={clusterName}
+        error={error}
+        onRetry={state.reload}
+      />
     );
   } else if (status) {
     body = (
@@ -75,7 +84,11 @@ function ClusterOverview(props: { clusterName: string; subheader: string }) {
       title={TITLE}
       subheader={subheader}
       action={
-        <RefreshButton busy={state.reloading} onRefresh={state.refresh} />
+        <RefreshButton
+          clusterName={clusterName}
+          busy={state.reloading}
+          onRefresh={state.refresh}
+        />
       }
     >
       {body}
@@ -103,11 +116,16 @@ function OverviewFacts(props: { status: ClusterStatus }) {
   const { controlPlane } = status;
   const { etcd } = controlPlane;
   const etcdText = etcd.members
-    ? `etcd ${etcd.quorum ? 'quorum' : 'quorum lost'} (${etcd.healthyMembers}/${etcd.members} members)`
+    ? `etcd ${etcd.quorum ? 'quorum' : 'quorum lost'} (${etcd.healthyMembers}/${
+        etcd.members
+      } members)`
     : 'etcd not reported';
   return (
     <>
-      <HealthBadge state={status.state} reason={status.reason ?? status.api.error} />
+      <HealthBadge
+        state={status.state}
+        reason={status.reason ?? status.api.error}
+      />
       <Box mt={2}>
         <Grid container spacing={2}>
           <Fact label="Kubernetes" testId="cluster-version">
@@ -117,7 +135,8 @@ function OverviewFacts(props: { status: ClusterStatus }) {
             {nodes.ready}/{nodes.total} nodes ready
           </Fact>
           <Fact label="Control plane" testId="cluster-control-plane">
-            {controlPlane.ready}/{controlPlane.total} control planes ready, {etcdText}
+            {controlPlane.ready}/{controlPlane.total} control planes ready,{' '}
+            {etcdText}
           </Fact>
           <Fact label="Add-ons" testId="cluster-addons">
             {addons.ready}/{addons.total} add-ons healthy

@@ -9,11 +9,14 @@ import { kpaasClusterRefreshPermission } from '@internal/plugin-kpaas-common';
  * without it, it only re-reads the last check.
  */
 export function RefreshButton(props: {
+  /** The cluster, the resource the refresh permission is checked on. */
+  clusterName: string;
   busy: boolean;
   onRefresh: (askBackend: boolean) => void;
 }) {
   const { allowed, loading } = usePermission({
     permission: kpaasClusterRefreshPermission,
+    resourceRef: props.clusterName,
   });
   const title = allowed
     ? 'Check the cluster now'
