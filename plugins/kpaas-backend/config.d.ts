@@ -48,7 +48,7 @@ export interface Config {
       /**
        * Fixed addresses for platform hosts (like curl's --resolve), when Backstage cannot
        * resolve the clusters' domains, e.g. `{ host: grafana.demo.example, address: 172.16.0.201:443 }`.
-       * Only hosts derived from a cluster's spec are ever probed.
+       * Only hosts derived from a cluster's spec and under `linkProbeDomains` are ever probed.
        */
       linkProbeResolve?: Array<{
         /** Platform host name, e.g. grafana.demo.example */
@@ -57,22 +57,59 @@ export interface Config {
         address: string;
       }>;
       /**
+       * Domains whose hosts platform link probes may connect to, e.g. `[demo.example]` (that
+       * domain and every host under it). A link is probed only when its host is derived from the
+       * cluster's spec AND under one of these; default none: links are listed, not probed.
+       */
+      linkProbeDomains?: string[];
+      /**
        * A cluster registered less than this many minutes ago that is not healthy yet is
        * reported as Provisioning (default 15).
        */
       provisioningGraceMinutes?: number;
     };
-    /** Who may register and delete clusters (refs of users or groups). */
+    /** The sample permission policy (packages/backend, KpaasPermissionPolicy). */
     permissions?: {
-      /** Users or groups (entity refs) allowed to register and delete clusters. */
+      /** Users or groups (entity refs) that may do everything, incl. Terraform state admin. */
       admins?: string[];
+      /** Who may order a new cluster (kpaas.cluster.create): `everyone` (default) or `admins`. */
+      createAllowed?: 'everyone' | 'admins';
+      /** Every signed-in user may read every cluster (default false: owners and admins only). */
+      readAll?: boolean;
     };
+    /**
+     * What service principals (other plugins, external access tokens) may do. Service principals
+     * never reach the permission policy, so kpaas decides: the scaffolder (and `registrars`) may
+     * register clusters, write timelines and get Terraform state credentials; everything else
+     * only when listed in `allow`.
+     */
+    servicePrincipals?: {
+      /** Plugin ids (or `plugin:<id>` subjects) that may register like the scaffolder. */
+      registrars?: string[];
+      /** Further grants, e.g. `{ subject: external:ci, permissions: [kpaas.cluster.read] }`. */
+      allow?: Array<{
+        /** `plugin:<id>` or `external:<subject>` of an external access token. */
+        subject: string;
+        /** kpaas permission names, e.g. kpaas.cluster.read, kpaas.cluster.refresh. */
+        permissions: string[];
+      }>;
+    };
+    /**
+     * CIDRs of the networks kpaas-backend may connect to with a cluster's credential or to probe
+     * a platform link; checked at registration and on every connection after DNS resolution.
+     * Default the private IPv4 ranges (10.0.0.0/8, 172.16.0.0/12, 192.168.0.0/16); loopback only
+     * when listed (development). Link-local (169.254.0.0/16, fe80::/10) and cloud metadata
+     * addresses are always refused.
+     */
+    clusterNetworks?: string[];
     /** Clusters not created by the template, read from config. */
     clusters?: Array<{
       /** Cluster name (DNS-1123); the catalog entity refers to it through `kpaas.io/cluster-name`. */
       name: string;
       /** Catalog entity ref of the cluster's Resource, e.g. `resource:default/demo`. */
       entityRef?: string;
+      /** Owner entity ref (default: `metadata.owner` of `spec`), for the owner permission rule. */
+      owner?: string;
       /** Kubernetes API server URL. */
       url: string;
       /**
