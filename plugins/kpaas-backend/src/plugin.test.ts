@@ -14,6 +14,7 @@ import {
   kpaasClusterPermissions,
   kpaasPermissions,
 } from '@internal/plugin-kpaas-common';
+import { DEFAULT_CLUSTER_NETWORKS } from './network/ClusterNetworks';
 import { isClusterOwner } from './permissions/clusterResource';
 import request from 'supertest';
 import { clusterSpec, startKpaas } from './__testUtils__/rig';
@@ -623,6 +624,74 @@ describe('kpaasPlugin', () => {
     expect(
       (await request(rig.server).delete('/api/kpaas/clusters/demo')).status,
     ).toBe(404);
+  });
+
+  describe('outbound allow-list (kpaas.clusterNetworks)', () => {
+    const registerAt = (apiServerUrl: string) =>
+      request(rig!.server)
+        .post('/api/kpaas/clusters')
+        .set('Authorization', scaffolder())
+        .send({
+          name: 'ssrf',
+          apiServerUrl,
+          serviceAccountToken: CANARY_TOKEN,
+        });
+
+    it('refuses an API server on loopback with the default networks, naming kpaas.clusterNetworks', async () => {
+      rig = await startKpaas({
+        config: { clusterNetworks: DEFAULT_CLUSTER_NETWORKS },
+      });
+      const res = record(await registerAt(`https://127.0.0.1:${standIn.port}`));
+      expect(res.status).toBe(400);
+      expect(res.body.error.message).toMatch(
+        /^apiServerUrl: 127\.0\.0\.1 is outside kpaas\.clusterNetworks/,
+      );
+      expect(
+        (await request(rig.server).get('/api/kpaas/clusters/ssrf')).status,
+      ).toBe(404);
+      expect(standIn.requestLog.count()).toBe(0);
+    });
+
+    it('refuses the metadata address even when every network is listed', async () => {
+      rig = await startKpaas({ config: { clusterNetworks: ['0.0.0.0/0'] } });
+      const res = record(await registerAt('https://169.254.169.254'));
+      expect(res.status).toBe(400);
+      expect(res.body.error.message).toMatch(
+        /apiServerUrl: 169\.254\.169\.254 is a link-local or metadata address.*kpaas\.clusterNetworks/,
+      );
+    });
+
+    it('does not connect to a cluster whose name resolves outside the networks', async () => {
+      // A config cluster skips the registration check: the connection-time check still holds.
+      rig = await startKpaas({
+        config: {
+          clusterNetworks: DEFAULT_CLUSTER_NETWORKS,
+          clusters: [
+            {
+              name: 'rebound',
+              url: `https://localhost:${standIn.port}`,
+              caData: standIn.caPem,
+              serviceAccountToken: CANARY_CONFIG_TOKEN,
+            },
+            {
+              name: 'literal',
+              url: `https://127.0.0.1:${standIn.port}`,
+              caData: standIn.caPem,
+              serviceAccountToken: CANARY_CONFIG_TOKEN,
+            },
+          ],
+        },
+      });
+      for (const name of ['rebound', 'literal']) {
+        const res = record(
+          await request(rig.server).post(`/api/kpaas/clusters/${name}/refresh`),
+        );
+        expect(res.status).toBe(200);
+        expect(res.body.status.state).toBe('Unreachable');
+        expect(res.body.status.reason).toMatch(/kpaas\.clusterNetworks/);
+      }
+      expect(standIn.requestLog.count()).toBe(0);
+    });
   });
 
   describe('authorization', () => {

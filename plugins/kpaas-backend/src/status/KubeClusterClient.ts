@@ -5,6 +5,7 @@ import {
   RequestOptions,
 } from 'node:https';
 import type { ClusterNetworks } from '../network/ClusterNetworks';
+import { REFUSED_CODE } from '../network/ClusterNetworks';
 import type { ClusterConnection } from '../registry/ClusterRegistry';
 
 /*
@@ -91,6 +92,9 @@ function describeError(error: unknown): {
     const hint = hints[e.code] ?? '';
     return { statusCode: e.code, message: `HTTP ${e.code}${reason}${hint}` };
   }
+  // Refused by kpaas.clusterNetworks: our own message, it names the address and the key.
+  const refused = [e, e?.cause].find(x => x?.code === REFUSED_CODE);
+  if (refused?.message) return { message: refused.message };
   if (e?.name === 'AbortError' || e?.name === 'TimeoutError') {
     return { message: 'timed out' };
   }
