@@ -1,3 +1,5 @@
+import type { AddonRetirement } from './addons/schema';
+import type { GatewayApiObjectReadiness } from './readiness/gatewayApi';
 /**
  * Types of the kpaas-backend REST API (`/api/kpaas`). The frontend, the scaffolder actions and
  * the backend all use these, so a change here is a change to the contract. Responses never
@@ -176,6 +178,10 @@ export interface AddonStatus {
   state: AddonState;
   reason?: string;
   uiUrl?: string;
+  /** Its Gateway API objects (an implementation's Gateway, a UI's HTTPRoute), judged by their conditions */
+  routes?: GatewayApiObjectReadiness[];
+  /** Upstream retired the project (catalog `retired`) */
+  retired?: AddonRetirement;
 }
 
 /** A platform UI link with its probe result. @public */
@@ -184,6 +190,8 @@ export interface PlatformLinkStatus {
   url: string;
   addonId?: string;
   icon?: string;
+  /** The HTTPRoute or Ingress that routes it */
+  route?: { kind: 'HTTPRoute' | 'Ingress'; namespace: string; name: string };
   probe?: {
     ok: boolean;
     httpStatus?: number;

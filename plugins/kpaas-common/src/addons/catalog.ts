@@ -5,6 +5,7 @@ import {
   uniqueErrors,
   zodIssuesToErrors,
 } from '../spec/errors';
+import { GATEWAY_API_CRDS } from './gatewayApi';
 import { findDependencyCycle } from './graph';
 import { AddonCatalog, addonCatalogSchema, AddonDefinition } from './schema';
 
@@ -121,6 +122,34 @@ export function checkAddonCatalog(
         });
       }
     });
+  });
+
+  catalog.addons.forEach((addon, index) => {
+    const gw = addon.gatewayApi;
+    if (gw && !gw.crds.bundled) {
+      const missing = GATEWAY_API_CRDS.filter(
+        crd => !(addon.requiresCrds ?? []).includes(crd),
+      );
+      if (missing.length > 0) {
+        errors.push({
+          path: at(index, 'requiresCrds'),
+          message: `"${
+            addon.id
+          }" does not bundle the Gateway API CRDs (gatewayApi.crds.bundled: false), so it must wait for them: add ${missing.join(
+            ', ',
+          )} to requiresCrds`,
+          rule: 'catalog-gateway-api',
+        });
+      }
+    }
+    const replacement = addon.retired?.replacement;
+    if (replacement !== undefined && !indexById.has(replacement)) {
+      errors.push({
+        path: at(index, 'retired.replacement'),
+        message: `"${replacement}" is not an add-on of this catalog; name the add-on to move to, or drop the field`,
+        rule: 'catalog-references',
+      });
+    }
   });
 
   const byId = catalogIndex(catalog);

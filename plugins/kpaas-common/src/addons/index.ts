@@ -5,8 +5,12 @@ export {
   addonCatalogSchema,
   addonCategories,
   addonDefinitionSchema,
+  addonRetirementSchema,
   addonScriptSchema,
+  addonUiExtraPathSchema,
   addonUiSchema,
+  gatewayApiChannels,
+  gatewayApiImplementationSchema,
   credentialsRefSchema,
   helmAddonSchema,
   helmChartSchema,
@@ -20,9 +24,32 @@ export type {
   AddonCategory,
   AddonDefinition,
   AddonDefinitionInput,
+  AddonRetirement,
+  GatewayApiImplementation,
   HelmChartRef,
 } from './schema';
+export {
+  GATEWAY_API_CRDS,
+  GATEWAY_API_GROUP,
+  GATEWAY_API_VERSION,
+  gatewayApiCrdConflict,
+  gatewayApiImplementations,
+} from './gatewayApi';
 export { catalogIndex, checkAddonCatalog, parseAddonCatalog } from './catalog';
 export type { AddonCatalogParseResult } from './catalog';
 export { findDependencyCycle, orderByDependencies } from './graph';
 export type { DependencyOrder } from './graph';
+export {
+  ADDON_LABEL,
+  CLUSTER_GATEWAY_NAME,
+  CLUSTER_GATEWAY_TLS_SECRET,
+  derivePlatformRouting,
+  describeRetirement,
+  expectedGatewayApiObjects,
+} from './routes';
+export type {
+  ExpectedGatewayApiObject,
+  PlatformGateway,
+  PlatformRoute,
+  PlatformRouting,
+} from './routes';

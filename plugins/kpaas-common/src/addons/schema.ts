@@ -44,6 +44,8 @@ export const WELL_KNOWN_CAPABILITIES = {
   secretsManager: 'secrets-manager',
   logShipper: 'log-shipper',
   defaultStorageClass: 'default-storage-class',
+  /** Issues TLS certificates from the cluster CA (cert-manager with the ClusterIssuer kpaas-ca). */
+  certificateIssuer: 'certificate-issuer',
 } as const;
 
 /** Exact semantic version: no ranges, wildcards or tags; a leading "v" is allowed (cert-manager). */
@@ -143,16 +145,35 @@ export const readinessCheckSchema = z
     }
   });
 
+const uiPathSchema = z
+  .string()
+  .regex(/^\/[^\s]*$/, 'must start with "/", e.g. "/" or "/kiali"');
+
+/**
+ * A further path of the UI's host served by another Service (Harbor: /api/, /v2/, … go to
+ * harbor-core), routed by the generated HTTPRoute. @public
+ */
+export const addonUiExtraPathSchema = z
+  .object({
+    path: uiPathSchema,
+    service: dns1123LabelSchema(),
+    port: z.number().int().min(1).max(65535),
+  })
+  .strict();
+
 /** A web UI the add-on serves, linked from the portal as https://<hostPrefix>.<domain><path>. @public */
 export const addonUiSchema = z
   .object({
     hostPrefix: dns1123LabelSchema(),
     service: dns1123LabelSchema(),
     port: z.number().int().min(1).max(65535),
-    path: z
-      .string()
-      .regex(/^\/[^\s]*$/, 'must start with "/", e.g. "/" or "/kiali"')
-      .default('/'),
+    path: uiPathSchema.default('/'),
+    extraPaths: z
+      .array(addonUiExtraPathSchema)
+      .default([])
+      .describe(
+        'Further paths of the same host to other Services (HTTPRoute rules; Ingress-based UIs keep their chart Ingress)',
+      ),
     title: z.string().min(1),
     icon: z
       .string()
@@ -177,6 +198,72 @@ export const credentialsRefSchema = z
   })
   .strict();
 
+/** Gateway API release channels. @public */
+export const gatewayApiChannels = ['standard', 'experimental'] as const;
+
+/**
+ * An add-on that implements the Gateway API: the Gateway API CRDs it needs (or bundles), and the
+ * GatewayClass (one of its postInstall manifests) the cluster's Gateway uses. Two implementations whose CRD version or channel
+ * differ cannot share a cluster (the CRDs are cluster-wide): spec validation refuses them
+ * together (rule addon-gateway-api-crds).
+ * @public
+ */
+export const gatewayApiImplementationSchema = z
+  .object({
+    crds: z
+      .object({
+        version: z
+          .string()
+          .regex(
+            /^v\d+\.\d+\.\d+$/,
+            'is not a Gateway API release; use e.g. "v1.6.1"',
+          ),
+        channel: z.enum(gatewayApiChannels),
+        bundled: z
+          .boolean()
+          .describe(
+            "True when the add-on's chart installs the CRDs itself; false when they must come first",
+          ),
+      })
+      .strict(),
+    gatewayClassName: dns1123LabelSchema(253).describe(
+      'The GatewayClass (a postInstall manifest of the add-on) the cluster Gateway uses',
+    ),
+  })
+  .strict();
+
+/** @public */
+export type GatewayApiImplementation = z.infer<
+  typeof gatewayApiImplementationSchema
+>;
+
+/**
+ * Upstream has retired the project: it stays selectable (existing clusters), marked as retired
+ * with the date in the order form and on the cluster page.
+ * @public
+ */
+export const addonRetirementSchema = z
+  .object({
+    announced: z
+      .string()
+      .regex(/^\d{4}-\d{2}-\d{2}$/, 'is not a date; use YYYY-MM-DD'),
+    maintenanceEnded: z
+      .string()
+      .regex(
+        /^\d{4}-\d{2}(-\d{2})?$/,
+        'is not a date; use YYYY-MM or YYYY-MM-DD',
+      )
+      .optional(),
+    url: z.string().regex(/^https:\/\/\S+$/, 'must be an https:// URL'),
+    replacement: dns1123LabelSchema()
+      .optional()
+      .describe('The catalog add-on to move to'),
+  })
+  .strict();
+
+/** @public */
+export type AddonRetirement = z.infer<typeof addonRetirementSchema>;
+
 const addonBaseShape = {
   id: dns1123LabelSchema(),
   title: z.string().min(1),
@@ -197,6 +284,8 @@ const addonBaseShape = {
       'Creates a type: LoadBalancer Service (needs a load-balancer provider)',
     ),
   ui: addonUiSchema.optional(),
+  gatewayApi: gatewayApiImplementationSchema.optional(),
+  retired: addonRetirementSchema.optional(),
   credentials: credentialsRefSchema.optional(),
   requiresCrds: z
     .array(

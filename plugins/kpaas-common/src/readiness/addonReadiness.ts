@@ -1,5 +1,12 @@
-import type { AddonDefinition } from '../addons/schema';
+import type { ExpectedGatewayApiObject } from '../addons/routes';
+import type { AddonDefinition, AddonRetirement } from '../addons/schema';
 import type { AddonState } from '../api';
+import {
+  evaluateGatewayApiObject,
+  findGatewayApiObservation,
+  GatewayApiObjectReadiness,
+  GatewayApiObservation,
+} from './gatewayApi';
 
 /*
  * Add-on readiness as a pure function of what the cluster reports, so the status API
@@ -38,6 +45,16 @@ export interface ReadinessObservations {
    * the add-ons' `requiresCrds` are not judged (callers that did not look).
    */
   establishedCrds?: ReadonlySet<string>;
+  /**
+   * The Gateway API objects the cluster's routing expects (expectedGatewayApiObjects) and the
+   * Gateways/HTTPRoutes found. An add-on is Degraded while one of its objects is missing, its
+   * Gateway is not Programmed or its HTTPRoute not Accepted with ResolvedRefs. When absent,
+   * routes are not judged.
+   */
+  gatewayApi?: {
+    expected: readonly ExpectedGatewayApiObject[];
+    observed: readonly GatewayApiObservation[];
+  };
 }
 
 /**
@@ -60,6 +77,10 @@ export interface AddonReadiness {
   workloads: { ready: number; total: number };
   state: AddonState;
   reason?: string;
+  /** Its Gateway API objects (the Gateway of an implementation, a UI's HTTPRoute), judged */
+  routes?: GatewayApiObjectReadiness[];
+  /** Set when upstream retired the project (catalog `retired`) */
+  retired?: AddonRetirement;
 }
 
 function asNumber(value: unknown): number | undefined {
@@ -170,6 +191,50 @@ export function evaluateAddonReadiness(
   addon: AddonDefinition,
   observed: readonly WorkloadObservation[],
   observations: ReadinessObservations = {},
+): AddonReadiness {
+  const judged = withRoutes(
+    evaluateWorkloadsAndCrds(addon, observed, observations),
+    addon,
+    observations,
+  );
+  return addon.retired ? { ...judged, retired: addon.retired } : judged;
+}
+
+/** Adds the verdicts on the add-on's Gateway API objects (see ReadinessObservations.gatewayApi). */
+function withRoutes(
+  result: AddonReadiness,
+  addon: AddonDefinition,
+  { gatewayApi }: ReadinessObservations,
+): AddonReadiness {
+  const mine = (gatewayApi?.expected ?? []).filter(e => e.addonId === addon.id);
+  if (!gatewayApi || mine.length === 0) return result;
+  const routes = mine.map(e =>
+    evaluateGatewayApiObject(
+      e,
+      findGatewayApiObservation(e, gatewayApi.observed),
+    ),
+  );
+  const failing = routes.flatMap(r => (r.ready ? [] : [r.reason as string]));
+  if (failing.length === 0) return { ...result, routes };
+  if (result.state === 'Healthy') {
+    return {
+      ...result,
+      routes,
+      state: 'Degraded',
+      reason: failing.join('; '),
+    };
+  }
+  return {
+    ...result,
+    routes,
+    reason: [result.reason, ...failing].filter(Boolean).join('; '),
+  };
+}
+
+function evaluateWorkloadsAndCrds(
+  addon: AddonDefinition,
+  observed: readonly WorkloadObservation[],
+  observations: ReadinessObservations,
 ): AddonReadiness {
   const byWorkloads = evaluateWorkloads(addon, observed);
   const { establishedCrds } = observations;

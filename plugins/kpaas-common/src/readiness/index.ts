@@ -12,3 +12,13 @@ export type {
   WorkloadKind,
   WorkloadObservation,
 } from './addonReadiness';
+export {
+  evaluateGatewayApiObject,
+  findGatewayApiObservation,
+  observeGatewayApiObject,
+} from './gatewayApi';
+export type {
+  GatewayApiCondition,
+  GatewayApiObjectReadiness,
+  GatewayApiObservation,
+} from './gatewayApi';

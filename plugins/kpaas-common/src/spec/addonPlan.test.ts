@@ -116,7 +116,7 @@ describe('derivePlatformLinks', () => {
       specWithAddons('metallb', 'kiali', 'cp-portal'),
       catalog,
     );
-    expect(links).toEqual([
+    expect(links.map(({ route, ...link }) => link)).toEqual([
       {
         title: 'Grafana',
         url: 'https://grafana.k-paas.io',
@@ -171,6 +171,7 @@ describe('derivePlatformLinks', () => {
         url: 'https://argocd.k-paas.io',
         addonId: 'argo-cd',
         icon: 'github',
+        route: { kind: 'Ingress', namespace: 'argocd', name: 'argo-cd-ui' },
       },
     ]);
   });

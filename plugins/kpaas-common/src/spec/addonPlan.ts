@@ -1,5 +1,6 @@
 import { catalogIndex } from '../addons/catalog';
 import { orderByDependencies } from '../addons/graph';
+import { derivePlatformRouting, PlatformRouting } from '../addons/routes';
 import { AddonCatalog, AddonCategory, AddonDefinition } from '../addons/schema';
 import { SpecValidationError } from './errors';
 import { ClusterSpec } from './schema';
@@ -123,6 +124,8 @@ export interface PlatformLink {
   url: string;
   addonId: string;
   icon: string;
+  /** The object that routes it (derivePlatformRouting): a generated HTTPRoute or the UI's Ingress */
+  route: { kind: 'HTTPRoute' | 'Ingress'; namespace: string; name: string };
 }
 
 /** Fallback icon names (Backstage system icons) when the catalog entry names none. */
@@ -136,32 +139,53 @@ const categoryIcons: Partial<Record<AddonCategory, string>> = {
   security: 'kind:resource',
 };
 
+/** The add-ons that will be installed (requested or implied), in install order. */
+function installedAddons(
+  spec: ClusterSpec,
+  catalog: AddonCatalog,
+): AddonDefinition[] {
+  const resolved = resolveAddonInstallSet(spec, catalog);
+  const byId = catalogIndex(catalog);
+  return resolved.ok
+    ? resolved.plan.addons.map(a => a.definition)
+    : spec.spec.addons.flatMap(ref => byId.get(ref.id) ?? []);
+}
+
 /**
- * Links to the UIs of the installed add-ons (portal, Harbor, Keycloak, Grafana, …):
- * `https://<hostPrefix>.<domain><path>`, in install order. Only add-ons that will be installed
- * (requested or implied) and that declare a `ui` get a link.
+ * How the cluster's platform UIs are routed (Gateway API or Ingress; see derivePlatformRouting)
+ * for the add-ons it installs.
+ * @public
+ */
+export function derivePlatformRoutingOfSpec(
+  spec: ClusterSpec,
+  catalog: AddonCatalog,
+): PlatformRouting {
+  return derivePlatformRouting(
+    installedAddons(spec, catalog),
+    spec.spec.network.domain,
+  );
+}
+
+/**
+ * Links to the UIs of the installed add-ons (portal, Harbor, Keycloak, Grafana, …), following
+ * their routes: `https://<hostPrefix>.<domain><path>` (`http://` behind a Gateway without
+ * cert-manager), in install order. Only add-ons that will be installed (requested or implied)
+ * and that declare a `ui` get a link.
  * @public
  */
 export function derivePlatformLinks(
   spec: ClusterSpec,
   catalog: AddonCatalog,
 ): PlatformLink[] {
-  const resolved = resolveAddonInstallSet(spec, catalog);
   const byId = catalogIndex(catalog);
-  const installed: AddonDefinition[] = resolved.ok
-    ? resolved.plan.addons.map(a => a.definition)
-    : spec.spec.addons.flatMap(ref => byId.get(ref.id) ?? []);
-
-  return installed.flatMap(addon => {
-    if (!addon.ui) return [];
-    const path = addon.ui.path === '/' ? '' : addon.ui.path;
-    return [
-      {
-        title: addon.ui.title,
-        url: `https://${addon.ui.hostPrefix}.${spec.spec.network.domain}${path}`,
-        addonId: addon.id,
-        icon: addon.ui.icon ?? categoryIcons[addon.category] ?? 'dashboard',
-      },
-    ];
+  return derivePlatformRoutingOfSpec(spec, catalog).routes.map(route => {
+    const addon = byId.get(route.addonId) as AddonDefinition;
+    return {
+      title: route.title,
+      url: route.url,
+      addonId: route.addonId,
+      icon: route.icon ?? categoryIcons[addon.category] ?? 'dashboard',
+      route: { kind: route.kind, namespace: route.namespace, name: route.name },
+    };
   });
 }

@@ -109,7 +109,11 @@ export type {
   ResourceTotals,
   RoleResources,
 } from './derive';
-export { derivePlatformLinks, resolveAddonInstallSet } from './addonPlan';
+export {
+  derivePlatformLinks,
+  derivePlatformRoutingOfSpec,
+  resolveAddonInstallSet,
+} from './addonPlan';
 export type {
   AddonInstallPlan,
   AddonInstallSetResult,

@@ -772,6 +772,16 @@ const badSpecs: InvalidCase[] = [
     errors: [['spec.addons[4].id', 'both provide ingress-controller']],
   },
   {
+    rule: 'addon-gateway-api-crds',
+    spec: withAddons(vagrantSpec, 'envoy-gateway', 'nginx-gateway-fabric'),
+    errors: [
+      [
+        'spec.addons[1].id',
+        '"nginx-gateway-fabric" cannot be installed with "envoy-gateway" (spec.addons[0]): "envoy-gateway" needs Gateway API v1.6.1 (experimental channel) CRDs and "nginx-gateway-fabric" needs v1.5.1 (standard channel)',
+      ],
+    ],
+  },
+  {
     rule: 'addon-dependencies',
     spec: withAddons(vagrantSpec, 'istio-base', 'istiod', 'kiali'),
     errors: [

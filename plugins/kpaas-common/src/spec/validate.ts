@@ -1,5 +1,6 @@
 import { z } from 'zod/v3';
 import { catalogIndex } from '../addons/catalog';
+import { gatewayApiCrdConflict } from '../addons/gatewayApi';
 import { AddonCatalog, WELL_KNOWN_CAPABILITIES } from '../addons/schema';
 import {
   fixOrientedErrorMap,
@@ -854,6 +855,31 @@ const addonConflicts: ClusterSpecRule = {
   },
 };
 
+const addonGatewayApiCrds: ClusterSpecRule = {
+  id: 'addon-gateway-api-crds',
+  description:
+    'Gateway API implementations that need different Gateway API CRD versions are not installed together',
+  check: ({ addons }, catalog) => {
+    if (!addons || !catalog) return [];
+    const byId = catalogIndex(catalog);
+    const findings: RuleFinding[] = [];
+    addons.forEach((ref, j) => {
+      const b = byId.get(ref.id);
+      for (let i = 0; b && i < j; i++) {
+        const a = byId.get(addons[i].id);
+        const conflict = a && a.id !== b.id && gatewayApiCrdConflict(a, b);
+        if (conflict) {
+          findings.push({
+            path: `spec.addons[${j}].id`,
+            message: `"${b.id}" cannot be installed with "${a.id}" (spec.addons[${i}]): ${conflict}; keep only one of them`,
+          });
+        }
+      }
+    });
+    return findings;
+  },
+};
+
 const addonDependencies: ClusterSpecRule = {
   id: 'addon-dependencies',
   description: 'Every dependency of a listed add-on is listed too',
@@ -966,6 +992,7 @@ export const clusterSpecRules: ReadonlyArray<ClusterSpecRule> = [
   addonUnique,
   addonKnown,
   addonConflicts,
+  addonGatewayApiCrds,
   addonDependencies,
   addonLoadBalancer,
   loadBalancerPool,

@@ -378,5 +378,46 @@ export const addonCatalogFixture: AddonCatalogInput = {
         title: 'K-PaaS Portal',
       },
     },
+    // Two Gateway API implementations needing different Gateway API CRD releases (INDEX.md).
+    {
+      id: 'envoy-gateway',
+      title: 'Envoy Gateway',
+      category: 'networking',
+      type: 'helm',
+      helm: {
+        repo: 'oci://docker.io/envoyproxy',
+        chart: 'gateway-helm',
+        version: 'v1.9.0',
+        releaseName: 'envoy-gateway',
+        namespace: 'envoy-gateway-system',
+      },
+      gatewayApi: {
+        crds: { version: 'v1.6.1', channel: 'experimental', bundled: true },
+        gatewayClassName: 'kpaas-envoy',
+      },
+      readiness: [{ kind: 'Deployment', name: 'envoy-gateway' }],
+    },
+    {
+      id: 'nginx-gateway-fabric',
+      title: 'NGINX Gateway Fabric',
+      category: 'networking',
+      type: 'helm',
+      helm: {
+        repo: 'oci://ghcr.io/nginx/charts',
+        chart: 'nginx-gateway-fabric',
+        version: '2.6.7',
+        releaseName: 'ngf',
+        namespace: 'nginx-gateway',
+      },
+      gatewayApi: {
+        crds: { version: 'v1.5.1', channel: 'standard', bundled: false },
+        gatewayClassName: 'nginx',
+      },
+      requiresCrds: [
+        'gatewayclasses.gateway.networking.k8s.io',
+        'gateways.gateway.networking.k8s.io',
+        'httproutes.gateway.networking.k8s.io',
+      ],
+    },
   ],
 };
