@@ -14,6 +14,8 @@ import {
 import type { KpaasClusterPermission } from '@internal/plugin-kpaas-common';
 import type { Request } from 'express';
 
+const READ = 'kpaas.cluster.read';
+
 /** The principal the scaffolder's actions call kpaas with. */
 export const SCAFFOLDER_SUBJECT = 'plugin:scaffolder';
 
@@ -21,7 +23,7 @@ export const SCAFFOLDER_SUBJECT = 'plugin:scaffolder';
  * What service principals (other plugins, external access tokens) may do. The permission
  * framework allows every service principal without asking the policy, so kpaas decides here:
  * - registrars (the scaffolder, plus `kpaas.servicePrincipals.registrars`) may register clusters,
- *   write timelines and get Terraform state credentials;
+ *   write timelines and get Terraform state credentials, and read clusters;
  * - `kpaas.servicePrincipals.allow` lists other subjects and the kpaas permissions they hold;
  * - every other service principal is refused.
  */
@@ -54,6 +56,8 @@ export class ServicePrincipalPolicy {
     principal: BackstageServicePrincipal,
     permissionName: string,
   ): boolean {
+    // Registrars write registrations and timelines; reading them back is no more than that.
+    if (permissionName === READ && this.isRegistrar(principal)) return true;
     return this.grants.get(principal.subject)?.has(permissionName) ?? false;
   }
 }

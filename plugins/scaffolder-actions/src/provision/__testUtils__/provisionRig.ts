@@ -23,6 +23,7 @@ import {
   StateServer,
 } from '../../../../kpaas-backend/src/state/__testUtils__/stateServer';
 import type { PermissionsService } from '@backstage/backend-plugin-api';
+import { ConfigReader } from '@backstage/config';
 import { createProvisionAction } from '../../actions/provision';
 
 /*
@@ -222,6 +223,16 @@ export async function startRig(
         discovery,
         auth,
         permissions: overrides.permissions ?? mockServices.permissions(),
+        // the stand-in's fixture and call log reach it like any configured extra variable
+        config: new ConfigReader({
+          kpaas: {
+            actions: {
+              environment: {
+                passthrough: ['KPAAS_TF_CALLS', 'KPAAS_TF_FIXTURE'],
+              },
+            },
+          },
+        }),
         env: overrides.env ?? env,
         stopGraceMs: overrides.stopGraceMs ?? 5_000,
       });
