@@ -1,3 +1,5 @@
+import { GATEWAY_API_CRD_FIXTURES } from '../kube/gatewayApi';
+
 /**
  * What each chart creates when the helm stand-in installs it (KPAAS_HELM_CHARTS, keyed by release
  * or chart name): what the real chart would create, reduced to what kpaas:addons and kpaas-backend
@@ -35,6 +37,31 @@ export function helmChartFixture(): Record<string, any> {
       services: [
         { name: 'ingress-nginx-controller', type: 'LoadBalancer', port: 80 },
       ],
+    },
+    // envoy-gateway's chart: the Gateway API CRDs it bundles, its own EnvoyProxy CRD and the
+    // control plane (the proxies of a Gateway come from startGatewayApiController)
+    'gateway-helm': {
+      crds: [
+        ...GATEWAY_API_CRD_FIXTURES,
+        {
+          name: 'envoyproxies.gateway.envoyproxy.io',
+          kind: 'EnvoyProxy',
+          version: 'v1alpha1',
+        },
+        {
+          name: 'securitypolicies.gateway.envoyproxy.io',
+          kind: 'SecurityPolicy',
+          version: 'v1alpha1',
+        },
+      ],
+      workloads: [
+        {
+          kind: 'Deployment',
+          name: 'envoy-gateway',
+          image: 'docker.io/envoyproxy/gateway:v1.9.0',
+        },
+      ],
+      services: [{ name: 'envoy-gateway', type: 'ClusterIP', port: 18000 }],
     },
     'cert-manager': {
       crds: [

@@ -66,3 +66,11 @@ export type { KubectlOptions, KubectlResult, KubectlProcess } from './kubectl';
 export { rawRequest } from './rawRequest';
 export type { RawRequestOptions, RawResponse } from './rawRequest';
 export { HealthChecks as KubeHealthChecks } from './health';
+export {
+  ENVOY_GATEWAY_CONTROLLER,
+  GATEWAY_API_CRD_FIXTURES,
+  GATEWAY_API_GROUP_VERSION,
+  gatewayProxyName,
+  startGatewayApiController,
+} from './gatewayApi';
+export type { GatewayApiControllerOptions } from './gatewayApi';

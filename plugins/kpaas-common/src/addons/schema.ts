@@ -121,6 +121,12 @@ export const postInstallManifestSchema = z
         /^[a-z0-9]([-a-z0-9/._]*[a-z0-9])?$/,
         'is not a template id; use e.g. "metallb/ip-address-pool"',
       ),
+    routing: z
+      .enum(['ingress', 'gateway-api'])
+      .optional()
+      .describe(
+        "Applied only when the cluster's UIs are routed this way (derivePlatformRouting): the UI Ingress templates are `ingress`",
+      ),
   })
   .strict();
 

@@ -1,9 +1,13 @@
 import * as k8s from '@kubernetes/client-node';
 import {
   AddonReadiness,
+  ExpectedGatewayApiObject,
+  GATEWAY_API_VERSION,
+  GatewayApiObservation,
   WorkloadKind,
   WorkloadObservation,
   evaluateAddonReadiness,
+  observeGatewayApiObject,
   observeWorkload,
 } from '@internal/plugin-kpaas-common';
 import bcrypt from 'bcryptjs';
@@ -372,19 +376,49 @@ export class AddonCluster {
     return established;
   }
 
+  /** The add-on's Gateway API objects as the cluster reports them (absent ones left out). */
+  async observeGatewayApi(
+    expected: readonly ExpectedGatewayApiObject[],
+  ): Promise<GatewayApiObservation[]> {
+    const found = await Promise.all(
+      expected.map(async e => {
+        try {
+          const obj = await this.objects.read({
+            apiVersion: GATEWAY_API_VERSION,
+            kind: e.kind,
+            metadata: { name: e.name, namespace: e.namespace },
+          });
+          return [observeGatewayApiObject(e.kind, obj as any)];
+        } catch (err) {
+          // 404: the object, or its kind (CRDs not installed yet), does not exist
+          if (statusCode(err) === 404) return [];
+          throw err;
+        }
+      }),
+    );
+    return found.flat();
+  }
+
   /**
    * Readiness as the status API judges it (kpaas-common's evaluateAddonReadiness), with the
    * add-on's requiresCrds observed: a CRDs-only add-on (istio-base) is Healthy once they are
-   * Established.
+   * Established. With `routes`, also its Gateway API objects (plan.gatewayApiObjects): the
+   * Gateway Programmed, the HTTPRoute Accepted with ResolvedRefs.
    */
-  async readiness(addon: PlannedAddonInstall): Promise<AddonReadiness> {
+  async readiness(
+    addon: PlannedAddonInstall,
+    options: { routes?: boolean } = {},
+  ): Promise<AddonReadiness> {
     const required = addon.definition.requiresCrds ?? [];
-    const [observed, establishedCrds] = await Promise.all([
+    const expected = options.routes ? addon.gatewayApiObjects : [];
+    const [observed, establishedCrds, gatewayApi] = await Promise.all([
       this.observe(addon),
       required.length > 0 ? this.establishedCrds(required) : undefined,
+      expected.length > 0 ? this.observeGatewayApi(expected) : undefined,
     ]);
     return evaluateAddonReadiness(addon.definition, observed, {
       establishedCrds,
+      gatewayApi: gatewayApi && { expected, observed: gatewayApi },
     });
   }
 
@@ -431,18 +465,20 @@ export class AddonCluster {
 
   /**
    * Waits until the add-on is Healthy and, when it exposes a LoadBalancer, every such Service
-   * has an address. On timeout: NotReadyError with the first concrete cause.
+   * has an address. With `routes` (after its manifests are applied), its Gateway API objects
+   * count too. On timeout: NotReadyError with the first concrete cause.
    */
   async waitReady(
     addon: PlannedAddonInstall,
     deadline: number,
+    options: { routes?: boolean } = {},
   ): Promise<AddonReadiness> {
     let last: AddonReadiness | undefined;
     let lbPending: string[] = [];
     return this.poll(
       deadline,
       async () => {
-        last = await this.readiness(addon);
+        last = await this.readiness(addon, options);
         if (last.state !== 'Healthy') return undefined;
         if (addon.definition.exposesLoadBalancer) {
           lbPending = (await this.loadBalancers(addon))

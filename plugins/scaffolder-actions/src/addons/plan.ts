@@ -2,8 +2,12 @@ import {
   AddonCatalog,
   AddonDefinition,
   ClusterSpec,
+  ExpectedGatewayApiObject,
+  PlatformRouting,
   WELL_KNOWN_CAPABILITIES,
   deriveEndpoints,
+  derivePlatformRouting,
+  expectedGatewayApiObjects,
   deriveInventory,
   formatIpv4,
   formatSpecErrors,
@@ -13,6 +17,7 @@ import {
   resolveAddonInstallSet,
 } from '@internal/plugin-kpaas-common';
 import yaml from 'yaml';
+import { gatewayManifests, httpRouteManifest } from './gatewayRoutes';
 import {
   SecretTokenRef,
   TokenError,
@@ -102,13 +107,20 @@ export interface PlannedAddonInstall {
   credentialsRef?: { secretName: string; namespace: string; keys: string[] };
   ui?: { host: string; service: string; port: number; path: string };
   script?: { path: string; args: string[]; content: string };
+  /**
+   * Gateway API objects this add-on's readiness includes once its manifests are applied (the
+   * implementation's Gateway `Programmed`, a UI's HTTPRoute `Accepted` and `ResolvedRefs`)
+   */
+  gatewayApiObjects: ExpectedGatewayApiObject[];
 }
 
 export interface AddonPlan {
   clusterName: string;
   domain: string;
-  /** Address every UI host resolves to (ingress-nginx's LoadBalancer IP) */
+  /** Address every UI host resolves to (the Gateway's or ingress-nginx's LoadBalancer IP) */
   ingressIp?: string;
+  /** How the platform UIs are routed (Gateway API or Ingress) */
+  routing: PlatformRouting;
   waves: string[][];
   addons: PlannedAddonInstall[];
 }
@@ -263,6 +275,12 @@ export function buildAddonPlan(input: AddonPlanInput): AddonPlan {
     a.definition.provides.includes(WELL_KNOWN_CAPABILITIES.loadBalancer),
   );
   const domain = spec.spec.network.domain;
+  const routing = derivePlatformRouting(
+    resolved.plan.addons.map(a => a.definition),
+    domain,
+  );
+  const routingKind = routing.via === 'gateway-api' ? 'gateway-api' : 'ingress';
+  const expectedObjects = expectedGatewayApiObjects(routing);
 
   const addons: PlannedAddonInstall[] = [];
   for (const planned of resolved.plan.addons) {
@@ -381,6 +399,8 @@ export function buildAddonPlan(input: AddonPlanInput): AddonPlan {
     const manifests: PlannedManifest[] = [];
     const instructions: PlannedAddonInstall['instructions'] = [];
     for (const step of def.postInstall) {
+      // UI Ingress templates only when an Ingress controller routes the UIs (and vice versa)
+      if (step.routing && step.routing !== routingKind) continue;
       const text = input.readPackFile(step.template);
       if (text === undefined) {
         problems.push(
@@ -421,6 +441,8 @@ export function buildAddonPlan(input: AddonPlanInput): AddonPlan {
         secretTokens: findSecretTokens(filled),
       });
     }
+
+    manifests.push(...routingManifests(def, routing, manifests, problems));
 
     // credentials: generated unless a postInstall step writes that Secret
     let credentials: PlannedAddonInstall['credentials'];
@@ -484,6 +506,7 @@ export function buildAddonPlan(input: AddonPlanInput): AddonPlan {
       credentialsRef: def.credentials ? { ...def.credentials } : undefined,
       ui,
       script,
+      gatewayApiObjects: expectedObjects.filter(o => o.addonId === def.id),
     });
   }
 
@@ -492,9 +515,56 @@ export function buildAddonPlan(input: AddonPlanInput): AddonPlan {
     clusterName: spec.metadata.name,
     domain,
     ingressIp: baseTokens.KPAAS_INGRESS_IP,
+    routing,
     waves: resolved.plan.waves,
     addons,
   };
+}
+
+/**
+ * The Gateway API objects an add-on brings in a Gateway-routed cluster: the implementation gets
+ * the cluster Gateway (after its own GatewayClass, which must carry the catalog's
+ * gatewayApi.gatewayClassName), a UI add-on its HTTPRoute.
+ */
+function routingManifests(
+  def: AddonDefinition,
+  routing: PlatformRouting,
+  own: PlannedManifest[],
+  problems: string[],
+): PlannedManifest[] {
+  const { gateway } = routing;
+  if (!gateway) return [];
+  const generated = (obj: object): PlannedManifest => ({
+    kind: (obj as { kind: string }).kind,
+    source: 'generated (Gateway API routing)',
+    text: yaml.stringify(obj),
+    secretTokens: [],
+  });
+  const out: PlannedManifest[] = [];
+  if (gateway.addonId === def.id) {
+    const classes = own
+      .filter(m => m.kind === 'GatewayClass')
+      .map(
+        m =>
+          (yaml.parse(m.text) as { metadata?: { name?: string } })?.metadata
+            ?.name,
+      );
+    if (!classes.includes(gateway.gatewayClassName)) {
+      problems.push(
+        `${def.id}: gatewayApi.gatewayClassName is "${
+          gateway.gatewayClassName
+        }", but no postInstall GatewayClass has that name (found: ${
+          classes.join(', ') || 'none'
+        }); add the GatewayClass template or fix the name`,
+      );
+    }
+    out.push(...gatewayManifests(gateway, CLUSTER_ISSUER).map(generated));
+  }
+  const route = routing.routes.find(
+    r => r.addonId === def.id && r.kind === 'HTTPRoute',
+  );
+  if (route) out.push(generated(httpRouteManifest(route, gateway)));
+  return out;
 }
 
 function unknownKeyMessage(

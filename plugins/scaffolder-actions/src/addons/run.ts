@@ -135,7 +135,8 @@ export async function installAddons(
     const base = { id: addon.id, chartVersion: addon.version };
 
     // current: the pinned chart is deployed and the add-on is healthy → nothing to change
-    const healthy = (await cluster.readiness(addon)).state === 'Healthy';
+    const healthy =
+      (await cluster.readiness(addon, { routes: true })).state === 'Healthy';
     const current =
       healthy && (addon.type === 'script' || isReleaseCurrent(addon, releases));
     if (current) {
@@ -266,6 +267,15 @@ export async function installAddons(
     await cluster.waitReady(addon, deadline);
     await runInstructions(addon, deadline, false);
     await applyManifests(addon, deadline, false, resolved);
+    if (addon.gatewayApiObjects.length > 0) {
+      // its Gateway Programmed / HTTPRoute Accepted with ResolvedRefs (Gateway API conditions)
+      await cluster.waitReady(addon, deadline, { routes: true });
+      logger.info(
+        `${addon.id}: ${addon.gatewayApiObjects
+          .map(o => `${o.kind} ${o.namespace}/${o.name}`)
+          .join(', ')} ready`,
+      );
+    }
     return { ...base, status: 'installed' };
   };
 
@@ -487,7 +497,16 @@ export async function uiEndpoints(
   hostsSnippet: string;
 }> {
   let address = plan.ingressIp;
-  if (!address && cluster) {
+  const gatewayObject = plan.addons
+    .flatMap(a => a.gatewayApiObjects)
+    .find(o => o.kind === 'Gateway');
+  if (!address && cluster && gatewayObject) {
+    // the Gateway reports the address its proxies' LoadBalancer got
+    const [gateway] = await cluster
+      .observeGatewayApi([gatewayObject])
+      .catch(() => []);
+    address = gateway?.addresses[0];
+  } else if (!address && cluster) {
     const nginx = plan.addons.find(a => a.id === 'ingress-nginx');
     if (nginx)
       address = (await cluster.loadBalancers(nginx).catch(() => []))[0]?.ip;

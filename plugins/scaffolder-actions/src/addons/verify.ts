@@ -28,7 +28,7 @@ export async function verifyAddons(
   const cluster = new AddonCluster(kc);
   const addons = await Promise.all(
     plan.addons.map(async addon => {
-      const readiness = await cluster.readiness(addon);
+      const readiness = await cluster.readiness(addon, { routes: true });
       const pendingLoadBalancers = addon.definition.exposesLoadBalancer
         ? (await cluster.loadBalancers(addon))
             .filter(s => !s.ip)

@@ -621,6 +621,6 @@ describe('kpaas-cluster template dry-run', () => {
   });
 
   it('the full add-on set is every catalog add-on that can coexist', () => {
-    expect(FULL_ADDONS.length).toBe(catalog.addons.length - 2);
+    expect(FULL_ADDONS.length).toBe(catalog.addons.length - 3);
   });
 });

@@ -144,6 +144,14 @@ describe('kpaas-cluster form and the shared models', () => {
     const validate = ajv.compile(page);
     expect(validate({ addons: ['kpaas-cp-portal', 'harbor'] })).toBe(false);
     expect(validate({ addons: ['vault', 'openbao'] })).toBe(false);
+    // one entry point: the Gateway API default or the retired ingress-nginx (and the portal on it)
+    expect(validate({ addons: ['envoy-gateway', 'ingress-nginx'] })).toBe(
+      false,
+    );
+    expect(validate({ addons: ['envoy-gateway', 'kpaas-cp-portal'] })).toBe(
+      false,
+    );
+    expect(validate({ addons: ['metallb', 'envoy-gateway'] })).toBe(true);
     expect(validate({ addons: ['kpaas-cp-portal', 'vault'] })).toBe(true);
     expect(validate({ addons: ['not-an-addon'] })).toBe(false);
   });

@@ -17,10 +17,13 @@ export const CANARY_MARKERS = [
   'CANARY-KAKAO-SECRET-9c6e1a7b',
 ];
 
-/** Every add-on that can be installed together: all but kpaas-cp-portal (conflicts) and openbao (vault). */
+/**
+ * Every add-on that can be installed together: all but kpaas-cp-portal (conflicts), openbao
+ * (vault) and the retired ingress-nginx (envoy-gateway is the one ingress controller).
+ */
 export const FULL_ADDONS = [
   'metallb',
-  'ingress-nginx',
+  'envoy-gateway',
   'metrics-server',
   'local-path-provisioner',
   'nfs-subdir-external-provisioner',
