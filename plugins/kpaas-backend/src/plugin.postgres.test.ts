@@ -41,7 +41,7 @@ if (pgUnavailable) {
     await pg?.stop();
   });
 
-  it('registers, stores the token encrypted, serves status and timeline, deletes', async () => {
+  it('registers (owner and repo recorded), stores the token encrypted, serves status and timeline, deletes by archiving', async () => {
     const knex = await pg.createDatabase();
     const rig = await startKpaas({ knex });
     try {
@@ -58,11 +58,20 @@ if (pgUnavailable) {
           caData: standIn.caPem,
           serviceAccountToken: TOKEN,
           spec: clusterSpec('demo'),
+          repoUrl: 'https://GitHub.com/org/demo-cluster.git/',
         });
       expect(created.status).toBe(201);
+      expect(created.body).toMatchObject({
+        owner: 'group:default/platform-team',
+        repoUrl: 'https://github.com/org/demo-cluster',
+      });
 
       const rows = await knex('kpaas_clusters').select();
       expect(rows).toHaveLength(1);
+      expect(rows[0]).toMatchObject({
+        owner: 'group:default/platform-team',
+        repo_url: 'https://github.com/org/demo-cluster',
+      });
       expect(JSON.stringify(rows)).not.toContain(TOKEN);
       expect(rows[0].created_at).toBeInstanceOf(Date); // timestamptz on PostgreSQL
 
@@ -96,6 +105,24 @@ if (pgUnavailable) {
       expect(await knex('kpaas_clusters').count({ n: '*' })).toEqual([
         { n: '0' },
       ]);
+      // The timeline is archived, not erased; a new cluster of the name starts without it.
+      const kept = await knex('kpaas_timeline').where({ cluster: 'demo' });
+      expect(kept).toHaveLength(1);
+      expect(kept[0].archived_at).toBeInstanceOf(Date);
+      await request(rig.server)
+        .post('/api/kpaas/clusters')
+        .set('Authorization', scaffolder)
+        .send({
+          name: 'demo',
+          apiServerUrl: standIn.url,
+          caData: standIn.caPem,
+          serviceAccountToken: TOKEN,
+        })
+        .expect(201);
+      const fresh = await request(rig.server).get(
+        '/api/kpaas/clusters/demo/timeline',
+      );
+      expect(fresh.body.items).toEqual([]);
       for (const line of rig.lines) expect(line).not.toContain(TOKEN);
     } finally {
       await rig.stop();
