@@ -43,7 +43,7 @@ cp "$inv" cp-cluster-vars.sh "$rec/"
 . ./cp-cluster-vars.sh
 kubeadm init --control-plane-endpoint "$LOADBALANCER_DOMAIN:6443"
 hosts_of() { awk -v g="[$1]" '$0==g{f=1;next} /^\\[/{f=0} f&&NF{print $1}' "$inv"; }
-attr() { grep "^$1 " "$inv" | tr ' ' '\\n' | sed -n "s/^$2=//p"; }
+attr() { grep "^$1 " "$inv" | tr ' ' '\\n' | sed -n "s/^$2=//p" | tr -d '"'; }
 first=$(hosts_of kube_control_plane | head -n1)
 for n in $(hosts_of kube_control_plane) $(hosts_of kube_node); do
   [[ $n == "$first" ]] && continue
@@ -56,8 +56,6 @@ for n in $(hosts_of kube_control_plane) $(hosts_of kube_node); do
 done
 echo "stand-in cp-deployment done"
 `;
-
-
 
 const outputs = (ctx: any) => Object.fromEntries(ctx.output.mock.calls);
 
@@ -101,6 +99,24 @@ describe('kpaas:bootstrap with installer kpaas-cp (3 control planes + 1 worker)'
     expect(err.message).toMatch(/spec\.network\.metallbRange: /);
     expect(err.message).toMatch(/spec\.network\.ingressIp: /);
     expect(h.rig.calls('demo-cp-1')).toEqual([]);
+  });
+
+  it('refuses an inventory value that would inject Ansible variables, naming the field, before contacting a node', async () => {
+    const inventory = h
+      .inventory()
+      .map((n, i) =>
+        i === 1
+          ? { ...n, user: 'root ansible_ssh_common_args=-oProxyCommand=id' }
+          : n,
+      );
+    const err = await runAction(h, { inventory })
+      .run()
+      .catch(e => e);
+    expect(err).toBeInstanceOf(InputError);
+    expect(err.message).toContain(
+      'inventory[1].user: "root ansible_ssh_common_args=-oProxyCommand=id" is not a POSIX user name',
+    );
+    for (const n of NODES) expect(h.rig.calls(n.name)).toEqual([]);
   });
 
   it('fails naming node, step and exit code when cp-deployment cannot be downloaded', async () => {
@@ -165,11 +181,11 @@ describe('kpaas:bootstrap with installer kpaas-cp (3 control planes + 1 worker)'
     const inv = await rec('inventory.ini');
     const node = (name: string) => h.rig.node(name);
     const line = (name: string, etcd?: number) =>
-      `${name} ansible_host=${node(name).host} ${
+      `${name} ansible_host="${node(name).host}" ${
         node(name).port === 22 ? '' : `ansible_port=${node(name).port} `
-      }ansible_user=root ip=${node(name).host} access_ip=${node(name).host}${
-        etcd ? ` etcd_member_name=etcd${etcd}` : ''
-      }`;
+      }ansible_user="root" ip="${node(name).host}" access_ip="${
+        node(name).host
+      }"${etcd ? ` etcd_member_name="etcd${etcd}"` : ''}`;
     expect(inv).toContain(
       `[all]\n${line('demo-cp-1', 1)}\n${line('demo-cp-2', 2)}\n${line(
         'demo-cp-3',

@@ -41,6 +41,7 @@ import {
   parseKeyValues,
 } from './plan';
 import {
+  checkKpaasCpInventory,
   checkKpaasCpSpec,
   CP_DEPLOYMENT_VERSION,
   kpaasCpInventory,
@@ -143,7 +144,10 @@ async function loadPlan(ctx: BootstrapContext) {
   const spec: ClusterSpec = parsed.spec;
   checkInventory(input.inventory, spec);
   if (spec.spec.kubernetes.installer === 'kpaas-cp') {
-    const problems = checkKpaasCpSpec(spec);
+    const problems = [
+      ...checkKpaasCpSpec(spec),
+      ...checkKpaasCpInventory(input.inventory, input.sshUser),
+    ];
     if (problems.length) {
       throw new InputError(
         `cluster.yaml is not ready for installer kpaas-cp:\n${problems
