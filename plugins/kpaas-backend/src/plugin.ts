@@ -23,7 +23,11 @@ import {
 import { ClusterRegistry } from './registry/ClusterRegistry';
 import { createRouter } from './service/router';
 import { ServicePrincipalPolicy } from './service/requirePermission';
-import { createStateRouter, terraformStateAuthPolicy } from './state';
+import {
+  createStateRouter,
+  createTerraformStateStore,
+  terraformStateAuthPolicy,
+} from './state';
 import { LinkProber } from './status/LinkProber';
 import { StatusService } from './status/StatusService';
 
@@ -223,14 +227,21 @@ export const kpaasPlugin = createBackendPlugin({
 
         // Terraform's http backend (src/state) first: the main router's JSON body parser would
         // consume the raw state bodies it checks against Content-MD5.
+        // Encrypts state rows left in plaintext by older versions before serving.
+        const stateStore = await createTerraformStateStore({
+          database,
+          cipher,
+          logger,
+          config,
+          migrate: false,
+        });
         httpRouter.use(
           await createStateRouter({
-            database,
+            store: stateStore,
             httpAuth,
             permissions,
             logger,
             config,
-            migrate: false,
           }),
         );
         // Terraform authenticates with the per-run basic-auth credential, checked by the router.
@@ -249,7 +260,9 @@ export const kpaasPlugin = createBackendPlugin({
             networks,
             servicePrincipals: ServicePrincipalPolicy.fromConfig(config),
             applyClusterConditions,
-            archiveClusterState: async () => {},
+            archiveClusterState: async name => {
+              await stateStore.archiveCluster(name);
+            },
           }),
         );
         httpRouter.addAuthPolicy({ path: '/health', allow: 'unauthenticated' });

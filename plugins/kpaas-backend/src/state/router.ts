@@ -1,44 +1,42 @@
 import crypto from 'node:crypto';
 import express from 'express';
 import Router from 'express-promise-router';
-import { z } from 'zod';
-import {
-  DatabaseService,
+import type {
   HttpAuthService,
   LoggerService,
   PermissionsService,
-  resolvePackagePath,
 } from '@backstage/backend-plugin-api';
 import type { Config } from '@backstage/config';
 import {
   AuthenticationError,
   ConflictError,
   InputError,
-  NotAllowedError,
-  NotFoundError,
 } from '@backstage/errors';
-import { AuthorizeResult } from '@backstage/plugin-permission-common';
+import { kpaasClusterUpdatePermission } from '@internal/plugin-kpaas-common';
 import {
-  kpaasClusterReadPermission,
-  kpaasClusterRegisterPermission,
-} from '@internal/plugin-kpaas-common';
+  KpaasAccess,
+  requireRegistrar,
+  ServicePrincipalPolicy,
+} from '../service/requirePermission';
+import { createStateAdminRoutes } from './adminRouter';
+import { readStateConfig } from './config';
+import type { StateCredential } from './credentials';
 import {
-  DEFAULT_KEEP_STATE_VERSIONS,
-  TerraformLockInfo,
-  TerraformStateStore,
-} from './TerraformStateStore';
-import type {
-  TerraformStateCredentialsRequest,
-  TerraformStateCredentialsResponse,
-  TerraformStateVersionsResponse,
-} from './types';
+  clusterParam,
+  parseBasicAuth,
+  readJsonBody,
+  readRawBody,
+} from './http';
+import type { TerraformLockInfo } from './locks';
+import { assertStateDocument } from './stateDocument';
+import type { TerraformStateStore } from './TerraformStateStore';
+import type { TerraformLockRenewResponse } from './types';
 
 /**
  * Auth policy for the routes Terraform calls: it sends HTTP basic auth, not Backstage tokens,
  * so the default barrier must let it through and {@link createStateRouter} checks the
- * per-cluster credential itself. Covers `/clusters/:name/terraform/state` and
- * `/clusters/:name/terraform/state/lock`; `.../state/versions` sits under it too and checks
- * Backstage credentials explicitly.
+ * per-cluster credential itself. Covers `/clusters/:name/terraform/state` and everything under
+ * it; the admin routes there check Backstage credentials explicitly.
  * @public
  */
 export const terraformStateAuthPolicy = {
@@ -48,71 +46,31 @@ export const terraformStateAuthPolicy = {
 
 /** Dependencies of {@link createStateRouter}. @public */
 export interface StateRouterOptions {
-  database: DatabaseService;
+  /** The store (see createTerraformStateStore); the main router archives through it too. */
+  store: TerraformStateStore;
   httpAuth: HttpAuthService;
   permissions: PermissionsService;
   logger: LoggerService;
-  /** Reads `kpaas.terraformState.keepVersions` (default 10). */
+  /** Reads `kpaas.terraformState.*` and (without `servicePrincipals`) `kpaas.servicePrincipals`. */
   config?: Config;
-  /**
-   * Run the plugin's knex migrations (whole `migrations/` folder) before serving; default true
-   * unless `database.migrations.skip`. Harmless when plugin.ts ran them already.
-   */
-  migrate?: boolean;
+  servicePrincipals?: ServicePrincipalPolicy;
 }
 
-const CLUSTER_NAME = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
-/** The scaffolder's service principal (kpaas:provision asks for credentials as itself). */
-const SCAFFOLDER_SUBJECT = 'plugin:scaffolder';
-/** Longest credential lifetime: the provision timeout (10 h) plus slack. */
-const MAX_CREDENTIAL_TTL_MINUTES = 24 * 60;
-const DEFAULT_CREDENTIAL_TTL_MINUTES = 12 * 60;
-const MAX_STATE_BYTES = '64mb';
-
-function clusterParam(req: express.Request): string {
-  const name = req.params.name;
-  if (!CLUSTER_NAME.test(name)) {
-    throw new InputError(
-      `"${name}" is not a cluster name; use the DNS-1123 name from cluster.yaml metadata.name`,
-    );
-  }
-  return name;
-}
-
-function parseBasicAuth(
-  header: string | undefined,
-): { username: string; password: string } | undefined {
-  const match = /^Basic\s+(\S+)$/i.exec(header ?? '');
-  if (!match) return undefined;
-  const decoded = Buffer.from(match[1], 'base64').toString('utf8');
-  const colon = decoded.indexOf(':');
-  if (colon < 0) return undefined;
-  return {
-    username: decoded.slice(0, colon),
-    password: decoded.slice(colon + 1),
-  };
-}
-
-/** The raw body: the state router parses it itself; a JSON parser mounted earlier may have won. */
-function rawBody(req: express.Request): Buffer {
-  if (Buffer.isBuffer(req.body)) return req.body;
-  if (req.body === undefined || req.body === null) return Buffer.alloc(0);
-  if (typeof req.body === 'object' && Object.keys(req.body).length === 0) {
-    return Buffer.alloc(0);
-  }
-  return Buffer.from(JSON.stringify(req.body));
+/** The verified state credential of a Terraform-facing request. */
+function credentialOf(res: express.Response): StateCredential {
+  return res.locals.stateCredential as StateCredential;
 }
 
 /**
  * Terraform `http` backend for kpaas clusters plus the routes that manage it:
  *
- * - `GET|POST|DELETE /clusters/:name/terraform/state` (state; POST takes `?ID=<lock id>`)
- * - `LOCK|UNLOCK /clusters/:name/terraform/state/lock` (423 + holder info when held elsewhere)
- * - `GET /clusters/:name/terraform/state/versions[/:version]` (Backstage auth, kpaas.cluster.read;
- *   a version's document needs kpaas.cluster.register because state can hold secrets)
- * - `POST /clusters/:name/terraform/credentials` (Backstage auth: the scaffolder's service
- *   principal or kpaas.cluster.register) → a basic-auth credential for the state routes
+ * - `GET|POST|DELETE /clusters/:name/terraform/state` (basic auth; POST takes `?ID=<lock id>`;
+ *   DELETE archives)
+ * - `LOCK|UNLOCK /clusters/:name/terraform/state/lock` (basic auth; 423 + holder info when held)
+ * - `POST /clusters/:name/terraform/state/lock/renew` (basic auth or registrar): extends the lease
+ * - the Backstage-authenticated routes of {@link createStateAdminRoutes}
  *
+ * Every basic-auth route checks the credential before it reads a byte of the body.
  * Mount it before any router that parses JSON bodies (the state body must arrive byte-exact for
  * Content-MD5) and add {@link terraformStateAuthPolicy}.
  * @public
@@ -120,135 +78,50 @@ function rawBody(req: express.Request): Buffer {
 export async function createStateRouter(
   options: StateRouterOptions,
 ): Promise<express.Router> {
-  const { database, httpAuth, permissions, logger, config } = options;
-  const db = await database.getClient();
-  if (options.migrate ?? !database.migrations?.skip) {
-    await db.migrate.latest({
-      directory: resolvePackagePath(
-        '@internal/plugin-kpaas-backend',
-        'migrations',
-      ),
-    });
-  }
-  const store = new TerraformStateStore({
-    db,
-    keepVersions:
-      config?.getOptionalNumber('kpaas.terraformState.keepVersions') ??
-      DEFAULT_KEEP_STATE_VERSIONS,
-  });
-
+  const { store, logger, config } = options;
+  const settings = readStateConfig(config);
+  const access: KpaasAccess = {
+    httpAuth: options.httpAuth,
+    permissions: options.permissions,
+    servicePrincipals:
+      options.servicePrincipals ?? ServicePrincipalPolicy.fromConfig(config),
+  };
   const router = Router();
-  const raw = express.raw({ type: () => true, limit: MAX_STATE_BYTES });
 
-  /** Basic-auth check of the routes Terraform calls. */
-  async function requireStateCredential(
+  /** Basic-auth check of the routes Terraform calls; runs before any body is read. */
+  async function verifyStateCredential(
     req: express.Request,
-    cluster: string,
-  ): Promise<string> {
+  ): Promise<StateCredential> {
+    const cluster = clusterParam(req);
     const presented = parseBasicAuth(req.headers.authorization);
-    if (
-      !presented ||
-      !(await store.verifyCredential(
+    const credential =
+      presented &&
+      (await store.credentials.verify(
         cluster,
         presented.username,
         presented.password,
-      ))
-    ) {
+      ));
+    if (!credential) {
       throw new AuthenticationError(
         `Terraform state of cluster "${cluster}" needs a valid state credential (HTTP basic auth, issued by POST /clusters/${cluster}/terraform/credentials)`,
       );
     }
-    return presented.username;
+    return credential;
   }
-
-  async function requirePermission(
-    req: express.Request,
-    permission:
-      | typeof kpaasClusterReadPermission
-      | typeof kpaasClusterRegisterPermission,
-  ) {
-    const credentials = await httpAuth.credentials(req, {
-      allow: ['user', 'service'],
-    });
-    const [decision] = await permissions.authorize([{ permission }], {
-      credentials,
-    });
-    if (decision.result !== AuthorizeResult.ALLOW) {
-      throw new NotAllowedError(`Missing permission ${permission.name}`);
-    }
-    return credentials;
-  }
+  const stateAuth: express.RequestHandler = async (req, res, next) => {
+    res.locals.stateCredential = await verifyStateCredential(req);
+    next();
+  };
 
   const lockedResponse = (res: express.Response, holder: TerraformLockInfo) => {
     // Terraform decodes the body as the holder's lock info and prints it.
     res.status(423).json(holder);
   };
 
-  router.post(
-    '/clusters/:name/terraform/credentials',
-    express.json(),
-    async (req, res) => {
-      const cluster = clusterParam(req);
-      const credentials = await httpAuth.credentials(req, {
-        allow: ['user', 'service'],
-      });
-      const principal = credentials.principal as {
-        type: string;
-        subject?: string;
-      };
-      if (principal.type === 'service') {
-        if (principal.subject !== SCAFFOLDER_SUBJECT) {
-          throw new NotAllowedError(
-            `Only the scaffolder (${SCAFFOLDER_SUBJECT}) or users with kpaas.cluster.register get Terraform state credentials`,
-          );
-        }
-      } else {
-        await requirePermission(req, kpaasClusterRegisterPermission);
-      }
-      const body = parseCredentialsRequest(req);
-      const ttl = body.ttlMinutes ?? DEFAULT_CREDENTIAL_TTL_MINUTES;
-      const issued = await store.issueCredential(cluster, ttl);
-      logger.info(
-        `Issued Terraform state credential ${issued.username} for cluster ${cluster} (valid ${ttl} min)`,
-      );
-      const response: TerraformStateCredentialsResponse = issued;
-      res.status(201).json(response);
-    },
-  );
+  router.use(createStateAdminRoutes({ store, access, logger, settings }));
 
-  router.get('/clusters/:name/terraform/state/versions', async (req, res) => {
+  router.get('/clusters/:name/terraform/state', stateAuth, async (req, res) => {
     const cluster = clusterParam(req);
-    await requirePermission(req, kpaasClusterReadPermission);
-    const lock = await store.getLock(cluster);
-    const response: TerraformStateVersionsResponse = {
-      items: await store.listVersions(cluster),
-      lock: lock ? { info: lock.info, lockedAt: lock.lockedAt } : undefined,
-    };
-    res.json(response);
-  });
-
-  router.get(
-    '/clusters/:name/terraform/state/versions/:version',
-    async (req, res) => {
-      const cluster = clusterParam(req);
-      await requirePermission(req, kpaasClusterRegisterPermission);
-      const version = Number(req.params.version);
-      if (!Number.isInteger(version) || version < 1) {
-        throw new InputError(`"${req.params.version}" is not a version number`);
-      }
-      const state = await store.getVersion(cluster, version);
-      if (state === undefined) {
-        throw new NotFoundError(
-          `Cluster "${cluster}" has no kept state version ${version}`,
-        );
-      }
-      res.type('application/json').send(state);
-    },
-  );
-
-  router.get('/clusters/:name/terraform/state', async (req, res) => {
-    const cluster = clusterParam(req);
-    await requireStateCredential(req, cluster);
     const latest = await store.getLatest(cluster);
     if (!latest) {
       // Terraform's http backend reads 204 (and 404) as "no state yet".
@@ -266,134 +139,191 @@ export async function createStateRouter(
       .send(body);
   });
 
-  router.post('/clusters/:name/terraform/state', raw, async (req, res) => {
-    const cluster = clusterParam(req);
-    await requireStateCredential(req, cluster);
-    const body = rawBody(req);
-    const md5 = req.headers['content-md5'];
-    if (
-      Buffer.isBuffer(req.body) &&
-      typeof md5 === 'string' &&
-      crypto.createHash('md5').update(body).digest('base64') !== md5
-    ) {
-      throw new InputError('Content-MD5 does not match the state body');
-    }
-    const text = body.toString('utf8');
-    try {
-      const parsed = JSON.parse(text);
+  router.post(
+    '/clusters/:name/terraform/state',
+    stateAuth,
+    async (req, res) => {
+      const cluster = clusterParam(req);
+      const credential = credentialOf(res);
+      const body = await readRawBody(req, res, settings.maxBodyBytes);
+      const md5 = req.headers['content-md5'];
       if (
-        typeof parsed !== 'object' ||
-        parsed === null ||
-        !('version' in parsed)
+        typeof md5 === 'string' &&
+        crypto.createHash('md5').update(body).digest('base64') !== md5
       ) {
-        throw new Error('no "version" field');
+        throw new InputError('Content-MD5 does not match the state body');
       }
-    } catch (e) {
-      throw new InputError(`The body is not a Terraform state document: ${e}`);
-    }
-    const lockId = typeof req.query.ID === 'string' ? req.query.ID : undefined;
-    const lock = await store.getLock(cluster);
-    if (lock && lock.lockId !== lockId) {
-      res.status(409).json(lock.info);
-      return;
-    }
-    if (!lock && lockId) {
-      throw new ConflictError(
-        `Lock ${lockId} of cluster "${cluster}" is no longer held (force-unlocked?); state not written`,
-      );
-    }
-    const version = await store.write(cluster, text);
-    logger.info(
-      `Stored Terraform state version ${version} of cluster ${cluster}`,
-    );
-    res.status(200).end();
-  });
-
-  router.delete('/clusters/:name/terraform/state', async (req, res) => {
-    const cluster = clusterParam(req);
-    await requireStateCredential(req, cluster);
-    const lockId = typeof req.query.ID === 'string' ? req.query.ID : undefined;
-    const lock = await store.getLock(cluster);
-    if (lock && lock.lockId !== lockId) {
-      lockedResponse(res, lock.info);
-      return;
-    }
-    await store.deleteState(cluster);
-    res.status(200).end();
-  });
-
-  router.all('/clusters/:name/terraform/state/lock', raw, async (req, res) => {
-    const cluster = clusterParam(req);
-    const method = req.method.toUpperCase();
-    if (method !== 'LOCK' && method !== 'UNLOCK') {
-      res.setHeader('Allow', 'LOCK, UNLOCK');
-      res.status(405).json({ error: `Use LOCK or UNLOCK, not ${method}` });
-      return;
-    }
-    const username = await requireStateCredential(req, cluster);
-    const body = rawBody(req);
-    let info: TerraformLockInfo | undefined;
-    if (body.length > 0) {
+      const text = body.toString('utf8');
+      assertStateDocument(text);
+      const lockId =
+        typeof req.query.ID === 'string' ? req.query.ID : undefined;
+      const lock = await store.locks.get(cluster);
+      if (lock && !lock.expired && lock.lockId !== lockId) {
+        res.status(409).json(lock.info);
+        return;
+      }
+      if (lockId && lock?.lockId !== lockId) {
+        throw new ConflictError(
+          `Lock ${lockId} of cluster "${cluster}" is no longer held (force-unlocked, or its lease expired and another run took it); state not written`,
+        );
+      }
+      let version: number;
       try {
-        info = JSON.parse(body.toString('utf8'));
+        version = await store.write(cluster, text, {
+          writtenBy: credential.username,
+        });
       } catch (e) {
-        throw new InputError(`The body is not Terraform lock info JSON: ${e}`);
+        if (e instanceof ConflictError) {
+          logger.warn(`Refused a Terraform state write: ${e.message}`);
+        }
+        throw e;
       }
-      if (!info || typeof info.ID !== 'string' || info.ID === '') {
-        throw new InputError('The lock info has no "ID"');
-      }
-    }
+      // A write under the lock shows the run is alive: renew its lease.
+      if (lockId) await store.locks.renew(cluster, { lockId });
+      logger.info(
+        `Stored Terraform state version ${version} of cluster ${cluster} (${credential.username})`,
+      );
+      res.status(200).end();
+    },
+  );
 
-    if (method === 'LOCK') {
-      if (!info) throw new InputError('LOCK needs the lock info as its body');
-      const result = await store.lock(cluster, info, username);
+  router.delete(
+    '/clusters/:name/terraform/state',
+    stateAuth,
+    async (req, res) => {
+      const cluster = clusterParam(req);
+      const lockId =
+        typeof req.query.ID === 'string' ? req.query.ID : undefined;
+      const lock = await store.locks.getActive(cluster);
+      if (lock && lock.lockId !== lockId) {
+        lockedResponse(res, lock.info);
+        return;
+      }
+      const archived = await store.archiveState(cluster);
+      logger.info(
+        `Archived ${archived} Terraform state version(s) of cluster ${cluster} (DELETE by ${
+          credentialOf(res).username
+        })`,
+      );
+      res.status(200).end();
+    },
+  );
+
+  router.post(
+    '/clusters/:name/terraform/state/lock/renew',
+    async (req, res) => {
+      const cluster = clusterParam(req);
+      let renewed;
+      if (parseBasicAuth(req.headers.authorization)) {
+        // The credential renews the lock it took (whatever ID Terraform gave it).
+        const credential = await verifyStateCredential(req);
+        renewed = await store.locks.renew(cluster, {
+          username: credential.username,
+        });
+      } else {
+        await requireRegistrar(
+          access,
+          req,
+          kpaasClusterUpdatePermission,
+          cluster,
+        );
+        const body = (await readJsonBody(req, res)) as {
+          ID?: unknown;
+          username?: unknown;
+        };
+        const lockId = typeof body.ID === 'string' ? body.ID : undefined;
+        const username =
+          typeof body.username === 'string' ? body.username : undefined;
+        if (!lockId && !username) {
+          throw new InputError(
+            'Renewing as a Backstage principal needs "ID" (the lock ID) or "username" (the state credential that locked) in the body',
+          );
+        }
+        renewed = await store.locks.renew(cluster, { lockId, username });
+      }
+      const response: TerraformLockRenewResponse = renewed
+        ? { renewed: true, ...renewed }
+        : { renewed: false };
+      res.json(response);
+    },
+  );
+
+  router.all(
+    '/clusters/:name/terraform/state/lock',
+    async (req, _res, next) => {
+      const method = req.method.toUpperCase();
+      // DELETE is the admin force-unlock (adminRouter); everything else but LOCK/UNLOCK is 405.
+      if (method === 'LOCK' || method === 'UNLOCK') next();
+      else next('route');
+    },
+    stateAuth,
+    async (req, res) => {
+      const cluster = clusterParam(req);
+      const method = req.method.toUpperCase();
+      const credential = credentialOf(res);
+      const body = await readRawBody(req, res, settings.maxBodyBytes);
+      let info: TerraformLockInfo | undefined;
+      if (body.length > 0) {
+        try {
+          info = JSON.parse(body.toString('utf8'));
+        } catch (e) {
+          throw new InputError(
+            `The body is not Terraform lock info JSON: ${e}`,
+          );
+        }
+        if (!info || typeof info.ID !== 'string' || info.ID === '') {
+          throw new InputError('The lock info has no "ID"');
+        }
+      }
+
+      if (method === 'LOCK') {
+        if (!info) throw new InputError('LOCK needs the lock info as its body');
+        const result = await store.locks.lock(cluster, info, {
+          username: credential.username,
+          principal: credential.issuedBy,
+          taskId: credential.taskId,
+        });
+        if (!result.ok) {
+          lockedResponse(res, result.holder);
+          return;
+        }
+        res.status(200).json(info);
+        return;
+      }
+
+      // UNLOCK: with the holder's lock info releases it. An empty body is `terraform
+      // force-unlock`: allowed for the credential that took the lock or an expired lease;
+      // anything else needs a state admin (DELETE .../state/lock).
+      if (!info) {
+        const lock = await store.locks.get(cluster);
+        if (lock && !lock.expired && lock.username !== credential.username) {
+          logger.warn(
+            `Refused force-unlock of cluster ${cluster} by ${credential.username}: the lock is held by ${lock.username}`,
+          );
+          lockedResponse(res, lock.info);
+          return;
+        }
+      }
+      const result = await store.locks.unlock(cluster, info?.ID);
       if (!result.ok) {
         lockedResponse(res, result.holder);
         return;
       }
-      res.status(200).json(info);
-      return;
-    }
+      if (!info) {
+        logger.warn(
+          `Terraform state lock of cluster ${cluster} force-unlocked by ${credential.username}`,
+        );
+      }
+      res.status(200).end();
+    },
+  );
 
-    // UNLOCK: with the holder's lock info releases it; an empty body is `terraform force-unlock`.
-    const result = await store.unlock(cluster, info?.ID);
-    if (!result.ok) {
-      lockedResponse(res, result.holder);
-      return;
-    }
-    if (!info) {
-      logger.warn(
-        `Terraform state lock of cluster ${cluster} force-unlocked by ${username}`,
-      );
-    }
-    res.status(200).end();
+  router.all('/clusters/:name/terraform/state/lock', async (req, res) => {
+    res.setHeader('Allow', 'LOCK, UNLOCK, DELETE');
+    res
+      .status(405)
+      .json({ error: `Use LOCK or UNLOCK, not ${req.method.toUpperCase()}` });
   });
 
   return router;
-}
-
-const credentialsRequestSchema = z
-  .object({
-    ttlMinutes: z
-      .number()
-      .int()
-      .min(1)
-      .max(MAX_CREDENTIAL_TTL_MINUTES)
-      .optional()
-      .describe('Lifetime of the credential; default 12 hours'),
-  })
-  .strict();
-
-function parseCredentialsRequest(
-  req: express.Request,
-): TerraformStateCredentialsRequest {
-  const parsed = credentialsRequestSchema.safeParse(req.body ?? {});
-  if (!parsed.success) {
-    throw new InputError(
-      `Invalid credentials request: ${parsed.error.issues
-        .map(i => `${i.path.join('.') || '(body)'}: ${i.message}`)
-        .join('; ')}`,
-    );
-  }
-  return parsed.data;
 }

@@ -7,7 +7,12 @@ import {
   startTestBackend,
 } from '@backstage/backend-test-utils';
 import request from 'supertest';
-import { createStateRouter, terraformStateAuthPolicy } from '.';
+import { CredentialCipher } from '../crypto/CredentialCipher';
+import {
+  createStateRouter,
+  createTerraformStateStore,
+  terraformStateAuthPolicy,
+} from '.';
 
 /*
  * The state router inside a real backend: a test-only `kpaas` plugin mounts it the way
@@ -34,9 +39,15 @@ const stateTestPlugin = createBackendPlugin({
         logger,
         config,
       }) {
+        const store = await createTerraformStateStore({
+          database,
+          cipher: CredentialCipher.fromConfig(config, logger),
+          logger,
+          config,
+        });
         httpRouter.use(
           await createStateRouter({
-            database,
+            store,
             httpAuth,
             permissions,
             logger,

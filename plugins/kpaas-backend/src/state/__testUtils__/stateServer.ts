@@ -1,3 +1,4 @@
+import crypto from 'node:crypto';
 import http from 'node:http';
 import net from 'node:net';
 import express from 'express';
@@ -8,15 +9,21 @@ import {
   mockServices,
 } from '@backstage/backend-test-utils';
 import { ConfigReader } from '@backstage/config';
+import type { JsonObject } from '@backstage/types';
 import type { PermissionsService } from '@backstage/backend-plugin-api';
 import { AuthorizeResult } from '@backstage/plugin-permission-common';
+import { CredentialCipher } from '../../crypto/CredentialCipher';
+import { createTerraformStateStore } from '../config';
 import { createStateRouter } from '../router';
+import type { TerraformStateStore } from '../TerraformStateStore';
 
 /** The state router alone on 127.0.0.1 (express + mock Backstage auth), for tests. */
 export interface StateServer {
   /** `http://127.0.0.1:<port>` (the router is mounted at the root) */
   baseUrl: string;
   app: express.Express;
+  /** The store behind the router (e.g. for archiveCluster). */
+  store: TerraformStateStore;
   /** Permission decisions of the next requests (default ALLOW). */
   setPermissionResult(
     result: AuthorizeResult.ALLOW | AuthorizeResult.DENY,
@@ -40,6 +47,14 @@ export async function startStateServer(
   knex: Knex,
   options: {
     keepVersions?: number;
+    /** Further `kpaas.terraformState` keys (lockLeaseSeconds, maxBodyMegabytes, ...). */
+    terraformState?: JsonObject;
+    /** `kpaas.servicePrincipals` (registrars, allow). */
+    servicePrincipals?: JsonObject;
+    /** The store's clock (default the real one). */
+    clock?: () => Date;
+    /** The cipher of the documents (default a random key). */
+    cipher?: CredentialCipher;
     /**
      * Also serve a recording stand-in of `POST /clusters/:name/timeline` (the real route lives
      * in the kpaas router); `timelineStatus` makes it fail with that status.
@@ -86,19 +101,36 @@ export async function startStateServer(
         });
     });
   }
+  const config = new ConfigReader({
+    kpaas: {
+      terraformState: {
+        keepVersions: options.keepVersions ?? 10,
+        ...options.terraformState,
+      },
+      ...(options.servicePrincipals
+        ? { servicePrincipals: options.servicePrincipals }
+        : {}),
+    },
+  });
+  const logger = mockServices.logger.mock();
+  const store = await createTerraformStateStore({
+    database: mockServices.database({ knex }),
+    cipher: options.cipher ?? new CredentialCipher(crypto.randomBytes(32)),
+    logger,
+    config,
+    clock: options.clock,
+  });
   app.use(
     await createStateRouter({
-      database: mockServices.database({ knex }),
+      store,
       // Like production: a request without a Backstage token has no credentials.
       httpAuth: mockServices.httpAuth({
         pluginId: 'kpaas',
         defaultCredentials: mockCredentials.none(),
       }),
       permissions,
-      logger: mockServices.logger.mock(),
-      config: new ConfigReader({
-        kpaas: { terraformState: { keepVersions: options.keepVersions ?? 10 } },
-      }),
+      logger,
+      config,
     }),
   );
   app.use(mockErrorHandler());
@@ -109,6 +141,7 @@ export async function startStateServer(
   return {
     baseUrl,
     app,
+    store,
     setPermissionResult(result) {
       permissionResult = result;
     },
