@@ -202,7 +202,7 @@ describe('kpaasPlugin', () => {
     // answers for argocd.demo.test with a certificate that does not name that host, which is
     // reported as a finding.
     expect(s.links).toEqual([
-      {
+      expect.objectContaining({
         title: 'Argo CD',
         url: 'https://argocd.demo.test',
         addonId: 'argo-cd',
@@ -215,7 +215,7 @@ describe('kpaasPlugin', () => {
           latencyMs: expect.any(Number),
           checkedAt: expect.any(String),
         },
-      },
+      }),
     ]);
     expect(s.bom).toMatchObject({
       kubernetes: 'v1.33.5',
@@ -241,6 +241,9 @@ describe('kpaasPlugin', () => {
         nodes: { ready: 6, total: 6 },
         controlPlanes: { ready: 3, total: 3 },
         addons: { healthy: 3, total: 3 },
+        owner: 'group:default/platform-team',
+        environment: 'dev',
+        target: 'kakao-cloud',
       }),
     ]);
   });
@@ -624,6 +627,39 @@ describe('kpaasPlugin', () => {
     expect(
       (await request(rig.server).delete('/api/kpaas/clusters/demo')).status,
     ).toBe(404);
+  });
+
+  it('records the cluster repo normalized and refuses a registration from another repo', async () => {
+    rig = await startKpaas();
+    const first = record(
+      await register('demo', { repoUrl: 'https://GitHub.com/org/demo/' }),
+    );
+    expect(first.status).toBe(201);
+    expect(first.body).toMatchObject({
+      repoUrl: 'https://github.com/org/demo',
+      owner: 'group:default/platform-team',
+    });
+    expect(
+      (await register('demo', { repoUrl: 'https://github.com/org/demo.git' }))
+        .status,
+    ).toBe(200);
+    const foreign = record(
+      await register('demo', { repoUrl: 'https://github.com/evil/demo' }),
+    );
+    expect(foreign.status).toBe(409);
+    expect(foreign.body.error.message).toBe(
+      'cluster "demo" is registered from https://github.com/org/demo; a registration from https://github.com/evil/demo is refused. Run the cluster\'s own repo, or delete the cluster first',
+    );
+    const insecure = record(
+      await register('other', { repoUrl: 'http://github.com/org/other' }),
+    );
+    expect(insecure.status).toBe(400);
+    expect(insecure.body.error.message).toMatch(
+      /repoUrl: must be an https:\/\/ URL/,
+    );
+    // Nothing already stored is lost by a refused request.
+    const kept = await request(rig.server).get('/api/kpaas/clusters/demo');
+    expect(kept.body.repoUrl).toBe('https://github.com/org/demo');
   });
 
   describe('outbound allow-list (kpaas.clusterNetworks)', () => {

@@ -335,9 +335,20 @@ export class ClusterRegistry {
       updated_at: now,
     };
     const created = await this.db.transaction(async tx => {
-      const existing = await tx(CLUSTERS)
-        .where({ name: input.name })
-        .first('name');
+      const existing: Pick<ClusterRow, 'name' | 'repo_url'> | undefined =
+        await tx(CLUSTERS)
+          .where({ name: input.name })
+          .first('name', 'repo_url');
+      // A cluster is changed only from its own repo: the recorded one wins.
+      if (
+        existing?.repo_url &&
+        values.repo_url &&
+        existing.repo_url !== values.repo_url
+      ) {
+        throw new ConflictError(
+          `cluster "${input.name}" is registered from ${existing.repo_url}; a registration from ${values.repo_url} is refused. Run the cluster's own repo, or delete the cluster first`,
+        );
+      }
       if (existing) {
         await tx(CLUSTERS).where({ name: input.name }).update(values);
         return false;
