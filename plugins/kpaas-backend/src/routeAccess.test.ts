@@ -69,7 +69,7 @@ const principals = {
 type Principal = keyof typeof principals;
 const ORDER = Object.keys(principals) as Principal[];
 
-type Method = 'get' | 'post' | 'delete';
+type Method = 'get' | 'post' | 'delete' | 'lock' | 'unlock';
 interface Route {
   name: string;
   method: Method;
@@ -148,12 +148,20 @@ const routes: Route[] = [
     path: '/clusters/demo',
     expect: [401, 403, 204, 403, 204, 403, 403, 403],
   },
-  // Terraform state (src/state): kept versions hold private keys, state administrators only.
+  // Terraform state (src/state): registrars and updaters get a per-run credential; versions
+  // are listed to readers; their content (private keys) and every change only to state admins.
+  {
+    name: 'state credential',
+    method: 'post',
+    path: '/clusters/demo/terraform/credentials',
+    body: () => ({ taskId: 'task-1' }),
+    expect: [401, 403, 201, 403, 201, 201, 403, 403],
+  },
   {
     name: 'state versions',
     method: 'get',
     path: '/clusters/demo/terraform/state/versions',
-    expect: [401, 403, 403, 403, 200, 403, 403, 403],
+    expect: [401, 403, 200, 403, 200, 200, 403, 200],
   },
   {
     name: 'one state version',
@@ -161,11 +169,71 @@ const routes: Route[] = [
     path: '/clusters/demo/terraform/state/versions/1',
     expect: [401, 403, 403, 403, 404, 403, 403, 403],
   },
+  {
+    name: 'restore a state version',
+    method: 'post',
+    path: '/clusters/demo/terraform/state/restore/1',
+    expect: [401, 403, 403, 403, 404, 403, 403, 403],
+  },
+  {
+    name: 'forced state push',
+    method: 'post',
+    path: '/clusters/demo/terraform/state/push',
+    body: () => ({ version: 4, serial: 1, lineage: 'l-1', resources: [] }),
+    expect: [401, 403, 403, 403, 201, 403, 403, 403],
+  },
+  {
+    name: 'purge archived state',
+    method: 'post',
+    path: '/clusters/demo/terraform/state/purge',
+    expect: [401, 403, 403, 403, 200, 403, 403, 403],
+  },
+  {
+    name: 'force-unlock',
+    method: 'delete',
+    path: '/clusters/demo/terraform/state/lock',
+    expect: [401, 403, 403, 403, 200, 403, 403, 403],
+  },
+  {
+    name: 'renew a lock as a principal',
+    method: 'post',
+    path: '/clusters/demo/terraform/state/lock/renew',
+    body: () => ({}),
+    // Allowed callers get past the check and are told what the body needs.
+    expect: [401, 403, 400, 403, 400, 400, 403, 403],
+  },
   // Terraform's own routes take only the per-run state credential, never a Backstage token.
   {
     name: 'state (Terraform)',
     method: 'get',
     path: '/clusters/demo/terraform/state',
+    expect: [401, 401, 401, 401, 401, 401, 401, 401],
+  },
+  {
+    name: 'write state (Terraform)',
+    method: 'post',
+    path: '/clusters/demo/terraform/state',
+    body: () => ({ version: 4, serial: 1, lineage: 'l-1' }),
+    expect: [401, 401, 401, 401, 401, 401, 401, 401],
+  },
+  {
+    name: 'archive state (Terraform)',
+    method: 'delete',
+    path: '/clusters/demo/terraform/state',
+    expect: [401, 401, 401, 401, 401, 401, 401, 401],
+  },
+  {
+    name: 'lock (Terraform)',
+    method: 'lock',
+    path: '/clusters/demo/terraform/state/lock',
+    body: () => ({ ID: 'x' }),
+    expect: [401, 401, 401, 401, 401, 401, 401, 401],
+  },
+  {
+    name: 'unlock (Terraform)',
+    method: 'unlock',
+    path: '/clusters/demo/terraform/state/lock',
+    body: () => ({ ID: 'x' }),
     expect: [401, 401, 401, 401, 401, 401, 401, 401],
   },
 ];
