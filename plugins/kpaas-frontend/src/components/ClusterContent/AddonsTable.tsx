@@ -10,6 +10,7 @@ import {
 import Box from '@material-ui/core/Box';
 import Typography from '@material-ui/core/Typography';
 import type { AddonState, AddonStatus } from '@internal/plugin-kpaas-common';
+import { retiredText, routeName } from '../shared/PlatformLinks';
 
 const STATE_COMPONENT: Record<AddonState, typeof StatusOK> = {
   Healthy: StatusOK,
@@ -41,7 +42,9 @@ function ChartVersion(props: { addon: AddonStatus }) {
   return (
     <Typography variant="body2">
       {addon.runningVersion ?? addon.declaredVersion ?? 'unknown'}
-      {!addon.runningVersion && addon.declaredVersion ? ' declared, not running' : ''}
+      {!addon.runningVersion && addon.declaredVersion
+        ? ' declared, not running'
+        : ''}
     </Typography>
   );
 }
@@ -57,6 +60,16 @@ const columns: TableColumn<AddonStatus>[] = [
         <Typography variant="caption" color="textSecondary" component="div">
           {addon.id}
         </Typography>
+        {addon.retired && (
+          <Typography
+            variant="caption"
+            color="error"
+            component="div"
+            data-testid="addon-retired"
+          >
+            <Link to={addon.retired.url}>{retiredText(addon)}</Link>
+          </Typography>
+        )}
       </>
     ),
   },
@@ -69,7 +82,8 @@ const columns: TableColumn<AddonStatus>[] = [
   {
     title: 'Workloads',
     customSort: (a, b) =>
-      a.workloads.ready / (a.workloads.total || 1) - b.workloads.ready / (b.workloads.total || 1),
+      a.workloads.ready / (a.workloads.total || 1) -
+      b.workloads.ready / (b.workloads.total || 1),
     render: addon => `${addon.workloads.ready}/${addon.workloads.total} ready`,
   },
   {
@@ -85,6 +99,19 @@ const columns: TableColumn<AddonStatus>[] = [
               {addon.reason}
             </Typography>
           )}
+          {addon.routes
+            ?.filter(r => r.kind === 'Gateway' && r.ready)
+            .map(r => (
+              <Typography
+                key={routeName(r)}
+                variant="caption"
+                component="div"
+                data-testid="addon-gateway"
+              >
+                {routeName(r)} Programmed
+                {r.addresses?.length ? ` on ${r.addresses.join(', ')}` : ''}
+              </Typography>
+            ))}
         </Box>
       );
     },
@@ -112,8 +139,8 @@ export function AddonsTable(props: { addons: AddonStatus[] }) {
       emptyContent={
         <Box p={2}>
           <Typography variant="body2">
-            This cluster declares no add-ons: list them under `addons` in its cluster.yaml and
-            re-run the template's add-ons step.
+            This cluster declares no add-ons: list them under `addons` in its
+            cluster.yaml and re-run the template's add-ons step.
           </Typography>
         </Box>
       }

@@ -138,7 +138,7 @@ function ClusterDetails(props: { clusterName: string }) {
         <AddonsTable addons={status.addons} />
       </Grid>
       <Grid item xs={12} md={7}>
-        <PlatformServicesTable links={status.links} />
+        <PlatformServicesTable links={status.links} addons={status.addons} />
       </Grid>
       <Grid item xs={12} md={5}>
         <VersionBomCard bom={status.bom} />

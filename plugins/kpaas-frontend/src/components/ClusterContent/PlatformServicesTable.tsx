@@ -9,10 +9,42 @@ import {
 } from '@backstage/core-components';
 import Box from '@material-ui/core/Box';
 import Typography from '@material-ui/core/Typography';
-import type { PlatformLinkStatus } from '@internal/plugin-kpaas-common';
-import { tlsExpiresSoon, tlsText } from '../shared/PlatformLinks';
+import type {
+  AddonStatus,
+  PlatformLinkStatus,
+} from '@internal/plugin-kpaas-common';
+import {
+  routeName,
+  routeReadinessOf,
+  tlsExpiresSoon,
+  tlsText,
+} from '../shared/PlatformLinks';
 
-const columns: TableColumn<PlatformLinkStatus>[] = [
+function RouteCell(props: {
+  link: PlatformLinkStatus;
+  addons: readonly AddonStatus[];
+}) {
+  const { link, addons } = props;
+  if (!link.route) return null;
+  const readiness = routeReadinessOf(link, addons);
+  let state = null;
+  if (link.route.kind === 'HTTPRoute') {
+    if (!readiness) state = <StatusPending>not judged yet</StatusPending>;
+    else if (readiness.ready)
+      state = <StatusOK>Accepted, refs resolved</StatusOK>;
+    else state = <StatusError>{readiness.reason}</StatusError>;
+  }
+  return (
+    <Box data-testid="platform-service-route">
+      <Typography variant="body2">{routeName(link.route)}</Typography>
+      {state}
+    </Box>
+  );
+}
+
+const columnsFor = (
+  addons: readonly AddonStatus[],
+): TableColumn<PlatformLinkStatus>[] => [
   { title: 'Service', field: 'title', highlight: true },
   {
     title: 'URL',
@@ -24,25 +56,41 @@ const columns: TableColumn<PlatformLinkStatus>[] = [
     ),
   },
   {
+    title: 'Route',
+    sorting: false,
+    render: link => <RouteCell link={link} addons={addons} />,
+  },
+  {
     title: 'HTTP',
     render: link => {
       const probe = link.probe;
       if (!probe) return <StatusPending>not probed yet</StatusPending>;
-      const text = probe.httpStatus !== undefined ? `${probe.httpStatus}` : probe.error ?? 'no answer';
-      return probe.ok ? <StatusOK>{text}</StatusOK> : <StatusError>{text}</StatusError>;
+      const text =
+        probe.httpStatus !== undefined
+          ? `${probe.httpStatus}`
+          : probe.error ?? 'no answer';
+      return probe.ok ? (
+        <StatusOK>{text}</StatusOK>
+      ) : (
+        <StatusError>{text}</StatusError>
+      );
     },
   },
   {
     title: 'Latency',
-    customSort: (a, b) => (a.probe?.latencyMs ?? Infinity) - (b.probe?.latencyMs ?? Infinity),
+    customSort: (a, b) =>
+      (a.probe?.latencyMs ?? Infinity) - (b.probe?.latencyMs ?? Infinity),
     render: link =>
-      link.probe?.latencyMs !== undefined ? `${Math.round(link.probe.latencyMs)} ms` : '',
+      link.probe?.latencyMs !== undefined
+        ? `${Math.round(link.probe.latencyMs)} ms`
+        : '',
   },
   {
     title: 'TLS',
     render: link => {
       const days = link.probe?.tlsExpiresInDays;
-      if (days === undefined) return link.url.startsWith('https:') ? 'unknown' : 'no TLS';
+      if (days === undefined)
+        return link.url.startsWith('https:') ? 'unknown' : 'no TLS';
       return tlsExpiresSoon(link.probe) ? (
         <StatusWarning>{tlsText(days)}</StatusWarning>
       ) : (
@@ -62,19 +110,27 @@ const columns: TableColumn<PlatformLinkStatus>[] = [
   },
 ];
 
-/** The cluster's platform services with the backend's HTTP/TLS probe of each. */
-export function PlatformServicesTable(props: { links: PlatformLinkStatus[] }) {
+/**
+ * The cluster's platform services: the route each is served by (an HTTPRoute with its Gateway
+ * API conditions, or an Ingress) and the backend's HTTP/TLS probe of each.
+ */
+export function PlatformServicesTable(props: {
+  links: PlatformLinkStatus[];
+  /** The add-ons, whose judged Gateway API objects give each HTTPRoute's state */
+  addons?: AddonStatus[];
+}) {
   return (
     <Table<PlatformLinkStatus>
       title="Platform services"
-      columns={columns}
+      columns={columnsFor(props.addons ?? [])}
       data={props.links}
       options={{ search: false, paging: false, padding: 'dense' }}
       emptyContent={
         <Box p={2}>
           <Typography variant="body2">
-            No platform services: add-ons with a web UI (Grafana, Argo CD, ...) list theirs here
-            once installed with an ingress host.
+            No platform services: add-ons with a web UI (Grafana, Argo CD, ...)
+            list theirs here once installed and routed (an HTTPRoute on the
+            cluster Gateway, or an Ingress).
           </Typography>
         </Box>
       }
