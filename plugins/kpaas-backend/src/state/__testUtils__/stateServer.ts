@@ -28,6 +28,8 @@ export interface StateServer {
   setPermissionResult(
     result: AuthorizeResult.ALLOW | AuthorizeResult.DENY,
   ): void;
+  /** Users hold only these permissions (by name) from now on; `undefined` = all. */
+  allowOnly(permissionNames: string[] | undefined): void;
   /** Issues a credential for `cluster` as the scaffolder's service principal. */
   issueCredential(
     cluster: string,
@@ -66,11 +68,20 @@ export async function startStateServer(
 ): Promise<StateServer> {
   let permissionResult: AuthorizeResult.ALLOW | AuthorizeResult.DENY =
     AuthorizeResult.ALLOW;
+  let allowed: Set<string> | undefined;
+  const decide = (request: { permission: { name: string } }) => ({
+    result:
+      permissionResult === AuthorizeResult.ALLOW &&
+      (!allowed || allowed.has(request.permission.name))
+        ? AuthorizeResult.ALLOW
+        : AuthorizeResult.DENY,
+  });
   const permissions = {
-    authorize: async (requests: unknown[]) =>
-      requests.map(() => ({ result: permissionResult })),
-    authorizeConditional: async (requests: unknown[]) =>
-      requests.map(() => ({ result: permissionResult })),
+    authorize: async (requests: Array<{ permission: { name: string } }>) =>
+      requests.map(decide),
+    authorizeConditional: async (
+      requests: Array<{ permission: { name: string } }>,
+    ) => requests.map(decide),
   } as unknown as PermissionsService;
   const app = express();
   const timeline = options.timeline;
@@ -144,6 +155,9 @@ export async function startStateServer(
     store,
     setPermissionResult(result) {
       permissionResult = result;
+    },
+    allowOnly(permissionNames) {
+      allowed = permissionNames ? new Set(permissionNames) : undefined;
     },
     async issueCredential(cluster) {
       const res = await fetch(
