@@ -124,6 +124,7 @@ export class KubeClusterClient {
   private readonly apps: k8s.AppsV1Api;
   private readonly versionApi: k8s.VersionApi;
   private readonly apiext: k8s.ApiextensionsV1Api;
+  private readonly custom: k8s.CustomObjectsApi;
 
   constructor(
     connection: ClusterConnection,
@@ -152,6 +153,7 @@ export class KubeClusterClient {
     this.apps = kc.makeApiClient(k8s.AppsV1Api);
     this.versionApi = kc.makeApiClient(k8s.VersionApi);
     this.apiext = kc.makeApiClient(k8s.ApiextensionsV1Api);
+    this.custom = kc.makeApiClient(k8s.CustomObjectsApi);
   }
 
   private signal(): AbortSignal {
@@ -376,6 +378,25 @@ export class KubeClusterClient {
             { labelSelector, limit: LIST_PAGE_SIZE, _continue: cont },
             options,
           ),
+    );
+  }
+
+  /** Gateways or HTTPRoutes kpaas generated (label kpaas.io/addon), in every namespace. */
+  listGatewayApiObjects(plural: 'gateways' | 'httproutes'): Promise<any[]> {
+    return this.listAll<any>(
+      `LIST ${plural}.gateway.networking.k8s.io`,
+      (cont, options) =>
+        this.custom.listCustomObjectForAllNamespaces(
+          {
+            group: 'gateway.networking.k8s.io',
+            version: 'v1',
+            plural,
+            labelSelector: 'kpaas.io/addon',
+            limit: LIST_PAGE_SIZE,
+            _continue: cont,
+          },
+          options,
+        ),
     );
   }
 

@@ -13,7 +13,11 @@ import {
   WorkloadObservation,
   clusterSpecSchema,
   derivePlatformLinks,
+  derivePlatformRoutingOfSpec,
   evaluateAddonReadiness,
+  expectedGatewayApiObjects,
+  GatewayApiObservation,
+  observeGatewayApiObject,
   HELM_INSTANCE_LABEL,
   observeWorkload,
   resolveAddonInstallSet,
@@ -302,6 +306,29 @@ export async function collectClusterStatus(
   const needsCrds = addons.some(a => (a.requiresCrds ?? []).length > 0);
   let establishedCrds: ReadonlySet<string> | undefined;
   let crdReadError: string | undefined;
+  // Gateway-routed clusters (issue 17): the Gateway and HTTPRoutes kpaas generated, judged by
+  // their conditions (kpaas-common); a reader without the permission or the CRDs: not judged.
+  const expectedRoutes =
+    spec && catalog
+      ? expectedGatewayApiObjects(derivePlatformRoutingOfSpec(spec, catalog))
+      : [];
+  let routeObjects: GatewayApiObservation[] | undefined;
+  const routeList = async () => {
+    if (expectedRoutes.length === 0) return;
+    try {
+      const [gateways, routes] = await Promise.all([
+        client.listGatewayApiObjects('gateways'),
+        client.listGatewayApiObjects('httproutes'),
+      ]);
+      routeObjects = [
+        ...gateways.map(o => observeGatewayApiObject('Gateway', o)),
+        ...routes.map(o => observeGatewayApiObject('HTTPRoute', o)),
+      ];
+    } catch (error) {
+      const code = error instanceof KubeRequestError && error.statusCode;
+      if (code !== 403 && code !== 404) throw error;
+    }
+  };
   const crdList = async () => {
     if (!needsCrds) return;
     try {
@@ -336,6 +363,7 @@ export async function collectClusterStatus(
       client.listDaemonSets(undefined, 'kube-system'),
       workloadLists(),
       crdList(),
+      routeList(),
     ]);
     // Readiness checks naming workloads outside the release's labels (e.g. operator-managed).
     const seen = new Set(
@@ -403,6 +431,10 @@ export async function collectClusterStatus(
   const addonStatuses: AddonStatus[] = addons.map(addon => {
     let readiness = evaluateAddonReadiness(addon, observations, {
       establishedCrds,
+      gatewayApi: routeObjects && {
+        expected: expectedRoutes,
+        observed: routeObjects,
+      },
     });
     if (
       crdReadError &&
@@ -427,6 +459,7 @@ export async function collectClusterStatus(
       url: link.url,
       addonId: link.addonId,
       icon: link.icon,
+      route: link.route,
       probe: await prober.probe(link.url, allowedHosts, cluster.caData),
     })),
   );

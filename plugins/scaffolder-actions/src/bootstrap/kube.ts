@@ -100,6 +100,12 @@ export async function ensureReaderToken(
               resources: ['customresourcedefinitions'],
               verbs: ['get', 'list', 'watch'],
             },
+            {
+              // the status page judges the cluster Gateway and the UIs' HTTPRoutes
+              apiGroups: ['gateway.networking.k8s.io'],
+              resources: ['gateways', 'httproutes'],
+              verbs: ['get', 'list', 'watch'],
+            },
           ],
         },
       }),
