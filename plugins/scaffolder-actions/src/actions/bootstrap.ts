@@ -11,6 +11,7 @@ import {
   ClusterRunGuard,
 } from '../access/authorizeClusterRun';
 import { KpaasBackendClient } from '../backendClient';
+import { readNodeDownloads } from '../bootstrap/downloads';
 import { runBootstrap } from '../bootstrap/run';
 import { examples } from './bootstrap.examples';
 
@@ -45,6 +46,8 @@ export function createBootstrapAction(options: BootstrapActionOptions) {
     client,
     servicePrincipals: actionServicePrincipalsFromConfig(options.config),
   });
+  // the node scripts' downloads: URL and sha256 pins, with kpaas.actions.downloads applied
+  const downloads = readNodeDownloads(options.config);
   return createTemplateAction({
     id: 'kpaas:bootstrap',
     description:
@@ -175,6 +178,7 @@ export function createBootstrapAction(options: BootstrapActionOptions) {
         taskId: ctx.task?.id,
         checkpoint: opts => ctx.checkpoint(opts as any) as any,
         client,
+        downloads,
         authorize: async cluster =>
           guard.authorize({
             action: 'kpaas:bootstrap',

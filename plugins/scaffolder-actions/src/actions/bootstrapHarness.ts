@@ -15,6 +15,7 @@ import {
 } from '@internal/kpaas-testkit';
 import type { PermissionsService } from '@backstage/backend-plugin-api';
 import { mockServices } from '@backstage/backend-test-utils';
+import { ConfigReader } from '@backstage/config';
 import { createMockActionContext } from '@backstage/plugin-scaffolder-node-test-utils';
 import { RegisterClusterRequest } from '@internal/plugin-kpaas-common';
 import fs from 'node:fs';
@@ -28,6 +29,10 @@ export const SKELETON_SCRIPTS = path.resolve(
   __dirname,
   '../../../../templates/kpaas-cluster/skeleton/scripts',
 );
+
+/** The cp-deployment pin of the harness (no real archive is downloaded by the rig nodes). */
+export const TEST_CP_DEPLOYMENT_SHA256 =
+  '0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef';
 
 export interface HarnessNode {
   name: string;
@@ -235,12 +240,24 @@ export function runBootstrapAction(
     signal?: AbortSignal;
     sshPrivateKey?: string;
     permissions?: PermissionsService;
+    /** Replaces the harness config (kpaas.actions.downloads pins). */
+    config?: ConfigReader;
   } = {},
 ) {
   const action = createBootstrapAction({
     discovery: h.discovery as any,
     auth: h.auth,
     permissions: options.permissions ?? mockServices.permissions(),
+    // kpaas ships no cp-deployment pin (none published); the tests pin a placeholder
+    config:
+      options.config ??
+      new ConfigReader({
+        kpaas: {
+          actions: {
+            downloads: { cpDeployment: { sha256: TEST_CP_DEPLOYMENT_SHA256 } },
+          },
+        },
+      }),
   });
   const lines: string[] = [];
   const push = (m: unknown) => lines.push(String(m));

@@ -5,6 +5,7 @@
  * it was given and builds the cluster like Kubespray would: kubeadm init there, then joins over
  * SSH from there (through the run's ssh-agent and the known_hosts kpaas wrote).
  */
+import { ConfigReader } from '@backstage/config';
 import { InputError } from '@backstage/errors';
 import { execOnNode } from '@internal/kpaas-testkit';
 import fs from 'node:fs';
@@ -115,6 +116,17 @@ describe('kpaas:bootstrap with installer kpaas-cp (3 control planes + 1 worker)'
     expect(err).toBeInstanceOf(InputError);
     expect(err.message).toContain(
       'inventory[1].user: "root ansible_ssh_common_args=-oProxyCommand=id" is not a POSIX user name',
+    );
+    for (const n of NODES) expect(h.rig.calls(n.name)).toEqual([]);
+  });
+
+  it('refuses to run without a sha256 pin for the cp-deployment archive, naming the config key', async () => {
+    const err = await runAction(h, {}, { config: new ConfigReader({}) })
+      .run()
+      .catch(e => e);
+    expect(err).toBeInstanceOf(InputError);
+    expect(err.message).toContain(
+      'kpaas.actions.downloads.cpDeployment.sha256: https://github.com/K-PaaS/cp-deployment/archive/refs/tags/v1.7.0.tar.gz has no sha256 pin',
     );
     for (const n of NODES) expect(h.rig.calls(n.name)).toEqual([]);
   });

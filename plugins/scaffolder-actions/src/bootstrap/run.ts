@@ -26,6 +26,7 @@ import {
 import type { ClusterRunDecision } from '../access/authorizeClusterRun';
 import { KpaasBackendClient } from '../backendClient';
 import { resolveRepoPath } from '../workspace/resolveRepoPath';
+import { missingPin, NodeDownloads, readNodeDownloads } from './downloads';
 import {
   adminKubeConfig,
   ensureReaderToken,
@@ -103,6 +104,8 @@ export interface BootstrapContext {
    * cluster.yaml is read and before any node is contacted.
    */
   authorize(cluster: string): Promise<ClusterRunDecision>;
+  /** The node scripts' pinned downloads (readNodeDownloads), checked in loadPlan. */
+  downloads: ReturnType<typeof readNodeDownloads>;
 }
 
 /**
@@ -143,6 +146,23 @@ async function loadPlan(ctx: BootstrapContext) {
   if (!parsed.ok) throw new InputError(formatSpecErrors(parsed.errors));
   const spec: ClusterSpec = parsed.spec;
   checkInventory(input.inventory, spec);
+  const { downloads } = ctx.downloads;
+  const downloadProblems = [
+    ...ctx.downloads.problems,
+    ...(spec.spec.kubernetes.installer === 'kpaas-cp'
+      ? [missingPin(downloads.cpDeployment, 'cpDeployment')]
+      : [
+          missingPin(downloads.helm.amd64, 'helm.amd64'),
+          missingPin(downloads.helm.arm64, 'helm.arm64'),
+        ]),
+  ].filter((p): p is string => Boolean(p));
+  if (downloadProblems.length) {
+    throw new InputError(
+      `the node downloads are not pinned:\n${downloadProblems
+        .map(p => `  - ${p}`)
+        .join('\n')}`,
+    );
+  }
   if (spec.spec.kubernetes.installer === 'kpaas-cp') {
     const problems = [
       ...checkKpaasCpSpec(spec),
@@ -189,7 +209,7 @@ async function loadPlan(ctx: BootstrapContext) {
   } catch (e) {
     throw new InputError(`knownHosts: ${(e as Error).message}`);
   }
-  return { spec, endpoints, scripts, privateKey, knownHosts };
+  return { spec, endpoints, scripts, privateKey, knownHosts, downloads };
 }
 
 /** kpaas:bootstrap, see ../actions/bootstrap.ts. */
@@ -197,9 +217,8 @@ export async function runBootstrap(
   ctx: BootstrapContext,
 ): Promise<BootstrapOutput> {
   const { input, logger, signal } = ctx;
-  const { spec, endpoints, scripts, privateKey, knownHosts } = await loadPlan(
-    ctx,
-  );
+  const { spec, endpoints, scripts, privateKey, knownHosts, downloads } =
+    await loadPlan(ctx);
   const clusterName = spec.metadata.name;
   const apiServerUrl = endpoints.apiServerUrl!;
   const { repoUrl } = await ctx.authorize(clusterName);
@@ -484,6 +503,7 @@ export async function runBootstrap(
           k8sNodes,
           session,
           privateKey,
+          downloads,
           step,
           script,
           logger: maskedLogger,
@@ -515,6 +535,10 @@ export async function runBootstrap(
             CNI_VERSION: CNI_CHART_VERSIONS[spec.spec.kubernetes.cni],
             POD_CIDR: spec.spec.network.podCidr,
             HELM_VERSION,
+            HELM_URL_AMD64: downloads.helm.amd64.url,
+            HELM_SHA256_AMD64: downloads.helm.amd64.sha256!,
+            HELM_URL_ARM64: downloads.helm.arm64.url,
+            HELM_SHA256_ARM64: downloads.helm.arm64.sha256!,
           },
         }),
       );
@@ -692,6 +716,7 @@ async function runKpaasCp(args: {
   k8sNodes: InventoryNode[];
   session: (n: InventoryNode) => SshNodeSession;
   privateKey: string;
+  downloads: NodeDownloads;
   step: (
     s: SshNodeSession,
     name: string,
@@ -772,6 +797,8 @@ async function runKpaasCp(args: {
       await args.step(cp1, 'kpaas-cp deploy', args.script(cp1, 'kpaas-cp.sh'), {
         env: {
           CP_DEPLOYMENT_VERSION,
+          CP_DEPLOYMENT_URL: args.downloads.cpDeployment.url,
+          CP_DEPLOYMENT_SHA256: args.downloads.cpDeployment.sha256!,
           CP_DIR: `${dir.replace(/\/\.kpaas\/cp$/, '')}/cp-deployment`,
           KPAAS_CP_FILES: dir,
           KEY_LIFETIME_SECONDS: String(timeoutSeconds),

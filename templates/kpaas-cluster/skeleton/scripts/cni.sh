@@ -2,7 +2,8 @@
 # Installs the CNI on the first control plane with Helm at a pinned chart version:
 # Calico through the tigera-operator chart, or Flannel through its chart. Skips when this
 # CNI at this version was installed before.
-# env: CNI (calico | flannel), CNI_VERSION, POD_CIDR, HELM_VERSION
+# env: CNI (calico | flannel), CNI_VERSION, POD_CIDR, HELM_VERSION,
+#      HELM_URL_AMD64 / HELM_SHA256_AMD64, HELM_URL_ARM64 / HELM_SHA256_ARM64 (pinned download)
 # shellcheck source=lib.sh
 . "$(dirname "$0")/lib.sh"
 need_env CNI CNI_VERSION POD_CIDR HELM_VERSION
@@ -16,9 +17,15 @@ fi
 if [[ $(helm version --short 2>/dev/null | cut -d+ -f1) != "$HELM_VERSION" ]]; then
   log "installing helm $HELM_VERSION"
   arch=$(dpkg --print-architecture 2>/dev/null || echo amd64)
+  case $arch in
+    amd64) url=${HELM_URL_AMD64:-} sha=${HELM_SHA256_AMD64:-} ;;
+    arm64) url=${HELM_URL_ARM64:-} sha=${HELM_SHA256_ARM64:-} ;;
+    *) die "no pinned helm download for architecture $arch (amd64, arm64)" ;;
+  esac
+  [[ -n $url ]] || die "no helm download URL for $arch (HELM_URL_${arch^^})"
   tmp=$(mktemp -d)
   trap 'rm -rf "$tmp"' EXIT
-  curl -fsSL "https://get.helm.sh/helm-$HELM_VERSION-linux-$arch.tar.gz" -o "$tmp/helm.tgz"
+  fetch_verified "$url" "$sha" "$tmp/helm.tgz"
   tar -xzf "$tmp/helm.tgz" -C "$tmp"
   install -m 0755 "$tmp/linux-$arch/helm" "$ROOT/usr/local/bin/helm"
 fi

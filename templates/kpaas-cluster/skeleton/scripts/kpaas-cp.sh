@@ -6,12 +6,14 @@
 # keys are checked: Ansible uses the known_hosts kpaas built from the verified fingerprints and
 # the task's SSH key lives only in an ssh-agent started for this run (read from the environment,
 # which kpaas sends over stdin; never written to disk) and stopped on exit.
-# env: CP_DEPLOYMENT_VERSION, CP_DIR (checkout), KPAAS_CP_FILES (dir with inventory.ini,
+# env: CP_DEPLOYMENT_VERSION, CP_DEPLOYMENT_URL + CP_DEPLOYMENT_SHA256 (the pinned archive,
+#      checked with sha256sum before it is unpacked), CP_DIR (checkout), KPAAS_CP_FILES (dir with inventory.ini,
 #      cp-cluster-vars.sh, known_hosts), KEY_LIFETIME_SECONDS (agent forgets the key after it)
 # secret env: KPAAS_SSH_PRIVATE_KEY, KPAAS_SSH_PASSPHRASE (optional)
 # shellcheck source=lib.sh
 . "$(dirname "$0")/lib.sh"
-need_env CP_DEPLOYMENT_VERSION CP_DIR KPAAS_CP_FILES KEY_LIFETIME_SECONDS KPAAS_SSH_PRIVATE_KEY
+need_env CP_DEPLOYMENT_VERSION CP_DEPLOYMENT_URL CP_DEPLOYMENT_SHA256 CP_DIR KPAAS_CP_FILES \
+  KEY_LIFETIME_SECONDS KPAAS_SSH_PRIVATE_KEY
 
 work=$(mktemp -d)
 cleanup() {
@@ -24,9 +26,9 @@ trap 'exit 143' TERM INT HUP
 if [[ -x $CP_DIR/single/deploy-cp-cluster.sh ]]; then
   skip "cp-deployment already present in $CP_DIR"
 else
-  url=https://github.com/K-PaaS/cp-deployment/archive/refs/tags/$CP_DEPLOYMENT_VERSION.tar.gz
+  url=$CP_DEPLOYMENT_URL
   log "downloading $url"
-  curl -fsSL --retry 3 -o "$work/cp-deployment.tar.gz" "$url" || die "cannot download $url"
+  fetch_verified "$url" "$CP_DEPLOYMENT_SHA256" "$work/cp-deployment.tar.gz"
   tar -xzf "$work/cp-deployment.tar.gz" -C "$work"
   [[ -d $work/cp-deployment-${CP_DEPLOYMENT_VERSION#v} ]] || die "unexpected layout of $url"
   mkdir -p "$(dirname "$CP_DIR")"

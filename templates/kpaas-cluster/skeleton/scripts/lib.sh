@@ -22,6 +22,18 @@ need_env() {
     [[ -n ${!v:-} ]] || die "environment variable $v is not set"
   done
 }
+# Downloads url to dest and checks it against its pinned sha256 (sha256sum -c) before anything
+# uses it. A mismatch deletes the file and fails naming both sums.
+fetch_verified() {
+  local url=$1 sha=$2 dest=$3 actual
+  [[ $sha =~ ^[0-9a-f]{64}$ ]] || die "no sha256 pin for $url; refusing to use an unverified download"
+  curl -fsSL --retry 3 -o "$dest" "$url" || die "cannot download $url"
+  if ! printf '%s  %s\n' "$sha" "$dest" | sha256sum -c --status; then
+    actual=$(sha256sum "$dest" | cut -d' ' -f1)
+    rm -f "$dest"
+    die "sha256 mismatch for $url: expected $sha, got $actual; the download was not used (upstream changed the file or it was tampered with; check the source, then update the pin in kpaas.actions.downloads)"
+  fi
+}
 state_done() { [[ -e $ROOT$KPAAS_STATE_DIR/$1 ]]; }
 mark_done() {
   mkdir -p "$ROOT$KPAAS_STATE_DIR"
