@@ -387,17 +387,17 @@ describe('kpaas route access', () => {
         [c.method](`/api/kpaas${c.path}`)
         .set('Authorization', principals[c.principal]())
         .send(c.body?.(standIn));
-      expect({ status: res.status, body: res.body }).toMatchObject({
-        status: c.status,
-      });
-      if (c.route === 'list' && c.status === 200) {
-        const sees = ['owner', 'admin', 'scaffolder', 'external'].includes(
-          c.principal,
-        );
-        expect(res.body.items.map((i: any) => i.name)).toEqual(
-          sees ? ['demo'] : [],
-        );
-      }
+      // The list answers 200 to every user, with only the clusters they may read.
+      const sees = ['owner', 'admin', 'scaffolder', 'external'];
+      const listed =
+        c.route === 'list' && c.status === 200
+          ? ['demo'].filter(() => sees.includes(c.principal))
+          : undefined;
+      expect({
+        status: res.status,
+        listed: listed && res.body.items?.map((i: any) => i.name),
+        body: res.body,
+      }).toMatchObject({ status: c.status, listed });
     } finally {
       await backend.stop();
     }

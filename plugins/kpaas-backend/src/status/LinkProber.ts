@@ -2,6 +2,7 @@ import { request as httpsRequest } from 'node:https';
 import { rootCertificates, TLSSocket } from 'node:tls';
 import type { PlatformLinkStatus } from '@internal/plugin-kpaas-common';
 import type { ClusterNetworks } from '../network/ClusterNetworks';
+import { REFUSED_CODE } from '../network/ClusterNetworks';
 
 /*
  * Probes platform UI links (Grafana, Harbor, …): HTTP status, latency and the days left on the
@@ -178,15 +179,13 @@ export class LinkProber {
           });
           return;
         }
-        done({
-          ok: false,
-          error:
-            error.name === 'AbortError' || error.name === 'TimeoutError'
-              ? `timed out after ${this.timeoutMs} ms`
-              : error.code === 'EKPAASNETWORK'
-              ? error.message
-              : error.code ?? error.message,
-        });
+        const timedOut =
+          error.name === 'AbortError' || error.name === 'TimeoutError';
+        let message = error.code ?? error.message;
+        if (timedOut) message = `timed out after ${this.timeoutMs} ms`;
+        // Refused by kpaas.clusterNetworks: the message names the address and the key.
+        if (error.code === REFUSED_CODE) message = error.message;
+        done({ ok: false, error: message });
       });
       req.end();
     });
