@@ -217,3 +217,4 @@ export function terraformStandInEnv(
     .join(path.delimiter);
   return env;
 }
+export * from './real';

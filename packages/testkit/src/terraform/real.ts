@@ -104,6 +104,8 @@ export interface RigTargetVariables {
   /** Creating this node fails after the others were created. */
   fail_node?: string | null;
   failure_message?: string;
+  /** Name of a Terraform environment variable the failure message quotes (masking tests). */
+  failure_quotes_env?: string;
 }
 
 /**
@@ -117,12 +119,14 @@ export function writeRigTarget(
   options: {
     variables: RigTargetVariables;
     requiredVariables?: string[];
-    /** Variables that the failure message may reference (`failure_message_from`). */
     extraTf?: string;
   },
 ): void {
   fs.mkdirSync(dir, { recursive: true });
-  fs.copyFileSync(path.join(rigTargetDir, 'main.tf'), path.join(dir, 'main.tf'));
+  fs.copyFileSync(
+    path.join(rigTargetDir, 'main.tf'),
+    path.join(dir, 'main.tf'),
+  );
   fs.writeFileSync(
     path.join(dir, 'required.tf'),
     (options.requiredVariables ?? [])
@@ -151,6 +155,44 @@ export function writeOfflineCliConfig(file: string, mirrorDir: string): string {
     `disable_checkpoint = true\nprovider_installation {\n  filesystem_mirror {\n    path = ${JSON.stringify(
       mirrorDir,
     )}\n  }\n}\n`,
+  );
+  return file;
+}
+
+/**
+ * Writes `<binDir>/terraform`: records each call in `callsFile` (the format
+ * {@link readTerraformCalls} reads: argv, cwd, pid and the names of TF_* variables, never their
+ * values), then execs the real binary, so the pid is Terraform's own. Put binDir first on PATH.
+ */
+export function writeTerraformRecorder(
+  binDir: string,
+  realTerraformPath: string,
+  callsFile: string,
+): string {
+  fs.mkdirSync(binDir, { recursive: true });
+  fs.mkdirSync(path.dirname(callsFile), { recursive: true });
+  const q = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
+  const file = path.join(binDir, 'terraform');
+  fs.writeFileSync(
+    file,
+    `#!/bin/sh
+# testkit: records this call of the real terraform, then becomes it (exec keeps the pid)
+KPAAS_RECORDER_PID=$$ ${q(process.execPath)} -e '
+const e = process.env, argv = process.argv.slice(1);
+const names = Object.keys(e).filter(k => k.startsWith("TF_")).sort();
+const sub = argv.find(a => !a.startsWith("-")) ?? null;
+const chdir = argv.find(a => a.startsWith("-chdir="));
+require("fs").appendFileSync(${JSON.stringify(callsFile)}, JSON.stringify({
+  time: new Date().toISOString(), pid: Number(e.KPAAS_RECORDER_PID), argv, subcommand: sub,
+  cwd: process.cwd(), chdir: chdir ? require("path").resolve(chdir.slice(7)) : null,
+  tfVarsPresent: names.some(k => k.startsWith("TF_VAR_")),
+  tfVarNames: names.filter(k => k.startsWith("TF_VAR_")),
+  tfEnvNames: names.filter(k => !k.startsWith("TF_VAR_")),
+}) + "\\n");
+' -- "$@" || exit 70
+exec ${q(realTerraformPath)} "$@"
+`,
+    { mode: 0o755 },
   );
   return file;
 }

@@ -61,6 +61,12 @@ variable "failure_message" {
   default     = "creating instance: quota exceeded"
 }
 
+variable "failure_quotes_env" {
+  description = "Name of an environment variable of Terraform whose value the failure message quotes, like a provider error quoting its credential (masking tests)"
+  type        = string
+  default     = ""
+}
+
 locals {
   nodes_by_name = { for n in var.nodes : n.name => n }
 }
@@ -75,9 +81,10 @@ resource "terraform_data" "node" {
   input = merge(each.value, { network = terraform_data.network.output.name })
 
   provisioner "local-exec" {
-    command = each.key == var.fail_node ? "printf '%s\\n' \"$FAILURE\" >&2; exit 1" : "sleep ${var.create_seconds}"
+    command = each.key == var.fail_node ? "printf '%s %s\\n' \"$FAILURE\" \"$(printenv \"$QUOTED\")\" >&2; exit 1" : "sleep ${var.create_seconds}"
     environment = {
       FAILURE = var.failure_message
+      QUOTED  = var.failure_quotes_env
     }
   }
 }
@@ -85,8 +92,9 @@ resource "terraform_data" "node" {
 resource "terraform_data" "api_lb" {
   count = var.api_lb_vip == null ? 0 : 1
   input = {
-    vip     = var.api_lb_vip
-    members = [for n in var.nodes : n.private_ip if n.role == "control-plane"]
+    vip = var.api_lb_vip
+    # like a real NLB's members: only once the machines exist
+    members = [for n in var.nodes : terraform_data.node[n.name].output.private_ip if n.role == "control-plane"]
   }
 }
 

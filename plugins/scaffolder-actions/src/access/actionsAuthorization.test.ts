@@ -14,12 +14,7 @@ import { mockCredentials, mockServices } from '@backstage/backend-test-utils';
 import { createMockActionContext } from '@backstage/plugin-scaffolder-node-test-utils';
 import { AuthorizeResult } from '@backstage/plugin-permission-common';
 import { demoClusterSpec } from '@internal/kpaas-testkit';
-import {
-  kakaoOutputs,
-  kakaoResources,
-  Rig,
-  startRig,
-} from '../provision/__testUtils__/provisionRig';
+import { Rig, startRig } from '../provision/__testUtils__/provisionRig';
 import { createBootstrapAction } from '../actions/bootstrap';
 import { createAddonsAction } from '../actions/addons';
 import {
@@ -61,9 +56,7 @@ describe('kpaas:provision authorizes the initiator and pins the repository', () 
   let rig: Rig;
   beforeEach(async () => {
     rig = await startRig();
-    rig.renderRepo('kakao-cloud', {
-      fixture: { resources: kakaoResources(), outputs: kakaoOutputs() },
-    });
+    rig.renderRepo('kakao-cloud');
   });
   afterEach(() => rig.close());
 

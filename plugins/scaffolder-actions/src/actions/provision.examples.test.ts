@@ -1,18 +1,17 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import yaml from 'yaml';
-import { terraformStandInPath } from '@internal/kpaas-testkit';
 import { examples } from './provision.examples';
 import {
-  kakaoOutputs,
-  kakaoResources,
+  describeRealTerraform,
+  KAKAO_RIG_RESOURCES,
   Rig,
   startRig,
 } from '../provision/__testUtils__/provisionRig';
 
 jest.setTimeout(60_000);
 
-describe('kpaas:provision examples', () => {
+describeRealTerraform('kpaas:provision examples', () => {
   let rig: Rig;
   beforeEach(async () => {
     rig = await startRig();
@@ -31,16 +30,16 @@ describe('kpaas:provision examples', () => {
         ? { repoUrl: 'github.com?owner=acme&repo=demo-cluster' }
         : {}),
     };
-    rig.renderRepo('kakao-cloud', {
-      repo: input.repoPath,
-      fixture: { resources: kakaoResources(), outputs: kakaoOutputs() },
-    });
+    rig.renderRepo('kakao-cloud', { repo: input.repoPath });
     let env = rig.env;
     if (input.terraformPath === 'tofu') {
-      // OpenTofu on the PATH, no terraform: the stand-in under the name `tofu`.
+      // OpenTofu on the PATH, no terraform: the recorded terraform under the name `tofu`.
       const bin = path.join(rig.root, 'tofu-bin');
       fs.mkdirSync(bin);
-      fs.symlinkSync(terraformStandInPath, path.join(bin, 'tofu'));
+      fs.symlinkSync(
+        path.join(rig.root, 'bin/terraform'),
+        path.join(bin, 'tofu'),
+      );
       env = { ...rig.env, PATH: `${bin}:/usr/bin:/bin` };
     }
     if (input.mode === 'destroy') {
@@ -67,7 +66,9 @@ describe('kpaas:provision examples', () => {
     ).toEqual(expectedCommands[input.mode]);
     const destroying = input.mode === 'destroy';
     expect(planSummary).toMatchObject(
-      destroying ? { add: 0, destroy: 9 } : { add: 9, destroy: 0 },
+      destroying
+        ? { add: 0, destroy: KAKAO_RIG_RESOURCES }
+        : { add: KAKAO_RIG_RESOURCES, destroy: 0 },
     );
     expect(outputs.inventory).toHaveLength(destroying ? 0 : 6);
     const workerAddress = outputs.inventory[3]?.address;

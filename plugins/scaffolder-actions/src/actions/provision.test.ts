@@ -3,25 +3,15 @@ import path from 'node:path';
 import { mockCredentials } from '@backstage/backend-test-utils';
 import {
   canaryValues,
-  kakaoOutputs,
-  kakaoResources,
+  describeRealTerraform,
+  KAKAO_RIG_RESOURCES,
   readTree,
   Rig,
   startRig,
 } from '../provision/__testUtils__/provisionRig';
+import { startRefusingMirror } from '../provision/__testUtils__/refusingMirror';
 
-jest.setTimeout(60_000);
-
-const kakaoFixture = (extra: object = {}) => ({
-  providers: { 'terraform-provider-openstack/openstack': '2.1.0' },
-  resources: kakaoResources(),
-  outputs: kakaoOutputs(),
-  requiredEnv: [
-    'TF_VAR_application_credential_id',
-    'TF_VAR_application_credential_secret',
-  ],
-  ...extra,
-});
+jest.setTimeout(120_000);
 
 async function stateVersions(rig: Rig) {
   const res = await fetch(`${rig.server.stateUrl('demo')}/versions`, {
@@ -53,7 +43,34 @@ function expectNoCanary(rig: Rig, ctx: any) {
   }
 }
 
-describe('kpaas:provision', () => {
+async function failureOf(promise: Promise<unknown>): Promise<Error> {
+  return promise.then(
+    () => {
+      throw new Error('expected the run to fail');
+    },
+    e => e as Error,
+  );
+}
+
+/** Resolves when `ctx`'s info log gets a line matching `pattern`. */
+function onLogLine(ctx: any, pattern: RegExp): Promise<void> {
+  return new Promise(resolve => {
+    (ctx.logger.info as jest.Mock).mockImplementation((line: string) => {
+      if (pattern.test(String(line))) resolve();
+    });
+  });
+}
+
+const NODE_NAMES = [
+  'demo-cp-1',
+  'demo-cp-2',
+  'demo-cp-3',
+  'demo-worker-1',
+  'demo-worker-2',
+  'demo-worker-3',
+];
+
+describeRealTerraform('kpaas:provision', () => {
   let rig: Rig;
   beforeEach(async () => {
     rig = await startRig();
@@ -63,25 +80,27 @@ describe('kpaas:provision', () => {
   });
 
   describe('kakao-cloud', () => {
-    it('plan: init + plan + show, summary to log and output, no apply, credentials only in the environment', async () => {
-      rig.renderRepo('kakao-cloud', { fixture: kakaoFixture() });
+    it('plan: init + plan + show, summary to log and output, no apply, credentials only in the environment, providers only from the configured mirror', async () => {
+      rig.renderRepo('kakao-cloud');
       const ctx = rig.context({ mode: 'plan' });
       await rig.action().handler(ctx);
 
       const subcommands = rig.calls().map(c => c.subcommand);
       expect(subcommands).toEqual(['init', 'plan', 'show', 'output']);
       const plan = rig.calls()[1];
-      expect(plan.tfVarNames).toEqual(
-        expect.arrayContaining([
-          'TF_VAR_application_credential_id',
-          'TF_VAR_application_credential_secret',
-        ]),
-      );
+      // required.tf declares them without a default, as the Kakao target does: the real
+      // terraform would have failed without them
+      expect(plan.tfVarNames).toEqual([
+        'TF_VAR_application_credential_id',
+        'TF_VAR_application_credential_secret',
+      ]);
       expect(plan.tfEnvNames).toEqual(
         expect.arrayContaining([
           'TF_HTTP_ADDRESS',
           'TF_HTTP_USERNAME',
           'TF_HTTP_PASSWORD',
+          'TF_CLI_CONFIG_FILE',
+          'TF_PLUGIN_CACHE_DIR',
         ]),
       );
       expect(plan.cwd).toBe(path.join(rig.workspace, 'terraform'));
@@ -89,24 +108,24 @@ describe('kpaas:provision', () => {
       const out = outputsOf(ctx);
       expect(out.clusterName).toBe('demo');
       expect(out.target).toBe('kakao-cloud');
-      expect(out.planSummary).toMatchObject({ add: 9, change: 0, destroy: 0 });
+      expect(out.planSummary).toMatchObject({
+        add: KAKAO_RIG_RESOURCES,
+        change: 0,
+        destroy: 0,
+      });
       expect(out.planSummary.resources).toContainEqual({
-        address: 'openstack_compute_instance_v2.control_plane[0]',
+        address: 'terraform_data.node["demo-cp-1"]',
         action: 'create',
       });
       // Nothing applied: the inventory is the planned one.
-      expect(out.inventory.map((n: any) => n.name)).toEqual([
-        'demo-cp-1',
-        'demo-cp-2',
-        'demo-cp-3',
-        'demo-worker-1',
-        'demo-worker-2',
-        'demo-worker-3',
-      ]);
+      expect(out.inventory.map((n: any) => n.name)).toEqual(NODE_NAMES);
       const log = rig.logText(ctx);
-      expect(log).toContain('Plan: 9 to add, 0 to change, 0 to destroy.');
+      expect(log).toContain(
+        `Plan: ${KAKAO_RIG_RESOURCES} to add, 0 to change, 0 to destroy.`,
+      );
       expect(log).toMatch(/==> \[plan\] terraform plan/);
       expect(log).toMatch(/<== \[init\] done in /);
+      expect(log).toContain('Successfully configured the backend "http"');
       expect(rig.timeline.map(e => e.body.step)).toEqual([
         'state',
         'init',
@@ -119,12 +138,15 @@ describe('kpaas:provision', () => {
         status: 'succeeded',
         taskId: 'task-1',
       });
-      expect((await stateVersions(rig)).items).toEqual([]);
+      // plan takes and releases the lock but writes no state
+      const versions = await stateVersions(rig);
+      expect(versions.items).toEqual([]);
+      expect(versions.lock).toBeUndefined();
       expectNoCanary(rig, ctx);
     });
 
-    it('apply: stores the state in kpaas-backend, parses the outputs; a re-run is a no-op plan', async () => {
-      rig.renderRepo('kakao-cloud', { fixture: kakaoFixture() });
+    it('apply: the state (serial, lineage, versions) in kpaas-backend, outputs parsed; a re-run is a no-op plan; destroy applies the reviewed destroy plan', async () => {
+      rig.renderRepo('kakao-cloud');
       const ctx = rig.context({ mode: 'apply' });
       await rig.action().handler(ctx);
 
@@ -156,9 +178,10 @@ describe('kpaas:provision', () => {
         apiPublicAddress: '203.0.113.10',
         ingressAddress: '172.16.0.201',
       });
-      const versions = await stateVersions(rig);
-      expect(versions.items[0].resources).toBe(9);
-      expect(versions.lock).toBeUndefined();
+      const applied = await stateVersions(rig);
+      expect(applied.items[0].resources).toBe(KAKAO_RIG_RESOURCES);
+      expect(applied.items[0].lineage).toMatch(/^[0-9a-f-]{36}$/);
+      expect(applied.lock).toBeUndefined();
       expect(rig.timeline.map(e => e.body.step)).toEqual([
         'state',
         'init',
@@ -166,12 +189,9 @@ describe('kpaas:provision', () => {
         'apply',
         'outputs',
       ]);
-      expect(
-        fs.existsSync(path.join(rig.workspace, 'terraform/.terraform')),
-      ).toBe(false);
-      expect(
-        fs.existsSync(path.join(rig.workspace, 'terraform/terraform.tfstate')),
-      ).toBe(false);
+      const leftovers = fs.readdirSync(path.join(rig.workspace, 'terraform'));
+      expect(leftovers).not.toContain('.terraform');
+      expect(leftovers).not.toContain('terraform.tfstate');
       expectNoCanary(rig, ctx);
 
       const rerun = rig.context({ mode: 'apply' });
@@ -186,18 +206,39 @@ describe('kpaas:provision', () => {
       expect(rig.calls().filter(c => c.subcommand === 'apply')).toHaveLength(1);
       expect(outputsOf(rerun).inventory).toEqual(out.inventory);
 
-      // sshAddress public picks the floating IPs where there are some
+      // sshAddress public picks the public IPs where there are some
       const publicCtx = rig.context({ mode: 'plan', sshAddress: 'public' });
       await rig.action().handler(publicCtx);
       expect(outputsOf(publicCtx).inventory[3].address).toBe('203.0.113.21');
       expect(outputsOf(publicCtx).inventory[0].address).toBe('172.16.0.101');
+
+      // a worker more: one resource added, the state moves on in the same lineage
+      rig.setVariables({
+        nodes: [
+          ...(JSON.parse(
+            fs.readFileSync(
+              path.join(rig.workspace, 'terraform/terraform.tfvars.json'),
+              'utf8',
+            ),
+          ).nodes as any[]),
+          { name: 'demo-worker-4', role: 'worker', private_ip: '172.16.0.114' },
+        ],
+      });
+      const grow = rig.context({ mode: 'apply' });
+      await rig.action().handler(grow);
+      expect(outputsOf(grow).planSummary).toMatchObject({ add: 1, destroy: 0 });
+      const grown = await stateVersions(rig);
+      expect(grown.items[0].resources).toBe(KAKAO_RIG_RESOURCES + 1);
+      expect(grown.items[0].lineage).toBe(applied.items[0].lineage);
+      expect(grown.items[0].serial).toBeGreaterThan(applied.items[0].serial);
+      expect(grown.items[0].version).toBeGreaterThan(applied.items[0].version);
 
       // destroy: the reviewed destroy plan is applied
       const destroy = rig.context({ mode: 'destroy' });
       await rig.action().handler(destroy);
       expect(outputsOf(destroy).planSummary).toMatchObject({
         add: 0,
-        destroy: 9,
+        destroy: KAKAO_RIG_RESOURCES + 1,
       });
       expect(outputsOf(destroy).inventory).toEqual([]);
       const last = rig
@@ -210,125 +251,233 @@ describe('kpaas:provision', () => {
         ['show', false],
         ['apply', false],
       ]);
-      expect((await stateVersions(rig)).items[0].resources).toBe(0);
+      const destroyed = await stateVersions(rig);
+      expect(destroyed.items[0].resources).toBe(0);
+      expect(destroyed.items[0].lineage).toBe(applied.items[0].lineage);
+      expect(destroyed.lock).toBeUndefined();
     });
 
     it('fails with the phase and the masked last lines of the error output; a re-run continues from the stored state', async () => {
       rig.renderRepo('kakao-cloud', {
-        fixture: kakaoFixture({
-          fail: {
-            apply: {
-              afterResources: 4,
-              stderr: `Error: creating instance: quota exceeded for credential ${canaryValues[1]}\n\n  with openstack_compute_instance_v2.worker[0]\n`,
-              times: 1,
-            },
-          },
-        }),
+        variables: {
+          fail_node: 'demo-worker-1',
+          // like a provider error quoting the credential it was given
+          failure_message: 'creating instance: quota exceeded for credential',
+          failure_quotes_env: 'TF_VAR_application_credential_secret',
+        },
       });
       const ctx = rig.context({ mode: 'apply' });
-      const failure = await rig
-        .action()
-        .handler(ctx)
-        .then(
-          () => undefined,
-          e => e as Error,
-        );
-      expect(failure).toBeDefined();
-      expect(failure!.message).toContain('phase "apply"');
-      expect(failure!.message).toContain('quota exceeded for credential ***');
-      expect(failure!.message).toContain('Re-run the task to continue');
-      expect(failure!.message).not.toContain(canaryValues[1]);
+      const failure = await failureOf(rig.action().handler(ctx));
+      expect(failure.message).toContain('phase "apply"');
+      // Terraform wraps its diagnostics at 78 columns
+      expect(failure.message).toMatch(/quota exceeded for\s+credential \*\*\*/);
+      expect(failure.message).toContain('Re-run the task to continue');
+      expect(failure.message).not.toContain(canaryValues[1]);
       expect(rig.timeline.at(-1)?.body).toMatchObject({
         step: 'apply',
         status: 'failed',
       });
       expectNoCanary(rig, ctx);
+      // the network and the six nodes (one of them tainted), not the load balancer on them
       const partial = await stateVersions(rig);
-      expect(partial.items[0].resources).toBe(4);
+      expect(partial.items[0].resources).toBe(KAKAO_RIG_RESOURCES - 1);
       expect(partial.lock).toBeUndefined();
 
+      rig.setVariables({});
       const rerun = rig.context({ mode: 'apply' });
       await rig.action().handler(rerun);
       expect(outputsOf(rerun).planSummary).toMatchObject({
-        add: 5,
+        add: 2,
         change: 0,
-        destroy: 0,
+        destroy: 1,
       });
+      expect(outputsOf(rerun).planSummary.resources).toEqual([
+        { address: 'terraform_data.api_lb[0]', action: 'create' },
+        { address: 'terraform_data.node["demo-worker-1"]', action: 'replace' },
+      ]);
       expect(outputsOf(rerun).inventory).toHaveLength(6);
-      expect((await stateVersions(rig)).items[0].resources).toBe(9);
+      expect((await stateVersions(rig)).items[0].resources).toBe(
+        KAKAO_RIG_RESOURCES,
+      );
     });
 
-    it('cancellation stops the whole process group and the state lock is released', async () => {
-      rig.renderRepo('kakao-cloud', {
-        fixture: kakaoFixture({ delays: { apply: 1500 } }),
-      });
+    it('cancellation sends SIGINT: terraform stops, writes its state and releases the lock, and its process group is gone', async () => {
+      rig.renderRepo('kakao-cloud', { variables: { create_seconds: 60 } });
       const controller = new AbortController();
       const ctx = rig.context({ mode: 'apply' }, { signal: controller.signal });
-      (ctx.logger.info as jest.Mock).mockImplementation((line: string) => {
-        if (String(line).includes('Creating...')) controller.abort();
-      });
-      const failure = await rig
-        .action()
-        .handler(ctx)
-        .then(
-          () => undefined,
-          e => e as Error,
-        );
-      expect(failure?.message).toContain('phase "apply"');
-      expect(failure?.message).toContain('was cancelled');
+      onLogLine(ctx, /terraform_data\.node\[.*Creating\.\.\./).then(() =>
+        controller.abort(),
+      );
+      const failure = await failureOf(rig.action().handler(ctx));
+      expect(failure.message).toContain('phase "apply"');
+      expect(failure.message).toContain('was cancelled');
+      expect(failure.message).not.toContain('Re-run');
       const applyCall = rig.calls().find(c => c.subcommand === 'apply')!;
       expect(() => process.kill(-applyCall.pid, 0)).toThrow(
         expect.objectContaining({ code: 'ESRCH' }),
       );
+      const log = rig.logText(ctx);
+      expect(log).toContain('sending SIGINT');
+      expect(log).toContain('Interrupt received');
       const versions = await stateVersions(rig);
       expect(versions.lock).toBeUndefined();
-      expect(rig.logText(ctx)).toContain('sending SIGINT');
+      // what was created before the interrupt is in the state
+      expect(versions.items[0].resources).toBeGreaterThanOrEqual(1);
       // The next run gets the lock and finishes the job.
+      rig.setVariables({});
       const rerun = rig.context({ mode: 'apply' });
-      rig.setFixture(kakaoFixture());
       await rig.action().handler(rerun);
       expect(outputsOf(rerun).inventory).toHaveLength(6);
+      expect((await stateVersions(rig)).items[0].resources).toBe(
+        KAKAO_RIG_RESOURCES,
+      );
     });
 
-    it('requires the Kakao credential secrets before running anything', async () => {
-      rig.renderRepo('kakao-cloud', { fixture: kakaoFixture() });
-      const ctx = rig.context({ mode: 'plan' }, { secrets: {} });
-      await expect(rig.action().handler(ctx)).rejects.toThrow(
-        /kakaoCredentialId and kakaoCredentialSecret/,
+    it('a second run while one holds the state lock fails at plan with the holder; it runs once the lock is released', async () => {
+      rig.renderRepo('kakao-cloud', { variables: { create_seconds: 60 } });
+      const controller = new AbortController();
+      const first = rig.context(
+        { mode: 'apply' },
+        { signal: controller.signal },
       );
-      expect(rig.calls()).toEqual([]);
+      const creating = onLogLine(first, /Creating\.\.\./);
+      const firstRun = failureOf(rig.action().handler(first));
+      try {
+        await creating;
+        const held = (await stateVersions(rig)).lock;
+        expect(held).toMatchObject({
+          info: {
+            Operation: 'OperationTypeApply',
+            Version: expect.any(String),
+          },
+        });
+
+        const second = rig.context({ mode: 'plan' });
+        const blocked = await failureOf(rig.action().handler(second));
+        expect(blocked.message).toContain('phase "plan"');
+        expect(blocked.message).toContain('Error acquiring the state lock');
+        // Terraform reads the holder's lock info from the 409 body and names its ID
+        expect(blocked.message).toMatch(
+          new RegExp(`HTTP remote state already locked:\\s+ID=${held.info.ID}`),
+        );
+      } finally {
+        // never leave the first terraform running, whatever failed above
+        controller.abort();
+        await firstRun;
+      }
+      expect((await firstRun).message).toContain('was cancelled');
+      expect((await stateVersions(rig)).lock).toBeUndefined();
+      await rig.action().handler(rig.context({ mode: 'plan' }));
+    });
+  });
+
+  describe('provider installation: init failures say what to configure', () => {
+    const NEEDS_NULL = `terraform {
+  required_providers {
+    null = {
+      source  = "hashicorp/null"
+      version = "3.2.4"
+    }
+  }
+  backend "http" {}
+}
+
+resource "terraform_data" "x" {}
+`;
+
+    it('an empty filesystem mirror: "not in the mirror" with how to fill it, no re-run hint', async () => {
+      rig.renderRepo('multipass', { tf: NEEDS_NULL });
+      const failure = await failureOf(
+        rig.action().handler(rig.context({ mode: 'plan' })),
+      );
+      expect(failure.message).toContain('phase "init"');
+      expect(failure.message).toContain(
+        `terraform init could not install hashicorp/null: it is not in the filesystem mirror ${rig.mirrorDir} (kpaas.terraform.providerMirror.filesystem)`,
+      );
+      expect(failure.message).toContain('terraform providers mirror');
+      expect(failure.message).not.toMatch(/re-run/i);
+      expect(rig.calls().map(c => c.subcommand)).toEqual(['init']);
+    });
+
+    it('the registry out of reach: "unreachable", configure a mirror, re-run where the outage passes', async () => {
+      rig.renderRepo('multipass', { tf: NEEDS_NULL });
+      // The registry's provider API at a closed local port: a refused connection, no network.
+      const cliConfig = path.join(rig.root, 'registry-down.tfrc');
+      fs.writeFileSync(
+        cliConfig,
+        'disable_checkpoint = true\nhost "registry.terraform.io" {\n  services = {\n    "providers.v1" = "http://127.0.0.1:9/v1/providers/"\n  }\n}\n',
+      );
+      const failure = await failureOf(
+        rig
+          .action({ terraform: { cliConfigFile: cliConfig } })
+          .handler(rig.context({ mode: 'plan' })),
+      );
+      expect(failure.message).toContain(
+        'terraform init could not install hashicorp/null: the provider registry (registry.terraform.io) is unreachable',
+      );
+      expect(failure.message).toContain(
+        'kpaas.terraform.providerMirror.filesystem',
+      );
+      expect(failure.message).toContain('re-run the task once the network');
+      expect(failure.message).not.toContain('continue from the stored state');
+    });
+
+    it('a mirror package that does not match the lock file: "checksums", how to refill or re-lock', async () => {
+      const repo = rig.renderRepo('multipass', { tf: NEEDS_NULL });
+      const pkg = path.join(
+        rig.mirrorDir,
+        'registry.terraform.io/hashicorp/null/3.2.4/linux_amd64',
+      );
+      fs.mkdirSync(pkg, { recursive: true });
+      fs.writeFileSync(
+        path.join(pkg, 'terraform-provider-null_v3.2.4_x5'),
+        '#!/bin/sh\nexit 1\n',
+        { mode: 0o755 },
+      );
+      fs.writeFileSync(
+        path.join(repo, 'terraform/.terraform.lock.hcl'),
+        'provider "registry.terraform.io/hashicorp/null" {\n  version     = "3.2.4"\n  constraints = "3.2.4"\n  hashes = [\n    "h1:L5V05xwp/Gto1leRryuesxjMfgZwjb7oool4WS1UEFQ=",\n  ]\n}\n',
+      );
+      const failure = await failureOf(
+        rig.action().handler(rig.context({ mode: 'plan' })),
+      );
+      expect(failure.message).toContain(
+        'terraform init refused hashicorp/null: the package from the filesystem mirror',
+      );
+      expect(failure.message).toContain('terraform providers lock');
+      expect(failure.message).not.toMatch(/re-run/i);
+    });
+
+    it('a network mirror that refuses the credentials: "rejected the credentials", where to put a token', async () => {
+      rig.renderRepo('multipass', { tf: NEEDS_NULL });
+      const mirror = await startRefusingMirror(rig.root);
+      try {
+        const failure = await failureOf(
+          rig
+            .action({
+              terraform: { providerMirror: { network: mirror.url } },
+              passthrough: ['SSL_CERT_FILE'],
+              env: { ...rig.env, SSL_CERT_FILE: mirror.caFile },
+            })
+            .handler(rig.context({ mode: 'plan' })),
+        );
+        expect(failure.message).toContain(
+          `terraform init could not install hashicorp/null: ${mirror.host} (the network mirror ${mirror.url} (kpaas.terraform.providerMirror.network)) rejected the credentials`,
+        );
+        expect(failure.message).toContain(`credentials "${mirror.host}"`);
+        expect(failure.message).not.toMatch(/re-run/i);
+        expect(mirror.requests).toContain(
+          '/providers/registry.terraform.io/hashicorp/null/index.json',
+        );
+      } finally {
+        await mirror.close();
+      }
     });
   });
 
   describe('multipass', () => {
     it('apply: DHCP addresses from the outputs, API on the first control plane, no Kakao variables', async () => {
-      rig.renderRepo('multipass', {
-        fixture: {
-          resources: [0, 1, 2, 3, 4, 5].map(i => ({
-            address: `multipass_instance.node[${i}]`,
-          })),
-          outputs: {
-            nodes: {
-              value: [
-                ...[1, 2, 3].map(n => ({
-                  name: `demo-cp-${n}`,
-                  role: 'control-plane',
-                  private_ip: `192.168.64.${10 + n}`,
-                  public_ip: null,
-                  ssh_port: null,
-                })),
-                ...[1, 2, 3].map(n => ({
-                  name: `demo-worker-${n}`,
-                  role: 'worker',
-                  private_ip: `192.168.64.${20 + n}`,
-                })),
-              ],
-            },
-            api_lb_vip: { value: null },
-            ingress_ip: { value: null },
-          },
-        },
-      });
+      rig.renderRepo('multipass');
       const ctx = rig.context({ mode: 'apply' });
       await rig.action().handler(ctx);
       const out = outputsOf(ctx);
@@ -350,17 +499,48 @@ describe('kpaas:provision', () => {
 
     it('rejects outputs that break the contract with the output named', async () => {
       rig.renderRepo('multipass', {
-        fixture: {
-          resources: [{ address: 'multipass_instance.node[0]' }],
-          outputs: {
-            nodes: { value: [{ name: 'demo-cp-1', role: 'master' }] },
-          },
+        variables: {
+          nodes: [
+            { name: 'demo-cp-1', role: 'master' as any, private_ip: '1.2.3.4' },
+          ],
         },
       });
       await expect(
         rig.action().handler(rig.context({ mode: 'apply' })),
       ).rejects.toThrow(/output nodes\.0\.role/);
     });
+  });
+
+  it('timeline write failures are warnings, not failures', async () => {
+    await rig.close();
+    rig = await startRig({ timelineFailStatus: 503 });
+    rig.renderRepo('kakao-cloud');
+    const ctx = rig.context({ mode: 'apply' });
+    await rig.action().handler(ctx);
+    expect(outputsOf(ctx).inventory).toHaveLength(6);
+    expect(rig.logText(ctx)).toContain(
+      'Could not record step "apply" in the kpaas timeline of demo (provisioning continues)',
+    );
+  });
+});
+
+// Nothing below runs terraform: it runs with or without the binary.
+describe('kpaas:provision before anything runs', () => {
+  let rig: Rig;
+  beforeEach(async () => {
+    rig = await startRig();
+  });
+  afterEach(async () => {
+    await rig.close();
+  });
+
+  it('requires the Kakao credential secrets before running anything', async () => {
+    rig.renderRepo('kakao-cloud');
+    const ctx = rig.context({ mode: 'plan' }, { secrets: {} });
+    await expect(rig.action().handler(ctx)).rejects.toThrow(
+      /kakaoCredentialId and kakaoCredentialSecret/,
+    );
+    expect(rig.calls()).toEqual([]);
   });
 
   describe('existing', () => {
@@ -435,7 +615,7 @@ describe('kpaas:provision', () => {
   });
 
   it('names the invalid field of cluster.yaml before anything runs', async () => {
-    rig.renderRepo('kakao-cloud', { fixture: kakaoFixture() });
+    rig.renderRepo('kakao-cloud');
     const file = path.join(rig.workspace, 'cluster.yaml');
     fs.writeFileSync(
       file,
@@ -451,7 +631,7 @@ describe('kpaas:provision', () => {
   });
 
   it('without terraform or tofu fails with an install hint', async () => {
-    rig.renderRepo('kakao-cloud', { fixture: kakaoFixture() });
+    rig.renderRepo('kakao-cloud');
     const env = { ...rig.env, PATH: '/nonexistent' };
     await expect(
       rig.action({ env }).handler(rig.context({ mode: 'plan' })),
@@ -461,30 +641,47 @@ describe('kpaas:provision', () => {
   });
 
   it('a configuration without a backend block is refused (the state would be lost)', async () => {
-    rig.renderRepo('multipass', {
-      tf: 'terraform {}\n',
-      fixture: { resources: [] },
-    });
+    rig.renderRepo('multipass', { tf: 'terraform {}\n' });
     await expect(
       rig.action().handler(rig.context({ mode: 'plan' })),
     ).rejects.toThrow(/has no Terraform backend block/);
     expect(rig.calls()).toEqual([]);
   });
 
-  it('timeline write failures are warnings, not failures', async () => {
-    await rig.close();
-    rig = await startRig({ timelineFailStatus: 503 });
-    rig.renderRepo('kakao-cloud', { fixture: kakaoFixture() });
-    const ctx = rig.context({ mode: 'apply' });
-    await rig.action().handler(ctx);
-    expect(outputsOf(ctx).inventory).toHaveLength(6);
-    expect(rig.logText(ctx)).toContain(
-      'Could not record step "apply" in the kpaas timeline of demo (provisioning continues)',
+  it('kpaas.terraform is checked when the action is created, naming the key', () => {
+    expect(() =>
+      rig.action({
+        terraform: {
+          providerMirror: { filesystem: '/m', network: 'https://m.example/' },
+        },
+      }),
+    ).toThrow(/kpaas\.terraform\.providerMirror needs exactly one of/);
+    expect(() =>
+      rig.action({
+        terraform: { providerMirror: { network: 'http://m.example/' } },
+      }),
+    ).toThrow(
+      /kpaas\.terraform\.providerMirror\.network .* must be an https URL/,
+    );
+    expect(() =>
+      rig.action({
+        terraform: {
+          cliConfigFile: '/etc/terraformrc',
+          providerMirror: { filesystem: '/m' },
+        },
+      }),
+    ).toThrow(
+      /cliConfigFile and kpaas\.terraform\.providerMirror are both set/,
+    );
+    expect(() =>
+      rig.action({ terraform: { pluginCacheDir: 'cache' } }),
+    ).toThrow(
+      /kpaas\.terraform\.pluginCacheDir "cache" must be an absolute path/,
     );
   });
 
   it('dry run: reports commands, folder and variable names, emits the planned outputs, runs nothing', async () => {
-    rig.renderRepo('kakao-cloud', { fixture: kakaoFixture() });
+    rig.renderRepo('kakao-cloud');
     const ctx = rig.context({ mode: 'apply' }, { isDryRun: true });
     await rig.action().handler(ctx);
     const log = rig.logText(ctx);

@@ -32,8 +32,13 @@ import {
   PlanSummary,
   summarizePlan,
 } from '../provision/planSummary';
+import { classifyInitFailure } from '../provision/initFailure';
 import { runProcess } from '../provision/runProcess';
 import { sshPublicKeyOf } from '../provision/sshPublicKey';
+import {
+  readTerraformInstallSettings,
+  terraformInstallEnv,
+} from '../provision/terraformInstall';
 import { ProvisionTimeline } from '../provision/timeline';
 import {
   resolveTerraformBinary,
@@ -102,6 +107,7 @@ export function createProvisionAction(options: ProvisionActionOptions) {
     ),
   });
   const stopGraceMs = options.stopGraceMs ?? DEFAULT_STOP_GRACE_MS;
+  const installSettings = readTerraformInstallSettings(options.config);
   const guard = new ClusterRunGuard({
     permissions: options.permissions,
     client,
@@ -360,7 +366,14 @@ export function createProvisionAction(options: ProvisionActionOptions) {
         async (
           phase: string,
           args: string[],
-          opts: { captureStdout?: boolean; timelineStep?: string } = {},
+          opts: {
+            captureStdout?: boolean;
+            timelineStep?: string;
+            /** A known cause of the failure, from the error output: replaces the generic message. */
+            explainFailure?: (
+              errorOutput: string,
+            ) => { message: string; rerunHelps: boolean } | undefined;
+          } = {},
         ) => {
           const startedAt = new Date();
           const shown = `${path.basename(command)} ${args.join(' ')}`;
@@ -388,13 +401,17 @@ export function createProvisionAction(options: ProvisionActionOptions) {
             ctx.logger.error(`<== [${phase}] ${why} after ${elapsed}`);
             await timeline.record(step, 'failed', startedAt, `${shown} ${why}`);
             const tail = result.errorTail.map(phaseMask).join('\n');
+            const known = result.stoppedBy
+              ? undefined
+              : opts.explainFailure?.(tail);
+            let hint = '';
+            if (known) hint = `\n${known.message}`;
+            else if (!result.stoppedBy) {
+              hint = '\nRe-run the task to continue from the stored state.';
+            }
             throw new PhaseError(
-              `kpaas:provision phase "${phase}" (${shown}) ${why}.${
+              `kpaas:provision phase "${phase}" (${shown}) ${why}.${hint}${
                 tail ? `\nLast lines of its output:\n${tail}` : ''
-              }${
-                result.stoppedBy
-                  ? ''
-                  : '\nRe-run the task to continue from the stored state.'
               }`,
             );
           }
@@ -481,6 +498,8 @@ export function createProvisionAction(options: ProvisionActionOptions) {
           TF_INPUT: '0',
           CHECKPOINT_DISABLE: '1',
           TF_DATA_DIR: path.join(scratch, 'data'),
+          // provider mirror / CLI configuration and plugin cache (kpaas.terraform)
+          ...terraformInstallEnv(installSettings, scratch),
         };
         if (sshPublicKey) env.TF_VAR_ssh_public_key = sshPublicKey;
         const extraSecrets: string[] = [];
@@ -547,9 +566,10 @@ export function createProvisionAction(options: ProvisionActionOptions) {
         const run = phaseRunner(terraform, tfDir, env, fullMask);
         const planFile = path.join(scratch, 'tfplan');
 
-        await run('init', ['init', '-input=false', '-no-color']).then(r =>
-          timeline.record(r.step, 'succeeded', r.startedAt),
-        );
+        await run('init', ['init', '-input=false', '-no-color'], {
+          explainFailure: output =>
+            classifyInitFailure(output, installSettings),
+        }).then(r => timeline.record(r.step, 'succeeded', r.startedAt));
 
         const plan = await run('plan', [
           'plan',

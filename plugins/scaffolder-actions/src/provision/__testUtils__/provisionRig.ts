@@ -10,10 +10,12 @@ import {
   defaultClusterSpec,
 } from '@internal/plugin-kpaas-common';
 import {
+  findRealTerraform,
   readTerraformCalls,
-  terraformStandInEnv,
-  TerraformFixture,
-  writeTerraformFixture,
+  realTerraformTitle,
+  RigTargetVariables,
+  writeRigTarget,
+  writeTerraformRecorder,
 } from '@internal/kpaas-testkit';
 // Test-only: the real state router of kpaas-backend (not exported from its package entry).
 // eslint-disable-next-line @backstage/no-relative-monorepo-imports
@@ -27,9 +29,10 @@ import { ConfigReader } from '@backstage/config';
 import { createProvisionAction } from '../../actions/provision';
 
 /*
- * Shared rig of the kpaas:provision tests: a workspace with a rendered cluster repo, the
- * terraform stand-in first on PATH, and kpaas-backend's real state router (SQLite) plus a
- * recording timeline route on 127.0.0.1.
+ * Shared rig of the kpaas:provision tests: a workspace with a rendered cluster repo (the
+ * testkit's rig target: built-in resources only, the real targets' outputs), the real terraform
+ * behind a call recorder first on PATH, an empty provider mirror so nothing is downloaded, and
+ * kpaas-backend's real state router (SQLite) plus a recording timeline route on 127.0.0.1.
  */
 
 // A real key (the multipass/vagrant targets derive its public half), generated once per run.
@@ -66,88 +69,105 @@ export const canaryValues = [
   canaryKey.split('\n')[1],
 ];
 
-export const TF_MAIN = `terraform {
-  required_version = ">= 1.6"
-  backend "http" {}
-}
+/** The real terraform of this machine, or why the tests that need it are skipped. */
+export const realTerraform = findRealTerraform();
 
-variable "application_credential_id" {
-  type      = string
-  sensitive = true
-}
-variable "application_credential_secret" {
-  type      = string
-  sensitive = true
-}
-`;
+/** Names a test block after the terraform that runs it, or the reason it is skipped. */
+export const describeRealTerraform = (title: string, fn: () => void) =>
+  (realTerraform.available ? describe : describe.skip)(
+    realTerraformTitle(realTerraform, title),
+    fn,
+  );
 
-export const TF_MAIN_MULTIPASS = `terraform {
-  backend "http" {}
-}
-`;
-
-/** Terraform outputs following the kpaas contract for a 3 + 3 cluster in 172.16.0.0/24. */
-export function kakaoOutputs(): TerraformFixture['outputs'] {
-  const nodes = [
-    ...[1, 2, 3].map(n => ({
-      name: `demo-cp-${n}`,
-      role: 'control-plane',
-      private_ip: `172.16.0.${100 + n}`,
-      public_ip: null,
-      ssh_port: 22,
-    })),
-    ...[1, 2, 3].map(n => ({
-      name: `demo-worker-${n}`,
-      role: 'worker',
-      private_ip: `172.16.0.${110 + n}`,
-      public_ip: `203.0.113.${20 + n}`,
-      ssh_port: 22,
-    })),
-  ];
+/** The rig target's nodes for a 3 + 3 Kakao cluster in 172.16.0.0/24 (workers have public IPs). */
+export function kakaoRigVariables(): RigTargetVariables {
   return {
-    nodes: { value: nodes },
-    api_lb_vip: { value: '172.16.0.200' },
-    api_lb_public_ip: { value: '203.0.113.10' },
-    ingress_ip: { value: '172.16.0.201' },
+    cluster_name: 'demo',
+    nodes: [
+      ...[1, 2, 3].map(n => ({
+        name: `demo-cp-${n}`,
+        role: 'control-plane' as const,
+        private_ip: `172.16.0.${100 + n}`,
+      })),
+      ...[1, 2, 3].map(n => ({
+        name: `demo-worker-${n}`,
+        role: 'worker' as const,
+        private_ip: `172.16.0.${110 + n}`,
+        public_ip: `203.0.113.${20 + n}`,
+      })),
+    ],
+    api_lb_vip: '172.16.0.200',
+    api_lb_public_ip: '203.0.113.10',
+    ingress_ip: '172.16.0.201',
   };
 }
 
-export function kakaoResources(): NonNullable<TerraformFixture['resources']> {
-  return [
-    { address: 'openstack_networking_network_v2.vpc' },
-    { address: 'openstack_networking_subnet_v2.nodes' },
-    ...[0, 1, 2].map(i => ({
-      address: `openstack_compute_instance_v2.control_plane[${i}]`,
-    })),
-    ...[0, 1, 2].map(i => ({
-      address: `openstack_compute_instance_v2.worker[${i}]`,
-    })),
-    { address: 'openstack_lb_loadbalancer_v2.api' },
-  ];
+/** Multipass-like nodes: DHCP addresses, no load balancer. */
+export function multipassRigVariables(): RigTargetVariables {
+  return {
+    cluster_name: 'demo',
+    nodes: [
+      ...[1, 2, 3].map(n => ({
+        name: `demo-cp-${n}`,
+        role: 'control-plane' as const,
+        private_ip: `192.168.64.${10 + n}`,
+      })),
+      ...[1, 2, 3].map(n => ({
+        name: `demo-worker-${n}`,
+        role: 'worker' as const,
+        private_ip: `192.168.64.${20 + n}`,
+      })),
+    ],
+  };
 }
+
+/** Resources of the Kakao rig: network, 6 nodes, API load balancer. */
+export const KAKAO_RIG_RESOURCES = 8;
+
+/** What each real target declares without a default (kpaas:provision must pass them). */
+const REQUIRED_VARIABLES: Partial<Record<ClusterTargetType, string[]>> = {
+  'kakao-cloud': ['application_credential_id', 'application_credential_secret'],
+  multipass: ['ssh_public_key'],
+};
 
 export interface Rig {
   server: StateServer;
   timeline: ReceivedTimelineEvent[];
   /** Clusters kpaas-backend answers `GET /clusters/:name` for (empty: none registered). */
   registrations: Map<string, Record<string, unknown>>;
-  /** Scratch root of this rig (workspace, fixtures, calls log). */
+  /** Scratch root of this rig (workspace, mirror, calls log). */
   root: string;
   workspace: string;
   callsFile: string;
+  /** The empty provider mirror the action is configured with (nothing can be downloaded). */
+  mirrorDir: string;
+  /** PATH: the terraform recorder (calls log, then the real binary) first. */
   env: NodeJS.ProcessEnv;
-  /** Renders cluster.yaml (+ terraform/main.tf and fixture for Terraform targets). */
+  /**
+   * Renders cluster.yaml, and for Terraform targets the rig target into terraform/ with the
+   * variables the real target would get (`variables` patches them); `tf` replaces it.
+   */
   renderRepo(
     target: ClusterTargetType,
-    options?: { fixture?: TerraformFixture; repo?: string; tf?: string },
+    options?: {
+      repo?: string;
+      tf?: string;
+      variables?: Partial<RigTargetVariables>;
+    },
   ): string;
-  setFixture(fixture: TerraformFixture, repo?: string): void;
+  /** Rewrites terraform.tfvars.json of a rendered repo: `patch` over the target's defaults. */
+  setVariables(patch: Partial<RigTargetVariables>, repo?: string): void;
+  /** Calls of terraform so far (argv, pid, names of TF_* variables). */
   calls(): ReturnType<typeof readTerraformCalls>;
   action(overrides?: {
     env?: NodeJS.ProcessEnv;
     stopGraceMs?: number;
     /** Decides the initiator's kpaas permissions (default: allow). */
     permissions?: PermissionsService;
+    /** `kpaas.terraform` (default: providerMirror.filesystem = mirrorDir and a plugin cache). */
+    terraform?: Record<string, unknown>;
+    /** `kpaas.actions.environment.passthrough` */
+    passthrough?: string[];
   }): ReturnType<typeof createProvisionAction>;
   context(
     input: Record<string, unknown>,
@@ -177,13 +197,21 @@ export async function startRig(
   const workspace = resolve('workspace');
   fs.mkdirSync(workspace, { recursive: true });
   const callsFile = resolve('calls/terraform-calls.jsonl');
-  fs.mkdirSync(path.dirname(callsFile), { recursive: true });
-  const env = terraformStandInEnv({ KPAAS_TF_CALLS: callsFile });
+  const mirrorDir = resolve('provider-mirror');
+  fs.mkdirSync(mirrorDir);
+  const binDir = resolve('bin');
+  if (realTerraform.available) {
+    writeTerraformRecorder(binDir, realTerraform.path, callsFile);
+  }
+  const env: NodeJS.ProcessEnv = {
+    PATH: [binDir, process.env.PATH].join(path.delimiter),
+  };
   const discovery = {
     getBaseUrl: async () => server.baseUrl,
     getExternalBaseUrl: async () => server.baseUrl,
   };
   const auth = mockServices.auth({ pluginId: 'scaffolder' });
+  const targets = new Map<string, ClusterTargetType>();
 
   const rig: Rig = {
     server,
@@ -192,6 +220,7 @@ export async function startRig(
     root,
     workspace,
     callsFile,
+    mirrorDir,
     env,
     renderRepo(target, opts = {}) {
       const repo = path.join(workspace, opts.repo ?? '.');
@@ -201,21 +230,28 @@ export async function startRig(
       });
       fs.writeFileSync(path.join(repo, 'cluster.yaml'), yaml.stringify(spec));
       if (target === 'kakao-cloud' || target === 'multipass') {
+        targets.set(opts.repo ?? '.', target);
         const tfDir = path.join(repo, 'terraform');
-        fs.mkdirSync(tfDir, { recursive: true });
-        fs.writeFileSync(
-          path.join(tfDir, 'main.tf'),
-          opts.tf ?? (target === 'kakao-cloud' ? TF_MAIN : TF_MAIN_MULTIPASS),
-        );
-        if (opts.fixture) rig.setFixture(opts.fixture, opts.repo);
+        if (opts.tf !== undefined) {
+          fs.mkdirSync(tfDir, { recursive: true });
+          fs.writeFileSync(path.join(tfDir, 'main.tf'), opts.tf);
+        } else {
+          rig.setVariables(opts.variables ?? {}, opts.repo);
+        }
       }
       return repo;
     },
-    setFixture(fixture, repo = '.') {
-      // Outside the workspace, so workspace scans only see what the action wrote.
-      const file = resolve(`fixtures/${repo.replace(/[^a-z0-9]/gi, '_')}.json`);
-      writeTerraformFixture(file, fixture);
-      env.KPAAS_TF_FIXTURE = file;
+    setVariables(patch, repo = '.') {
+      const target = targets.get(repo) ?? 'kakao-cloud';
+      writeRigTarget(path.join(workspace, repo, 'terraform'), {
+        variables: {
+          ...(target === 'kakao-cloud'
+            ? kakaoRigVariables()
+            : multipassRigVariables()),
+          ...patch,
+        },
+        requiredVariables: REQUIRED_VARIABLES[target],
+      });
     },
     calls: () => readTerraformCalls(callsFile),
     action(overrides = {}) {
@@ -223,13 +259,14 @@ export async function startRig(
         discovery,
         auth,
         permissions: overrides.permissions ?? mockServices.permissions(),
-        // the stand-in's fixture and call log reach it like any configured extra variable
         config: new ConfigReader({
           kpaas: {
+            terraform: overrides.terraform ?? {
+              providerMirror: { filesystem: mirrorDir },
+              pluginCacheDir: resolve('plugin-cache'),
+            },
             actions: {
-              environment: {
-                passthrough: ['KPAAS_TF_CALLS', 'KPAAS_TF_FIXTURE'],
-              },
+              environment: { passthrough: overrides.passthrough ?? [] },
             },
           },
         }),
