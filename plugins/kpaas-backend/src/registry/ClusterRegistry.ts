@@ -122,7 +122,7 @@ export function ownerOfSpec(spec: unknown): string | undefined {
 }
 
 /**
- * A repo URL in the one form kpaas compares: https only, lower-case host, no credentials,
+ * A repo URL in the one form kpaas compares: https only, lower case, no credentials,
  * query or fragment, no trailing "/" or ".git". Throws an Error naming what is wrong.
  */
 export function normalizeRepoUrl(value: string): string {
@@ -144,7 +144,8 @@ export function normalizeRepoUrl(value: string): string {
   if (!path || path === '/') {
     throw new Error('must name a repository, e.g. https://github.com/org/repo');
   }
-  return `https://${url.host.toLocaleLowerCase('en-US')}${path}`;
+  // Lower case throughout, as the scaffolder actions compare repos (hosts ignore case).
+  return `https://${url.host}${path}`.toLocaleLowerCase('en-US');
 }
 
 /** The public view of a record: no credential, the CA only as a fingerprint. */
