@@ -25,6 +25,22 @@ export interface Config {
       /** State versions kept per cluster, so a bad apply can be inspected (default 10). */
       keepVersions?: number;
       /**
+       * Largest state body (POST state, LOCK/UNLOCK, admin push) in MB (default 16). Checked
+       * after the caller's credential, so an anonymous body is never read.
+       */
+      maxBodyMegabytes?: number;
+      /**
+       * Lease of a state lock in seconds (default 300). kpaas:provision renews it while
+       * Terraform runs (POST .../terraform/state/lock/renew); a lock nobody renews expires and
+       * the next LOCK takes it over.
+       */
+      lockLeaseSeconds?: number;
+      /**
+       * Days archived state (DELETE of the state, cluster deletion) is kept before a state admin
+       * may purge it with POST .../terraform/state/purge (default 30).
+       */
+      archiveRetentionDays?: number;
+      /**
        * Base URL of kpaas-backend as Terraform reaches it (default: the discovered kpaas URL).
        * Set it when Terraform runs where the backend's internal URL is not reachable.
        */

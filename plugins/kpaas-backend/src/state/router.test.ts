@@ -60,7 +60,7 @@ function contractTests(getKnex: () => Promise<Knex>) {
     await server.close();
   });
 
-  it('issues a credential to the scaffolder service principal, users with kpaas.cluster.register only', async () => {
+  it('issues a credential to the scaffolder service principal, users with kpaas.cluster.update only', async () => {
     const path = '/clusters/demo/terraform/credentials';
     const asScaffolder = await request(server.app)
       .post(path)
