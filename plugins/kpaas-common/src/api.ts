@@ -79,6 +79,12 @@ export interface ClusterSummary {
   /** True when the last refresh failed part-way and the figures are from an earlier complete one. */
   stale?: boolean;
   source?: ClusterSource;
+  /** Owner entity ref (`metadata.owner` of the spec, e.g. `group:default/team`). */
+  owner?: string;
+  /** `metadata.environment` of the spec (sandbox, dev, staging, production). */
+  environment?: string;
+  /** `spec.target.type` of the spec (kakaocloud, multipass, vagrant, existing). */
+  target?: string;
 }
 
 /** `GET /api/kpaas/clusters` @public */

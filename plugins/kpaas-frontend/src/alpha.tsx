@@ -4,7 +4,9 @@ import {
   discoveryApiRef,
   fetchApiRef,
   OverridableFrontendPlugin,
+  PageBlueprint,
 } from '@backstage/frontend-plugin-api';
+import StorageIcon from '@material-ui/icons/Storage';
 import {
   EntityCardBlueprint,
   EntityContentBlueprint,
@@ -12,6 +14,7 @@ import {
 import { FormFieldBlueprint } from '@backstage/plugin-scaffolder-react/alpha';
 import { isKpaasCluster } from './conditions';
 import { KpaasClient, kpaasApiRef } from './api';
+import { rootRouteRef } from './routes';
 
 // The extension consts stay unexported: exporting them makes tsc name types from
 // frontend-plugin-api's internal chunks (TS2742). Tests reach them via plugin.getExtension().
@@ -22,8 +25,21 @@ const kpaasApi = ApiBlueprint.make({
     defineParams({
       api: kpaasApiRef,
       deps: { discoveryApi: discoveryApiRef, fetchApi: fetchApiRef },
-      factory: ({ discoveryApi, fetchApi }) => new KpaasClient({ discoveryApi, fetchApi }),
+      factory: ({ discoveryApi, fetchApi }) =>
+        new KpaasClient({ discoveryApi, fetchApi }),
     }),
+});
+
+// The fleet page at `/kpaas` (sidebar "Clusters"): `page:kpaas`.
+const kpaasFleetPage = PageBlueprint.make({
+  params: {
+    path: '/kpaas',
+    title: 'Clusters',
+    icon: <StorageIcon fontSize="inherit" />,
+    routeRef: rootRouteRef,
+    loader: async () =>
+      import('./components/FleetPage').then(m => <m.FleetPage />),
+  },
 });
 
 // Overview card on kpaas cluster entities: `entity-card:kpaas/cluster-overview`.
@@ -33,7 +49,9 @@ const kpaasClusterOverviewCard = EntityCardBlueprint.make({
     filter: isKpaasCluster,
     type: 'info',
     loader: async () =>
-      import('./components/ClusterOverviewCard').then(m => <m.ClusterOverviewCard />),
+      import('./components/ClusterOverviewCard').then(m => (
+        <m.ClusterOverviewCard />
+      )),
   },
 });
 
@@ -69,8 +87,10 @@ const kpaasClusterTotalsField = FormFieldBlueprint.make({
 const kpaasPlugin: OverridableFrontendPlugin = createFrontendPlugin({
   pluginId: 'kpaas',
   info: { packageJson: () => import('../package.json') },
+  routes: { root: rootRouteRef },
   extensions: [
     kpaasApi,
+    kpaasFleetPage,
     kpaasClusterOverviewCard,
     kpaasClusterContent,
     kpaasClusterTotalsField,

@@ -1,10 +1,12 @@
 /**
- * kpaas frontend plugin: cluster card and Cluster tab on kubernetes-cluster entities.
+ * kpaas frontend plugin: the fleet page, and the cluster card and Cluster tab on kubernetes-cluster
+ * entities.
  *
  * @packageDocumentation
  */
 export {
   kpaasPlugin,
+  KpaasFleetPage,
   EntityKpaasClusterCard,
   EntityKpaasClusterContent,
   KpaasClusterTotalsFieldExtension,
@@ -14,6 +16,7 @@ export type {
   ClusterOrderFormData,
   ClusterTotalsFieldProps,
 } from './components/ClusterTotalsField';
+export type { FleetPageProps } from './components/FleetPage';
 export { isKpaasCluster, kpaasClusterEntityFilter } from './conditions';
 export { kpaasApiRef, KpaasClient } from './api';
 export type { KpaasApi } from './api';

@@ -2,6 +2,8 @@ import {
   createApiFactory,
   createComponentExtension,
   createPlugin,
+  createRoutableExtension,
+  createRouteRef,
   discoveryApiRef,
   fetchApiRef,
 } from '@backstage/core-plugin-api';
@@ -12,20 +14,39 @@ import {
   KPAAS_CLUSTER_TOTALS_FIELD,
 } from './components/ClusterTotalsField';
 
+/** The fleet page's route in legacy apps. */
+const legacyRootRouteRef = createRouteRef({ id: 'kpaas' });
+
 /**
  * kpaas plugin for legacy (non new-frontend-system) apps.
  * @public
  */
 export const kpaasPlugin = createPlugin({
   id: 'kpaas',
+  routes: { root: legacyRootRouteRef },
   apis: [
     createApiFactory({
       api: kpaasApiRef,
       deps: { discoveryApi: discoveryApiRef, fetchApi: fetchApiRef },
-      factory: ({ discoveryApi, fetchApi }) => new KpaasClient({ discoveryApi, fetchApi }),
+      factory: ({ discoveryApi, fetchApi }) =>
+        new KpaasClient({ discoveryApi, fetchApi }),
     }),
   ],
 });
+
+/**
+ * The fleet page: every registered cluster with its health (legacy apps:
+ * `<Route path="/kpaas" element={<KpaasFleetPage />} />`, and a sidebar item to `/kpaas`).
+ * @public
+ */
+export const KpaasFleetPage = kpaasPlugin.provide(
+  createRoutableExtension({
+    name: 'KpaasFleetPage',
+    component: () =>
+      import('./components/FleetPage').then(m => m.LegacyFleetPage),
+    mountPoint: legacyRootRouteRef,
+  }),
+);
 
 /**
  * Overview card for a kpaas cluster entity (legacy apps: put it inside
@@ -37,7 +58,9 @@ export const EntityKpaasClusterCard = kpaasPlugin.provide(
     name: 'EntityKpaasClusterCard',
     component: {
       lazy: () =>
-        import('./components/ClusterOverviewCard').then(m => m.ClusterOverviewCard),
+        import('./components/ClusterOverviewCard').then(
+          m => m.ClusterOverviewCard,
+        ),
     },
   }),
 );
@@ -51,7 +74,8 @@ export const EntityKpaasClusterContent = kpaasPlugin.provide(
   createComponentExtension({
     name: 'EntityKpaasClusterContent',
     component: {
-      lazy: () => import('./components/ClusterContent').then(m => m.ClusterContent),
+      lazy: () =>
+        import('./components/ClusterContent').then(m => m.ClusterContent),
     },
   }),
 );

@@ -389,6 +389,7 @@ export class StatusService {
       entityRef: cluster.entityRef,
       apiServerUrl: cluster.apiServerUrl,
       source: cluster.source,
+      ...fleetLabels(cluster),
     };
     if (!served) {
       const recent =
@@ -430,4 +431,20 @@ export class StatusService {
       ...(s.stale ? { stale: true } : {}),
     };
   }
+}
+
+/** Owner, environment and target of a registration, for the fleet list (absent when unknown). */
+function fleetLabels(
+  cluster: ClusterRecord,
+): Pick<ClusterSummary, 'owner' | 'environment' | 'target'> {
+  const spec = cluster.spec as
+    | { metadata?: { environment?: unknown }; spec?: { target?: { type?: unknown } } }
+    | undefined;
+  const environment = spec?.metadata?.environment;
+  const target = spec?.spec?.target?.type;
+  return {
+    ...(cluster.owner ? { owner: cluster.owner } : {}),
+    ...(typeof environment === 'string' ? { environment } : {}),
+    ...(typeof target === 'string' ? { target } : {}),
+  };
 }

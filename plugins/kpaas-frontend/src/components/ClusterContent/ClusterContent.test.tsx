@@ -1,4 +1,10 @@
-import { configure, fireEvent, screen, waitFor, within } from '@testing-library/react';
+import {
+  configure,
+  fireEvent,
+  screen,
+  waitFor,
+  within,
+} from '@testing-library/react';
 import { AuthorizeResult } from '@backstage/plugin-permission-common';
 import {
   buildNode,
@@ -20,7 +26,9 @@ function nodeNamesInOrder(): string[] {
 }
 
 function rowOf(nodeName: string): HTMLElement {
-  const cell = screen.getAllByTestId('node-name').find(el => el.textContent === nodeName);
+  const cell = screen
+    .getAllByTestId('node-name')
+    .find(el => el.textContent === nodeName);
   return cell!.closest('tr')!;
 }
 
@@ -29,7 +37,9 @@ jest.setTimeout(30_000);
 
 /** True when `a` comes before `b` in the document. */
 function isBefore(a: HTMLElement, b: HTMLElement): boolean {
-  return Boolean(a.compareDocumentPosition(b) & Node.DOCUMENT_POSITION_FOLLOWING);
+  return Boolean(
+    a.compareDocumentPosition(b) & Node.DOCUMENT_POSITION_FOLLOWING,
+  );
 }
 
 function sortNodesBy(column: string) {
@@ -39,37 +49,70 @@ function sortNodesBy(column: string) {
 
 describe('ClusterContent', () => {
   it('lists nodes, add-ons, platform services and the bill of materials of a healthy cluster', async () => {
-    await renderWithApis(<ClusterContent />, mockKpaasApi(healthyStatus(), timeline));
-    expect(await screen.findByTestId('cluster-health')).toHaveTextContent('Healthy');
-    expect(screen.getByTestId('cluster-nodes')).toHaveTextContent('5/5 nodes ready');
-    expect(nodeNamesInOrder()).toEqual(['cp-1', 'cp-2', 'cp-3', 'worker-1', 'worker-2']);
+    await renderWithApis(
+      <ClusterContent />,
+      mockKpaasApi(healthyStatus(), timeline),
+    );
+    expect(await screen.findByTestId('cluster-health')).toHaveTextContent(
+      'Healthy',
+    );
+    expect(screen.getByTestId('cluster-nodes')).toHaveTextContent(
+      '5/5 nodes ready',
+    );
+    expect(nodeNamesInOrder()).toEqual([
+      'cp-1',
+      'cp-2',
+      'cp-3',
+      'worker-1',
+      'worker-2',
+    ]);
     const worker1 = within(rowOf('worker-1'));
     expect(worker1.getByTestId('node-status')).toHaveTextContent('Ready');
     expect(worker1.getByText('10.0.0.21')).toBeInTheDocument();
     expect(worker1.getByText('7.8 / 8 cores')).toBeInTheDocument();
     expect(worker1.getByText('31 GiB / 32 GiB')).toBeInTheDocument();
-    expect(worker1.getByText('Ubuntu 24.04.2 LTS / 6.8.0-60-generic')).toBeInTheDocument();
-    expect(screen.getAllByTestId('addon-title').map(e => e.textContent)).toEqual([
-      'MetalLB',
-      'Grafana',
-      'Argo CD',
-    ]);
-    expect(screen.queryByTestId('addon-version-mismatch')).not.toBeInTheDocument();
+    // Runtime, OS and kernel live in the row's expandable details, not in columns.
+    expect(worker1.queryByText(/Ubuntu 24.04.2 LTS/)).not.toBeInTheDocument();
+    fireEvent.click(
+      worker1.getByRole('button', { name: 'Detail panel visiblity toggle' }),
+    );
+    const details = await screen.findByTestId('node-details');
+    expect(details).toHaveTextContent('OS image: Ubuntu 24.04.2 LTS');
+    expect(details).toHaveTextContent('Kernel: 6.8.0-60-generic');
+    expect(details).toHaveTextContent('Container runtime: containerd://1.7.27');
     expect(
-      screen.getAllByTestId('platform-service-link').map(a => a.getAttribute('href')),
-    ).toEqual(['https://grafana.demo.example.com', 'https://argocd.demo.example.com']);
+      screen.getAllByTestId('addon-title').map(e => e.textContent),
+    ).toEqual(['MetalLB', 'Grafana', 'Argo CD']);
+    expect(
+      screen.queryByTestId('addon-version-mismatch'),
+    ).not.toBeInTheDocument();
+    expect(
+      screen
+        .getAllByTestId('platform-service-link')
+        .map(a => a.getAttribute('href')),
+    ).toEqual([
+      'https://grafana.demo.example.com',
+      'https://argocd.demo.example.com',
+    ]);
     expect(screen.getByText('Version bill of materials')).toBeInTheDocument();
     expect(screen.getByText('calico v3.30.2')).toBeInTheDocument();
     // Not provisioning: the timeline comes last, as history.
-    expect(isBefore(screen.getByText('Nodes'), screen.getByText('Provisioning timeline'))).toBe(
-      true,
-    );
+    expect(
+      isBefore(
+        screen.getByText('Nodes'),
+        screen.getByText('Provisioning timeline'),
+      ),
+    ).toBe(true);
   });
 
   it('shows the NotReady node with its condition message, and add-on version drift', async () => {
     await renderWithApis(<ClusterContent />, mockKpaasApi(degradedStatus()));
-    expect(await screen.findByTestId('cluster-health')).toHaveTextContent('Degraded');
-    expect(screen.getByTestId('cluster-nodes')).toHaveTextContent('4/5 nodes ready');
+    expect(await screen.findByTestId('cluster-health')).toHaveTextContent(
+      'Degraded',
+    );
+    expect(screen.getByTestId('cluster-nodes')).toHaveTextContent(
+      '4/5 nodes ready',
+    );
     const worker2 = within(rowOf('worker-2'));
     expect(worker2.getByTestId('node-status')).toHaveTextContent('NotReady');
     const condition = worker2.getByTestId('node-condition');
@@ -98,7 +141,10 @@ describe('ClusterContent', () => {
   it('filters nodes by role and status, searches, and sorts', async () => {
     const status = degradedStatus();
     status.nodes.push(
-      buildNode('worker-3', { unschedulable: true, status: 'Ready,SchedulingDisabled' }),
+      buildNode('worker-3', {
+        unschedulable: true,
+        status: 'Ready,SchedulingDisabled',
+      }),
     );
     await renderWithApis(<ClusterContent />, mockKpaasApi(status));
     await screen.findByTestId('cluster-health');
@@ -107,9 +153,13 @@ describe('ClusterContent', () => {
       target: { value: 'control-plane' },
     });
     expect(nodeNamesInOrder()).toEqual(['cp-1', 'cp-2', 'cp-3']);
-    expect(screen.getByTestId('nodes-shown-count')).toHaveTextContent('showing 3 of 6');
+    expect(screen.getByTestId('nodes-shown-count')).toHaveTextContent(
+      'showing 3 of 6',
+    );
 
-    fireEvent.change(screen.getByLabelText('Filter by role'), { target: { value: '' } });
+    fireEvent.change(screen.getByLabelText('Filter by role'), {
+      target: { value: '' },
+    });
     fireEvent.change(screen.getByLabelText('Filter by status'), {
       target: { value: 'NotReady' },
     });
@@ -118,26 +168,50 @@ describe('ClusterContent', () => {
       target: { value: 'SchedulingDisabled' },
     });
     expect(nodeNamesInOrder()).toEqual(['worker-3']);
-    expect(within(rowOf('worker-3')).getByTestId('node-status')).toHaveTextContent(
-      'Ready,SchedulingDisabled',
-    );
+    expect(
+      within(rowOf('worker-3')).getByTestId('node-status'),
+    ).toHaveTextContent('Ready,SchedulingDisabled');
 
-    fireEvent.change(screen.getByLabelText('Filter by status'), { target: { value: '' } });
+    fireEvent.change(screen.getByLabelText('Filter by status'), {
+      target: { value: '' },
+    });
     fireEvent.change(screen.getByLabelText('Search nodes'), {
       target: { value: '10.0.0.21' },
     });
     expect(nodeNamesInOrder()).toEqual(['worker-1']);
-    fireEvent.change(screen.getByLabelText('Search nodes'), { target: { value: 'CP-' } });
+    fireEvent.change(screen.getByLabelText('Search nodes'), {
+      target: { value: 'CP-' },
+    });
     expect(nodeNamesInOrder()).toEqual(['cp-1', 'cp-2', 'cp-3']);
-    fireEvent.change(screen.getByLabelText('Search nodes'), { target: { value: 'nope' } });
+    fireEvent.change(screen.getByLabelText('Search nodes'), {
+      target: { value: 'nope' },
+    });
     expect(nodeNamesInOrder()).toEqual([]);
-    expect(screen.getByText(/No node matches the search and filters/)).toBeInTheDocument();
+    expect(
+      screen.getByText(/No node matches the search and filters/),
+    ).toBeInTheDocument();
 
-    fireEvent.change(screen.getByLabelText('Search nodes'), { target: { value: '' } });
+    fireEvent.change(screen.getByLabelText('Search nodes'), {
+      target: { value: '' },
+    });
     sortNodesBy('Name');
-    expect(nodeNamesInOrder()).toEqual(['cp-1', 'cp-2', 'cp-3', 'worker-1', 'worker-2', 'worker-3']);
+    expect(nodeNamesInOrder()).toEqual([
+      'cp-1',
+      'cp-2',
+      'cp-3',
+      'worker-1',
+      'worker-2',
+      'worker-3',
+    ]);
     sortNodesBy('Name');
-    expect(nodeNamesInOrder()).toEqual(['worker-3', 'worker-2', 'worker-1', 'cp-3', 'cp-2', 'cp-1']);
+    expect(nodeNamesInOrder()).toEqual([
+      'worker-3',
+      'worker-2',
+      'worker-1',
+      'cp-3',
+      'cp-2',
+      'cp-1',
+    ]);
     // CPU sorts numerically on allocatable cores (7.8 > 3.8). Material-table keeps the current
     // direction (descending) when switching columns, then cycles descending -> none -> ascending.
     sortNodesBy('CPU');
@@ -160,12 +234,22 @@ describe('ClusterContent', () => {
   });
 
   it('shows the provisioning timeline first while provisioning, with task log links', async () => {
-    await renderWithApis(<ClusterContent />, mockKpaasApi(provisioningStatus(), timeline));
-    expect(await screen.findByTestId('cluster-health')).toHaveTextContent('Provisioning');
-    expect(isBefore(screen.getByText('Provisioning timeline'), screen.getByText('Nodes'))).toBe(
-      true,
+    await renderWithApis(
+      <ClusterContent />,
+      mockKpaasApi(provisioningStatus(), timeline),
     );
-    const statuses = screen.getAllByTestId('timeline-status').map(s => s.textContent);
+    expect(await screen.findByTestId('cluster-health')).toHaveTextContent(
+      'Provisioning',
+    );
+    expect(
+      isBefore(
+        screen.getByText('Provisioning timeline'),
+        screen.getByText('Nodes'),
+      ),
+    ).toBe(true);
+    const statuses = screen
+      .getAllByTestId('timeline-status')
+      .map(s => s.textContent);
     // Ordered by phase: provision, bootstrap, add-ons.
     expect(statuses).toEqual(['succeeded', 'succeeded', 'running']);
     expect(screen.getByText('4 min 30 s')).toBeInTheDocument();
@@ -178,24 +262,38 @@ describe('ClusterContent', () => {
 
   it('shows an unreachable cluster with its error', async () => {
     await renderWithApis(<ClusterContent />, mockKpaasApi(unreachableStatus()));
-    expect(await screen.findByTestId('cluster-health')).toHaveTextContent('Unreachable');
-    expect(screen.getByTestId('cluster-health-reason')).toHaveTextContent('ECONNREFUSED');
+    expect(await screen.findByTestId('cluster-health')).toHaveTextContent(
+      'Unreachable',
+    );
+    expect(screen.getByTestId('cluster-health-reason')).toHaveTextContent(
+      'ECONNREFUSED',
+    );
     expect(screen.getAllByText('ETIMEDOUT').length).toBeGreaterThan(0);
   });
 
   it('explains a cluster not registered yet and still shows its provisioning timeline', async () => {
     await renderWithApis(
       <ClusterContent />,
-      mockKpaasApi(await responseError(404, 'no cluster named "demo"'), timeline),
+      mockKpaasApi(
+        await responseError(404, 'no cluster named "demo"'),
+        timeline,
+      ),
     );
-    expect(await screen.findByText('Cluster demo is not registered yet')).toBeInTheDocument();
+    expect(
+      await screen.findByText('Cluster demo is not registered yet'),
+    ).toBeInTheDocument();
     expect(screen.getByText('Provisioning timeline')).toBeInTheDocument();
     expect(screen.getAllByTestId('timeline-status')).toHaveLength(3);
   });
 
   it('says the cluster has no nodes yet when the list is empty', async () => {
-    await renderWithApis(<ClusterContent />, mockKpaasApi({ ...healthyStatus(), nodes: [] }));
-    expect(await screen.findByText(/The API server reported no nodes/)).toBeInTheDocument();
+    await renderWithApis(
+      <ClusterContent />,
+      mockKpaasApi({ ...healthyStatus(), nodes: [] }),
+    );
+    expect(
+      await screen.findByText(/The API server reported no nodes/),
+    ).toBeInTheDocument();
   });
 
   it('renders nothing from the backend without kpaas.cluster.read', async () => {

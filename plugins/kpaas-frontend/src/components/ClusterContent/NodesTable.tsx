@@ -11,7 +11,10 @@ import Box from '@material-ui/core/Box';
 import TextField from '@material-ui/core/TextField';
 import Tooltip from '@material-ui/core/Tooltip';
 import Typography from '@material-ui/core/Typography';
-import type { NodeConditionStatus, NodeStatus } from '@internal/plugin-kpaas-common';
+import type {
+  NodeConditionStatus,
+  NodeStatus,
+} from '@internal/plugin-kpaas-common';
 import { countReady } from '../shared/counts';
 import {
   formatBytes,
@@ -19,6 +22,8 @@ import {
   formatElapsed,
   parseQuantity,
 } from '../shared/format';
+
+const nowrap = { whiteSpace: 'nowrap' } as const;
 
 /** Role label of nodes without a `node-role.kubernetes.io/*` label, as kubectl prints it. */
 export const NO_ROLE = '<none>';
@@ -80,7 +85,10 @@ function toRow(node: NodeStatus): NodeRow {
 
 /** The status filter's values: the node's primary status plus SchedulingDisabled when cordoned. */
 function statusKeys(node: NodeStatus): string[] {
-  const keys = node.status.split(',').map(s => s.trim()).filter(Boolean);
+  const keys = node.status
+    .split(',')
+    .map(s => s.trim())
+    .filter(Boolean);
   if (node.unschedulable && !keys.includes('SchedulingDisabled')) {
     keys.push('SchedulingDisabled');
   }
@@ -103,7 +111,8 @@ function ConditionList(props: { conditions: NodeConditionStatus[] }) {
   const shown = props.conditions.filter(
     c => c.type === 'Ready' || !conditionHealthy(c),
   );
-  if (shown.length === 0) return <Typography variant="body2">none reported</Typography>;
+  if (shown.length === 0)
+    return <Typography variant="body2">none reported</Typography>;
   return (
     <Box display="flex" flexWrap="wrap" style={{ gap: 4 }}>
       {shown.map(condition => {
@@ -126,7 +135,9 @@ function ConditionList(props: { conditions: NodeConditionStatus[] }) {
               color={healthy ? 'textPrimary' : 'error'}
               style={{ cursor: 'help', textDecoration: 'underline dotted' }}
             >
-              {healthy ? condition.type : `${condition.type}=${condition.status}`}
+              {healthy
+                ? condition.type
+                : `${condition.type}=${condition.status}`}
             </Typography>
           </Tooltip>
         );
@@ -145,15 +156,56 @@ function UsageBar(props: {
   if (allocatable === undefined || !capacity) {
     return <Typography variant="body2">unknown</Typography>;
   }
-  const text = `${format(allocatable)} / ${format(capacity)}${unit} allocatable`;
+  const text = `${format(allocatable)} / ${format(
+    capacity,
+  )}${unit} allocatable`;
   return (
     <Box minWidth={110} aria-label={text}>
-      <Typography variant="caption">
+      <Typography variant="caption" style={nowrap}>
         {format(allocatable)} / {format(capacity)}
         {unit}
       </Typography>
       {/* The bar shows the share of capacity left for pods after system reservations. */}
-      <LinearGauge value={Math.min(1, allocatable / capacity)} getColor={() => '#1976d2'} />
+      <LinearGauge
+        value={Math.min(1, allocatable / capacity)}
+        getColor={() => '#1976d2'}
+      />
+    </Box>
+  );
+}
+
+/** Secondary facts of a node, in its expandable row: runtime, OS, kernel, taints, capacity. */
+function NodeDetails(props: { node: NodeStatus }) {
+  const { node } = props;
+  const items: Array<[string, string]> = [
+    ['Container runtime', node.containerRuntime ?? 'unknown'],
+    ['OS image', node.osImage ?? 'unknown'],
+    [
+      'Kernel',
+      [node.kernelVersion, node.architecture].filter(Boolean).join(' / ') ||
+        'unknown',
+    ],
+    ['kube-proxy', node.kubeProxyVersion ?? 'unknown'],
+    [
+      'Pods allocatable / capacity',
+      `${node.allocatable.pods ?? '?'} / ${node.capacity.pods ?? '?'}`,
+    ],
+    [
+      'Taints',
+      node.taints.length
+        ? node.taints
+            .map(t => `${t.key}${t.value ? `=${t.value}` : ''}:${t.effect}`)
+            .join(', ')
+        : 'none',
+    ],
+  ];
+  return (
+    <Box px={7} py={1} data-testid="node-details">
+      {items.map(([label, value]) => (
+        <Typography key={label} variant="body2">
+          <strong>{label}:</strong> {value}
+        </Typography>
+      ))}
     </Box>
   );
 }
@@ -177,7 +229,9 @@ export function NodesTable(props: { nodes: NodeStatus[]; now: number }) {
   const rows = useMemo(() => nodes.map(toRow), [nodes]);
   const roleOptions = useMemo(
     () =>
-      [...new Set(nodes.flatMap(n => (n.roles.length ? n.roles : [NO_ROLE])))].sort(),
+      [
+        ...new Set(nodes.flatMap(n => (n.roles.length ? n.roles : [NO_ROLE]))),
+      ].sort(),
     [nodes],
   );
   const statusOptions = useMemo(
@@ -189,7 +243,9 @@ export function NodesTable(props: { nodes: NodeStatus[]; now: number }) {
     return rows.filter(
       row =>
         (role === ALL ||
-          (role === NO_ROLE ? row.node.roles.length === 0 : row.node.roles.includes(role))) &&
+          (role === NO_ROLE
+            ? row.node.roles.length === 0
+            : row.node.roles.includes(role))) &&
         (status === ALL || statusKeys(row.node).includes(status)) &&
         (!needle || row.search.includes(needle)),
     );
@@ -201,9 +257,17 @@ export function NodesTable(props: { nodes: NodeStatus[]; now: number }) {
         title: 'Name',
         field: 'name',
         highlight: true,
-        render: row => <span data-testid="node-name">{row.name}</span>,
+        render: row => (
+          <span data-testid="node-name" style={nowrap}>
+            {row.name}
+          </span>
+        ),
       },
-      { title: 'Roles', field: 'roles' },
+      {
+        title: 'Roles',
+        field: 'roles',
+        render: row => <span style={nowrap}>{row.roles}</span>,
+      },
       {
         title: 'Status',
         field: 'status',
@@ -214,14 +278,32 @@ export function NodesTable(props: { nodes: NodeStatus[]; now: number }) {
         sorting: false,
         render: row => <ConditionList conditions={row.node.conditions} />,
       },
-      { title: 'Version', field: 'version' },
-      { title: 'Runtime', field: 'runtime' },
-      { title: 'OS / kernel', field: 'os' },
-      { title: 'IPs', field: 'ips' },
+      {
+        title: 'Version',
+        field: 'version',
+        render: row => <span style={nowrap}>{row.version}</span>,
+      },
+      {
+        title: 'IPs',
+        field: 'ips',
+        // One address per line, never broken inside an address.
+        render: row => (
+          <>
+            {[row.node.internalIp, row.node.externalIp]
+              .filter(Boolean)
+              .map(ip => (
+                <div key={ip} data-testid="node-ip" style={nowrap}>
+                  {ip}
+                </div>
+              ))}
+          </>
+        ),
+      },
       {
         title: 'CPU',
         field: 'cpuAllocatable',
-        customSort: (a, b) => compareNumbers(a.cpuAllocatable, b.cpuAllocatable),
+        customSort: (a, b) =>
+          compareNumbers(a.cpuAllocatable, b.cpuAllocatable),
         render: row => (
           <UsageBar
             allocatable={row.cpuAllocatable}
@@ -234,7 +316,8 @@ export function NodesTable(props: { nodes: NodeStatus[]; now: number }) {
       {
         title: 'Memory',
         field: 'memoryAllocatable',
-        customSort: (a, b) => compareNumbers(a.memoryAllocatable, b.memoryAllocatable),
+        customSort: (a, b) =>
+          compareNumbers(a.memoryAllocatable, b.memoryAllocatable),
         render: row => (
           <UsageBar
             allocatable={row.memoryAllocatable}
@@ -248,8 +331,13 @@ export function NodesTable(props: { nodes: NodeStatus[]; now: number }) {
         field: 'createdAt',
         // Oldest first when ascending, like `kubectl get nodes --sort-by`.
         customSort: (a, b) => compareNumbers(b.createdAt, a.createdAt),
-        render: row =>
-          Number.isNaN(row.createdAt) ? '' : formatElapsed(now - row.createdAt),
+        render: row => (
+          <span style={nowrap}>
+            {Number.isNaN(row.createdAt)
+              ? ''
+              : formatElapsed(now - row.createdAt)}
+          </span>
+        ),
       },
     ],
     [now],
@@ -258,13 +346,20 @@ export function NodesTable(props: { nodes: NodeStatus[]; now: number }) {
   const { ready, total } = countReady(nodes, n => n.ready);
   return (
     <Box>
-      <Box display="flex" flexWrap="wrap" alignItems="center" mb={1} style={{ gap: 16 }}>
+      <Box
+        display="flex"
+        flexWrap="wrap"
+        alignItems="center"
+        mb={1}
+        style={{ gap: 16 }}
+      >
         <TextField
           label="Search nodes"
           value={search}
           onChange={e => setSearch(e.target.value)}
           size="small"
           variant="outlined"
+          InputLabelProps={{ shrink: true }}
           inputProps={{ 'aria-label': 'Search nodes' }}
         />
         <TextField
@@ -275,6 +370,7 @@ export function NodesTable(props: { nodes: NodeStatus[]; now: number }) {
           size="small"
           variant="outlined"
           SelectProps={{ native: true }}
+          InputLabelProps={{ shrink: true }}
           inputProps={{ 'aria-label': 'Filter by role' }}
         >
           <option value={ALL}>All roles</option>
@@ -292,6 +388,7 @@ export function NodesTable(props: { nodes: NodeStatus[]; now: number }) {
           size="small"
           variant="outlined"
           SelectProps={{ native: true }}
+          InputLabelProps={{ shrink: true }}
           inputProps={{ 'aria-label': 'Filter by status' }}
         >
           <option value={ALL}>All statuses</option>
@@ -305,7 +402,11 @@ export function NodesTable(props: { nodes: NodeStatus[]; now: number }) {
           {ready}/{total} nodes ready
         </Typography>
         {visible.length !== rows.length && (
-          <Typography variant="body2" color="textSecondary" data-testid="nodes-shown-count">
+          <Typography
+            variant="body2"
+            color="textSecondary"
+            data-testid="nodes-shown-count"
+          >
             showing {visible.length} of {rows.length}
           </Typography>
         )}
@@ -314,6 +415,7 @@ export function NodesTable(props: { nodes: NodeStatus[]; now: number }) {
         title="Nodes"
         columns={columns}
         data={visible}
+        detailPanel={({ rowData }) => <NodeDetails node={rowData.node} />}
         options={{
           search: false,
           paging: true,

@@ -1,0 +1,3 @@
+export { FleetPage } from './FleetPage';
+export type { FleetPageProps } from './FleetPage';
+export { LegacyFleetPage } from './LegacyFleetPage';
