@@ -1,6 +1,10 @@
 import type { ReactElement } from 'react';
 import { SWRConfig } from 'swr';
-import { mockApis, renderInTestApp, TestApiProvider } from '@backstage/test-utils';
+import {
+  mockApis,
+  renderInTestApp,
+  TestApiProvider,
+} from '@backstage/test-utils';
 import { EntityProvider } from '@backstage/plugin-catalog-react';
 import { permissionApiRef } from '@backstage/plugin-permission-react';
 import { AuthorizeResult } from '@backstage/plugin-permission-common';
@@ -13,13 +17,18 @@ export const clusterEntity: Entity = {
   kind: 'Resource',
   metadata: {
     name: 'demo',
-    annotations: { 'kpaas.io/cluster-name': 'demo', 'kpaas.io/target': 'existing' },
+    annotations: {
+      'kpaas.io/cluster-name': 'demo',
+      'kpaas.io/target': 'existing',
+    },
   },
   spec: { type: 'kubernetes-cluster', owner: 'platform-team' },
 };
 
+/** A decision per permission and, for cluster permissions, the cluster name (resourceRef). */
 export type Authorize = (
   permissionName: string,
+  resourceRef?: string,
 ) => AuthorizeResult.ALLOW | AuthorizeResult.DENY;
 
 /**
@@ -39,7 +48,13 @@ export function renderWithApis(
           [kpaasApiRef, api],
           [
             permissionApiRef,
-            mockApis.permission({ authorize: req => authorize(req.permission.name) }),
+            mockApis.permission({
+              authorize: req =>
+                authorize(
+                  req.permission.name,
+                  (req as { resourceRef?: string }).resourceRef,
+                ),
+            }),
           ],
         ]}
       >
