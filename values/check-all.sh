@@ -12,7 +12,8 @@
 #   - every valuesFile and postInstall template exists; a template is one YAML document whose
 #     kind is the entry's `kind`;
 #   - every ${KPAAS_...} token is a known one (values/README.md), and ${KPAAS_SECRET:s/k} /
-#     ${KPAAS_SECRET_BCRYPT:s/k} name the add-on's own credentials Secret and one of its keys;
+#     ${KPAAS_SECRET_BCRYPT:s/k} / ${KPAAS_SECRET_SHA:s/k} name the add-on's own credentials
+#     Secret and one of its keys;
 #   - no values file carries a literal password (a non-empty *password key that is not a token).
 #
 # Exit status: 0 clean (or skipped), 1 problems found, 2 usage/setup error.
@@ -111,7 +112,7 @@ def check_tokens(where, data, addon):
     creds = addon.get("credentials") or {}
     for text in strings(data):
         for name, arg in TOKEN.findall(text):
-            if name in ("KPAAS_SECRET", "KPAAS_SECRET_BCRYPT"):
+            if name in ("KPAAS_SECRET", "KPAAS_SECRET_BCRYPT", "KPAAS_SECRET_SHA"):
                 secret, _, key = (arg or "").partition("/")
                 if secret != creds.get("secretName") or key not in (creds.get("keys") or []):
                     problems.append(
@@ -119,7 +120,7 @@ def check_tokens(where, data, addon):
                         f"Secret and one of its keys ({creds.get('secretName')}: {creds.get('keys')})")
             elif name not in KNOWN_TOKENS or arg:
                 problems.append(f"{where}: unknown token ${{{name}{':' + arg if arg else ''}}}; "
-                                f"known: {', '.join(sorted(KNOWN_TOKENS))}, KPAAS_SECRET:s/k, KPAAS_SECRET_BCRYPT:s/k")
+                                f"known: {', '.join(sorted(KNOWN_TOKENS))}, KPAAS_SECRET:s/k, KPAAS_SECRET_BCRYPT:s/k, KPAAS_SECRET_SHA:s/k")
 
 
 def load_one(path):

@@ -151,6 +151,10 @@ export function helmChartFixture(): Record<string, any> {
       ],
       services: [{ name: 'harbor-portal', type: 'ClusterIP', port: 80 }],
     },
+    jaeger: {
+      workloads: [{ kind: 'Deployment', name: 'jaeger' }],
+      services: [{ name: 'jaeger', type: 'ClusterIP', port: 16686 }],
+    },
     // Keycloak's chart
     keycloakx: {
       workloads: [{ kind: 'StatefulSet', name: 'keycloak' }],

@@ -18,6 +18,7 @@ import {
   startSshNodes,
   startWorkloadControllers,
 } from '@internal/kpaas-testkit';
+import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -43,6 +44,7 @@ const ADDONS = [
   'envoy-gateway',
   'argo-cd',
   'kube-prometheus-stack',
+  'jaeger',
 ];
 const PROXY = gatewayProxyName('envoy-gateway-system', 'kpaas');
 
@@ -200,7 +202,7 @@ describe('Gateway API routing (envoy-gateway) on the rig', () => {
     const p = plan();
     expect(p.routing.via).toBe('gateway-api');
     expect(p.waves).toEqual([
-      ['metallb', 'cert-manager', 'argo-cd', 'kube-prometheus-stack'],
+      ['metallb', 'cert-manager', 'argo-cd', 'kube-prometheus-stack', 'jaeger'],
       ['envoy-gateway'],
     ]);
     const envoy = p.addons.find(a => a.id === 'envoy-gateway')!;
@@ -280,6 +282,10 @@ describe('Gateway API routing (envoy-gateway) on the rig', () => {
         ],
       },
     });
+    // Jaeger keeps its basic auth: Envoy Gateway's SecurityPolicy instead of the nginx annotations
+    expect(
+      p.addons.find(a => a.id === 'jaeger')!.manifests.map(m => m.kind),
+    ).toEqual(['Secret', 'SecurityPolicy', 'HTTPRoute']);
     expect(argo.gatewayApiObjects).toEqual([
       {
         addonId: 'argo-cd',
@@ -298,6 +304,7 @@ describe('Gateway API routing (envoy-gateway) on the rig', () => {
         'cert-manager',
         'argo-cd',
         'kube-prometheus-stack',
+        'jaeger',
         'envoy-gateway',
       ].map(id => expect.objectContaining({ id, status: 'installed' })),
     );
@@ -340,6 +347,33 @@ describe('Gateway API routing (envoy-gateway) on the rig', () => {
         ['ResolvedRefs', 'True'],
       ]);
     }
+    // Jaeger's users for Envoy's basic auth: the htpasswd {SHA} form of the generated password
+    const auth = get('v1', 'Secret', 'jaeger-ui-auth', 'tracing');
+    const password = Buffer.from(auth.data.password, 'base64').toString();
+    const htpasswd = get('v1', 'Secret', 'jaeger-ui-htpasswd', 'tracing');
+    const users = htpasswd.data?.['.htpasswd']
+      ? Buffer.from(htpasswd.data['.htpasswd'], 'base64').toString()
+      : htpasswd.stringData['.htpasswd'];
+    expect(users).toBe(
+      `admin:{SHA}${createHash('sha1').update(password).digest('base64')}`,
+    );
+    expect(
+      get(
+        'gateway.envoyproxy.io/v1alpha1',
+        'SecurityPolicy',
+        'jaeger-ui-basic-auth',
+        'tracing',
+      ).spec,
+    ).toEqual({
+      targetRefs: [
+        {
+          group: 'gateway.networking.k8s.io',
+          kind: 'HTTPRoute',
+          name: 'jaeger-ui',
+        },
+      ],
+      basicAuth: { users: { name: 'jaeger-ui-htpasswd' } },
+    });
     // no Ingress is created for a Gateway-routed cluster
     expect(
       get('networking.k8s.io/v1', 'Ingress', 'argo-cd-ui', 'argocd'),
@@ -367,6 +401,7 @@ describe('Gateway API routing (envoy-gateway) on the rig', () => {
     expect((await uiEndpoints(plan(), undefined)).endpoints).toEqual([
       { host: 'argocd.gw.example.com', address: INGRESS_IP },
       { host: 'grafana.gw.example.com', address: INGRESS_IP },
+      { host: 'jaeger.gw.example.com', address: INGRESS_IP },
     ]);
   }, 90_000);
 

@@ -14,7 +14,7 @@ import {
 } from './helm';
 import { AddonPlan, PlannedAddonInstall } from './plan';
 import { RemoteShell } from './remoteShell';
-import { SecretTokenRef, fillSecretTokens } from './tokens';
+import { SecretTokenRef, fillSecretTokens, htpasswdSha } from './tokens';
 import { initializeVault, parseVaultInitialization } from './vaultInit';
 
 /*
@@ -79,25 +79,30 @@ async function secretLookup(
         `${addon.id}: \${KPAAS_SECRET…:${ref.secret}/${ref.key}} names a Secret that is not the add-on's own credentials`,
       );
     }
-    const value = ref.bcrypt
-      ? await cluster.ensureBcrypt(cred, data, ref.key)
-      : data[ref.key];
+    const plain = data[ref.key];
+    let value = plain;
+    if (ref.bcrypt) value = await cluster.ensureBcrypt(cred, data, ref.key);
+    else if (ref.sha && plain !== undefined) value = htpasswdSha(plain);
     if (value === undefined) {
       throw new Error(
         `${addon.id}: Secret ${cred.namespace}/${cred.secretName} has no key "${ref.key}"`,
       );
     }
-    resolved.set(`${ref.bcrypt ? 'b' : 'p'}:${ref.secret}/${ref.key}`, value);
+    resolved.set(secretKey(ref), value);
   }
   return resolved;
 }
 
+/** Key of a resolved secret token: the value, its bcrypt or its SHA form. */
+function secretKey(ref: SecretTokenRef): string {
+  let form = 'p';
+  if (ref.bcrypt) form = 'b';
+  else if (ref.sha) form = 's';
+  return `${form}:${ref.secret}/${ref.key}`;
+}
+
 function fillSecrets(text: string, resolved: Map<string, string>): string {
-  return fillSecretTokens(
-    text,
-    ref =>
-      resolved.get(`${ref.bcrypt ? 'b' : 'p'}:${ref.secret}/${ref.key}`) ?? '',
-  );
+  return fillSecretTokens(text, ref => resolved.get(secretKey(ref)) ?? '');
 }
 
 /** Installs (or keeps) every add-on of the plan. Never throws for one add-on's failure. */

@@ -1,9 +1,10 @@
 /*
  * `${KPAAS_…}` placeholder tokens of the values pack (values/README.md, "Placeholder tokens").
  * Plain tokens are filled at plan time from cluster.yaml; secret tokens
- * (`${KPAAS_SECRET:<secret>/<key>}`, `${KPAAS_SECRET_BCRYPT:…}`) only at install time, from the
- * add-on's credentials Secret, and never reach a file or a log.
+ * (`${KPAAS_SECRET:<secret>/<key>}`, `${KPAAS_SECRET_BCRYPT:…}`, `${KPAAS_SECRET_SHA:…}`) only at
+ * install time, from the add-on's credentials Secret, and never reach a file or a log.
  */
+import { createHash } from 'node:crypto';
 
 const TOKEN_RE = /\$\{(KPAAS_[A-Z_]+)(?::([^}]*))?\}/g;
 
@@ -11,6 +12,14 @@ const SECRET_REF_RE = /^[a-z0-9][-a-z0-9.]*\/[-._a-zA-Z0-9]+$/;
 
 export const SECRET_TOKEN = 'KPAAS_SECRET';
 export const SECRET_BCRYPT_TOKEN = 'KPAAS_SECRET_BCRYPT';
+/** htpasswd `{SHA}` form, the only one Envoy's basic auth accepts (Envoy Gateway SecurityPolicy). */
+export const SECRET_SHA_TOKEN = 'KPAAS_SECRET_SHA';
+const SECRET_TOKENS = [SECRET_TOKEN, SECRET_BCRYPT_TOKEN, SECRET_SHA_TOKEN];
+
+/** `{SHA}<base64 of SHA-1>`: the htpasswd SHA form of a value. */
+export function htpasswdSha(value: string): string {
+  return `{SHA}${createHash('sha1').update(value).digest('base64')}`;
+}
 
 /** Token name → value; undefined = not known for this cluster (an error when used). */
 export type TokenValues = Record<string, string | undefined>;
@@ -22,17 +31,28 @@ export interface SecretTokenRef {
   secret: string;
   key: string;
   bcrypt: boolean;
+  /** `${KPAAS_SECRET_SHA:…}`: the htpasswd `{SHA}` form of the value */
+  sha?: true;
+}
+
+function refOf(name: string, arg: string): SecretTokenRef {
+  const [secret, key] = arg.split('/');
+  return {
+    secret,
+    key,
+    bcrypt: name === SECRET_BCRYPT_TOKEN,
+    ...(name === SECRET_SHA_TOKEN ? { sha: true as const } : {}),
+  };
 }
 
 /** The secret tokens a text contains. */
 export function findSecretTokens(text: string): SecretTokenRef[] {
   const out: SecretTokenRef[] = [];
   for (const m of text.matchAll(TOKEN_RE)) {
-    if (m[1] !== SECRET_TOKEN && m[1] !== SECRET_BCRYPT_TOKEN) continue;
+    if (!SECRET_TOKENS.includes(m[1])) continue;
     // a comment may mention `${KPAAS_SECRET:…}`; only `<secret>/<key>` is a reference
     if (!SECRET_REF_RE.test(m[2] ?? '')) continue;
-    const [secret, key] = (m[2] ?? '').split('/');
-    out.push({ secret, key, bcrypt: m[1] === SECRET_BCRYPT_TOKEN });
+    out.push(refOf(m[1], m[2] ?? ''));
   }
   return out;
 }
@@ -48,7 +68,7 @@ export function fillTokens(
   where: string,
 ): string {
   return text.replace(TOKEN_RE, (whole, name: string) => {
-    if (name === SECRET_TOKEN || name === SECRET_BCRYPT_TOKEN) return whole;
+    if (SECRET_TOKENS.includes(name)) return whole;
     if (!(name in values)) {
       throw new TokenError(
         `${where}: unknown token \${${name}}; use one of the tokens listed in values/README.md`,
@@ -66,16 +86,15 @@ export function fillTokens(
   });
 }
 
-/** Fills secret tokens from resolved Secret data (`<secret>/<key>` and `<secret>/<key>.bcrypt`). */
+/** Fills secret tokens from resolved Secret data (`<secret>/<key>`, its bcrypt or SHA form). */
 export function fillSecretTokens(
   text: string,
   lookup: (ref: SecretTokenRef) => string,
 ): string {
   return text.replace(TOKEN_RE, (whole, name: string, arg?: string) => {
-    if (name !== SECRET_TOKEN && name !== SECRET_BCRYPT_TOKEN) return whole;
+    if (!SECRET_TOKENS.includes(name)) return whole;
     if (!SECRET_REF_RE.test(arg ?? '')) return whole;
-    const [secret, key] = (arg ?? '').split('/');
-    return lookup({ secret, key, bcrypt: name === SECRET_BCRYPT_TOKEN });
+    return lookup(refOf(name, arg ?? ''));
   });
 }
 
