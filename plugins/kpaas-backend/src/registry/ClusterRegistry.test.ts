@@ -117,7 +117,7 @@ function registrySuite(name: string, createKnex: () => Promise<Knex>) {
       expect((await registry.getConnection('legacy'))?.token).toBe('cfg-token');
     });
 
-    it('keeps a timeline, finishing running entries, and deletes it with the cluster', async () => {
+    it('keeps a timeline, finishing running entries, and archives it with the cluster', async () => {
       await registry.addTimelineEntry('demo', {
         phase: 'provision',
         step: 'plan',
@@ -158,7 +158,12 @@ function registrySuite(name: string, createKnex: () => Promise<Knex>) {
         serviceAccountToken: 'x',
       });
       await registry.delete('demo');
+      // Archived, not erased: no longer the name's timeline, still on record.
       expect(await registry.listTimeline('demo')).toEqual([]);
+      expect(await registry.runningEntry('demo')).toBeUndefined();
+      expect(
+        (await registry.listArchivedTimeline('demo')).map(e => e.step),
+      ).toEqual(['plan', 'apply']);
       await expect(registry.delete('demo')).rejects.toThrow(
         /no cluster named "demo"/,
       );
