@@ -181,7 +181,11 @@ function isProgressing(w: WorkloadObservation): boolean {
  * - when `observations.establishedCrds` is given, an add-on's `requiresCrds` must all be
  *   Established: `Degraded` (`Missing` when none is) with a reason naming the others. A
  *   CRDs-only add-on ({@link isCrdsOnlyAddon}: no readiness checks, runs nothing) is judged on
- *   its CRDs alone when it has no workloads: `Healthy` once all are Established.
+ *   its CRDs alone when it has no workloads: `Healthy` once all are Established;
+ * - when `observations.gatewayApi` is given, the add-on's expected Gateway API objects (its
+ *   Gateway must be `Programmed`, its HTTPRoute `Accepted` with `ResolvedRefs`) are judged into
+ *   `routes`, and a failing one makes a healthy add-on `Degraded` with the named condition;
+ * - a retired add-on (catalog `retired`) carries `retired`.
  *
  * Pass every workload observed in the add-on's namespace(s); others are ignored. Without
  * `observations` the result is the workload judgement only.
