@@ -25,7 +25,7 @@ export function findOnPath(
 }
 
 const TERRAFORM_INSTALL_HINT =
-  'install Terraform >= 1.6 (https://developer.hashicorp.com/terraform/install) or OpenTofu (https://opentofu.org/docs/intro/install/) on the Backstage backend host, or set the `terraformPath` input to the binary';
+  'install Terraform >= 1.11 (https://developer.hashicorp.com/terraform/install) or OpenTofu (https://opentofu.org/docs/intro/install/) on the Backstage backend host, or set the `terraformPath` input to the binary';
 
 /**
  * The Terraform binary to run: `terraformPath` (a path or a name on the PATH), else `terraform`,

@@ -358,6 +358,8 @@ describe('kpaas-cluster template dry-run', () => {
     );
     expect(tfvars).toMatchObject({
       cluster_name: 'alpha',
+      // the provider's region comes from the spec (provider "kakaocloud" { region = var.region })
+      region: 'kr-central-2',
       subnet_cidr: spec.spec.network.nodeCidr,
       key_pair_name: 'KPAAS_KEYPAIR',
       volume_size_gib: 200,
@@ -392,7 +394,7 @@ describe('kpaas-cluster template dry-run', () => {
     );
     expect(
       versions.terraform[0].required_providers[0].kakaocloud,
-    ).toMatchObject({ source: 'kakaoenterprise/kakaocloud', version: '0.2.0' });
+    ).toMatchObject({ source: 'kakaoenterprise/kakaocloud', version: '0.3.5' });
     const outputs = await parseHcl(
       'outputs.tf',
       result.files.get('terraform/kakao-cloud/outputs.tf')!,

@@ -6,6 +6,7 @@
 provider "kakaocloud" {
   application_credential_id     = var.application_credential_id
   application_credential_secret = var.application_credential_secret
+  region                        = var.region
 }
 
 data "kakaocloud_images" "all" {}
@@ -171,14 +172,12 @@ resource "kakaocloud_load_balancer_listener" "api" {
   load_balancer_id = kakaocloud_load_balancer.api.id
   protocol         = "TCP"
   protocol_port    = var.api_port
-  connection_limit = -1
 }
 
 resource "kakaocloud_load_balancer_listener" "etcd" {
   load_balancer_id = kakaocloud_load_balancer.api.id
   protocol         = "TCP"
   protocol_port    = 2379
-  connection_limit = -1
 }
 
 resource "kakaocloud_load_balancer_target_group" "api" {
@@ -253,14 +252,12 @@ resource "kakaocloud_load_balancer_listener" "http" {
   load_balancer_id = kakaocloud_load_balancer.ingress.id
   protocol         = "TCP"
   protocol_port    = 80
-  connection_limit = -1
 }
 
 resource "kakaocloud_load_balancer_listener" "https" {
   load_balancer_id = kakaocloud_load_balancer.ingress.id
   protocol         = "TCP"
   protocol_port    = 443
-  connection_limit = -1
 }
 
 resource "kakaocloud_load_balancer_target_group" "http" {

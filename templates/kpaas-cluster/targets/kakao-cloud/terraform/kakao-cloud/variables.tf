@@ -24,6 +24,16 @@ variable "cluster_name" {
   }
 }
 
+variable "region" {
+  description = "Kakao Cloud region of every resource (spec.target.region)"
+  type        = string
+
+  validation {
+    condition     = contains(["kr-central-1", "kr-central-2", "kr-central-3"], var.region)
+    error_message = "region must be kr-central-1, kr-central-2 or kr-central-3 (the regions of the kakaocloud provider)."
+  }
+}
+
 variable "availability_zone" {
   description = "Availability zone of the subnet, the VMs and the NLBs, e.g. kr-central-2-a"
   type        = string

@@ -1,10 +1,11 @@
 terraform {
-  required_version = ">= 1.6.0"
+  # kakaocloud 0.3.x needs Terraform 1.11 (write-only instance user_data); 0.4.x needs 1.14.
+  required_version = ">= 1.11.0"
 
   required_providers {
     kakaocloud = {
       source  = "kakaoenterprise/kakaocloud"
-      version = "0.2.0"
+      version = "0.3.5"
     }
     local = {
       source  = "hashicorp/local"
