@@ -119,7 +119,7 @@ describe('kpaas Kubernetes plugin interop', () => {
 });
 
 describe('with the real Kubernetes plugin', () => {
-  it('lists the kpaas clusters next to the configured ones in /api/kubernetes/clusters', async () => {
+  it('lists the kpaas clusters next to the configured ones in /api/kubernetes/clusters, only those inside kpaas.clusterNetworks', async () => {
     const { server } = await startTestBackend({
       features: [
         kubernetesPlugin,
@@ -150,6 +150,17 @@ describe('with the real Kubernetes plugin', () => {
                 {
                   name: 'legacy',
                   url: 'https://172.16.0.100:6443',
+                  serviceAccountToken: 'canary-interop-token',
+                },
+                // Outside the default networks: never handed to the Kubernetes plugin.
+                {
+                  name: 'loopback',
+                  url: 'https://127.0.0.1:6443',
+                  serviceAccountToken: 'canary-interop-token',
+                },
+                {
+                  name: 'metadata',
+                  url: 'https://169.254.169.254',
                   serviceAccountToken: 'canary-interop-token',
                 },
               ],
