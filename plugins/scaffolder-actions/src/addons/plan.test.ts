@@ -243,4 +243,35 @@ describe('buildAddonPlan', () => {
     });
     expect(p.addons[0]).toMatchObject({ type: 'script', version: 'v0.0.37' });
   });
+
+  it('names the catalog field when the Gateway API implementation has no GatewayClass of that name', () => {
+    const wrong = catalogText.replace(
+      'gatewayClassName: kpaas-envoy',
+      'gatewayClassName: kpaas-envoyy',
+    );
+    expect(wrong).not.toBe(catalogText);
+    const problems = problemsOf(() =>
+      buildAddonPlan({
+        specText: spec([{ id: 'metallb' }, { id: 'envoy-gateway' }]),
+        catalogText: wrong,
+        readPackFile,
+        readRepoFile: () => undefined,
+      }),
+    );
+    expect(problems).toEqual([
+      'envoy-gateway: gatewayApi.gatewayClassName is "kpaas-envoyy", but no postInstall GatewayClass has that name (found: kpaas-envoy); add the GatewayClass template or fix the name',
+    ]);
+  });
+
+  it('keeps the UI Ingress templates under ingress-nginx and plans no Gateway API objects', () => {
+    const p = plan([
+      { id: 'metallb' },
+      { id: 'ingress-nginx' },
+      { id: 'argo-cd' },
+    ]);
+    expect(p.routing.via).toBe('ingress');
+    const argo = p.addons.find(a => a.id === 'argo-cd')!;
+    expect(argo.manifests.map(m => m.kind)).toEqual(['Ingress']);
+    expect(p.addons.flatMap(a => a.gatewayApiObjects)).toEqual([]);
+  });
 });
