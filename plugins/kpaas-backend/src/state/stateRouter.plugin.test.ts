@@ -6,7 +6,9 @@ import {
   mockCredentials,
   startTestBackend,
 } from '@backstage/backend-test-utils';
+import type { AddressInfo } from 'node:net';
 import request from 'supertest';
+import { sendLargeBody } from './__testUtils__/largeBody';
 import { CredentialCipher } from '../crypto/CredentialCipher';
 import {
   createStateRouter,
@@ -130,6 +132,60 @@ describe('state router mounted in a backend plugin', () => {
     expect(versions.status).toBe(200);
     expect(versions.body.items).toHaveLength(1);
     expect(versions.body.lock.info.Who).toBe('ci@runner');
+    await backend.stop();
+  });
+
+  it('answers anonymous callers of the state routes 401 under the production auth barrier, before reading a 60 MB body', async () => {
+    const backend = await startTestBackend({ features: [stateTestPlugin] });
+    const { server } = backend;
+    const { port } = server.address() as AddressInfo;
+    const base = `http://127.0.0.1:${port}/api/kpaas/clusters/demo/terraform/state`;
+    // No Authorization header (the test backend would read that as its default user):
+    // `none` is a request without any credentials.
+    const none = mockCredentials.none.header();
+    for (const [method, url, authorization] of [
+      ['POST', base, undefined],
+      ['LOCK', `${base}/lock`, undefined],
+      ['POST', `${base}/push`, none],
+    ]) {
+      const result = await sendLargeBody(
+        url!,
+        method!,
+        60 * 1024 * 1024,
+        authorization,
+      );
+      expect({ method, url, status: result.status }).toEqual({
+        method,
+        url,
+        status: 401,
+      });
+      expect(result.sentAtResponse).toBeLessThan(30 * 1024 * 1024);
+    }
+    // The admin routes under the unauthenticated path still need a Backstage principal.
+    for (const call of [
+      () =>
+        request(server)
+          .get('/api/kpaas/clusters/demo/terraform/state/versions')
+          .set('Authorization', none),
+      () =>
+        request(server)
+          .delete('/api/kpaas/clusters/demo/terraform/state/lock')
+          .set('Authorization', none),
+      () =>
+        request(server)
+          .post('/api/kpaas/clusters/demo/terraform/state/restore/1')
+          .set('Authorization', none),
+      () =>
+        request(server)
+          .post('/api/kpaas/clusters/demo/terraform/state/purge')
+          .set('Authorization', none),
+      () =>
+        request(server)
+          .get('/api/kpaas/clusters/demo/terraform/state/versions/1')
+          .set('Authorization', mockCredentials.user.invalidHeader()),
+    ]) {
+      expect((await call()).status).toBe(401);
+    }
     await backend.stop();
   });
 });
