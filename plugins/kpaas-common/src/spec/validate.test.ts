@@ -406,6 +406,50 @@ const badSpecs: InvalidCase[] = [
     ],
   },
   {
+    rule: 'kakao-provider-cidr',
+    spec: specWith(kakaoSpec, d => {
+      d.spec.target.vpcCidr = '172.16.0.0/12';
+      d.spec.target.subnetCidr = '172.16.0.0/19';
+      d.spec.network.nodeCidr = '172.16.0.0/19';
+    }),
+    errors: [
+      [
+        'spec.target.vpcCidr',
+        '172.16.0.0/12 is a /12; Kakao Cloud accepts a VPC of /16 to /24 only, e.g. 172.16.0.0/16',
+      ],
+      [
+        'spec.target.subnetCidr',
+        '172.16.0.0/19 is a /19; Kakao Cloud accepts a subnet of /20 to /26 only, e.g. 172.16.0.0/20',
+      ],
+    ],
+  },
+  {
+    rule: 'kakao-provider-names (double symbols)',
+    spec: specWith(kakaoSpec, d => {
+      d.metadata.name = 'team--a';
+      d.spec.target.keyPair = 'ops_-key';
+    }),
+    errors: [
+      [
+        'metadata.name',
+        '"team--a" holds "--"; on kakao-cloud every resource name starts with the cluster name and Kakao Cloud refuses --, __, -_ and _- in names: use single hyphens, e.g. "team-a"',
+      ],
+      ['spec.target.keyPair', '"ops_-key" holds "_-", which Kakao Cloud refuses'],
+    ],
+  },
+  {
+    rule: 'kakao-provider-names (key pair)',
+    spec: specWith(kakaoSpec, d => {
+      d.spec.target.keyPair = 'ops.key';
+    }),
+    errors: [
+      [
+        'spec.target.keyPair',
+        '"ops.key" is not a name the kakaocloud provider accepts for key_name',
+      ],
+    ],
+  },
+  {
     rule: 'kakao-subnet',
     spec: specWith(kakaoSpec, d => {
       d.spec.target.vpcCidr = '10.0.0.0/16';

@@ -221,6 +221,77 @@ const kakaoSubnet: ClusterSpecRule = {
   },
 };
 
+/** Prefix lengths the kakaocloud provider accepts (its cidr_prefix_length validators). */
+const KAKAO_PREFIX_LIMITS = {
+  vpcCidr: { min: 16, max: 24, what: 'a VPC' },
+  subnetCidr: { min: 20, max: 26, what: 'a subnet' },
+} as const;
+
+const kakaoProviderCidrs: ClusterSpecRule = {
+  id: 'kakao-provider-cidr',
+  description:
+    'The Kakao VPC is a /16 to /24 and the subnet a /20 to /26, as the kakaocloud provider demands',
+  check: ({ target }) => {
+    if (target?.type !== 'kakao-cloud') return [];
+    return (['vpcCidr', 'subnetCidr'] as const).flatMap(field => {
+      const cidr = parseIpv4Cidr(target[field]);
+      const { min, max, what } = KAKAO_PREFIX_LIMITS[field];
+      if (!cidr || (cidr.prefix >= min && cidr.prefix <= max)) return [];
+      const example = `${cidr.text.split('/')[0]}/${Math.min(
+        max,
+        Math.max(min, cidr.prefix),
+      )}`;
+      return [
+        {
+          path: `spec.target.${field}`,
+          message: `${cidr.text} is a /${cidr.prefix}; Kakao Cloud accepts ${what} of /${min} to /${max} only, e.g. ${example}`,
+        },
+      ];
+    });
+  },
+};
+
+/** The kakaocloud provider's name rule: 4+ letters/digits/_/-, no -- __ -_ _- (length:4..n). */
+const KAKAO_NAME = /^[a-zA-Z0-9][a-zA-Z0-9_-]*[a-zA-Z0-9]$/;
+const KAKAO_DOUBLE_SYMBOL = /--|__|-_|_-/;
+
+const kakaoProviderNames: ClusterSpecRule = {
+  id: 'kakao-provider-names',
+  description:
+    'Names the kakaocloud provider receives (the cluster name in every resource name, the key pair) meet its name rule',
+  check: ({ name, target }) => {
+    if (target?.type !== 'kakao-cloud') return [];
+    const findings: RuleFinding[] = [];
+    const double = (value: string) => KAKAO_DOUBLE_SYMBOL.exec(value)?.[0];
+    if (name && double(name)) {
+      findings.push({
+        path: 'metadata.name',
+        message: `"${name}" holds "${double(
+          name,
+        )}"; on kakao-cloud every resource name starts with the cluster name and Kakao Cloud refuses --, __, -_ and _- in names: use single hyphens, e.g. "${name.replace(
+          /[-_]{2,}/g,
+          '-',
+        )}"`,
+      });
+    }
+    const key = target.keyPair;
+    if (key.length < 4 || key.length > 250 || !KAKAO_NAME.test(key)) {
+      findings.push({
+        path: 'spec.target.keyPair',
+        message: `"${key}" is not a name the kakaocloud provider accepts for key_name: 4 to 250 letters, digits, "_" and "-", starting and ending with a letter or digit (no "."); use the key pair's name as shown in the Kakao Cloud console`,
+      });
+    } else if (double(key)) {
+      findings.push({
+        path: 'spec.target.keyPair',
+        message: `"${key}" holds "${double(
+          key,
+        )}", which Kakao Cloud refuses in names (--, __, -_, _-); use the key pair's exact name from the console, or create one without them`,
+      });
+    }
+    return findings;
+  },
+};
+
 const networkOverlap: ClusterSpecRule = {
   id: 'network-overlap',
   description:
@@ -977,6 +1048,8 @@ const loadBalancerPool: ClusterSpecRule = {
 export const clusterSpecRules: ReadonlyArray<ClusterSpecRule> = [
   kakaoZoneInRegion,
   kakaoSubnet,
+  kakaoProviderCidrs,
+  kakaoProviderNames,
   networkOverlap,
   podCidrCapacity,
   serviceCidrSize,
