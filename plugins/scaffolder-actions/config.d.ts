@@ -31,5 +31,28 @@ export interface Config {
         cpDeployment?: { url?: string; sha256?: string };
       };
     };
+    /**
+     * Where kpaas:provision's Terraform installs providers from. Without it Terraform uses the
+     * public registry (registry.terraform.io), which air-gapped machines cannot reach.
+     */
+    terraform?: {
+      /**
+       * Absolute path of a Terraform CLI configuration file of your own (TF_CLI_CONFIG_FILE),
+       * e.g. with a provider_installation block and credentials for a private mirror. Not
+       * together with providerMirror.
+       */
+      cliConfigFile?: string;
+      /**
+       * Install providers only from this mirror (kpaas writes the CLI configuration): exactly
+       * one of `filesystem` (absolute path of a folder filled by `terraform providers mirror
+       * <folder>`) or `network` (https URL of a provider network mirror).
+       */
+      providerMirror?: {
+        filesystem?: string;
+        network?: string;
+      };
+      /** Absolute path of a plugin cache shared by the runs (TF_PLUGIN_CACHE_DIR); created if missing. */
+      pluginCacheDir?: string;
+    };
   };
 }
