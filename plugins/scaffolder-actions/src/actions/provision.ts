@@ -33,6 +33,7 @@ import {
   summarizePlan,
 } from '../provision/planSummary';
 import { classifyInitFailure } from '../provision/initFailure';
+import { LockLease, startLockLease } from '../provision/lockLease';
 import { runProcess } from '../provision/runProcess';
 import { sshPublicKeyOf } from '../provision/sshPublicKey';
 import {
@@ -51,6 +52,11 @@ import {
 } from '../provision/workdir';
 import { resolveRepoPath } from '../workspace/resolveRepoPath';
 import { examples } from './provision.examples';
+import {
+  buildChildEnv,
+  ChildEnv,
+  passthroughFromConfig,
+} from '../process/childEnv';
 
 /** Dependencies of {@link createProvisionAction}. @public */
 export interface ProvisionActionOptions {
@@ -60,10 +66,19 @@ export interface ProvisionActionOptions {
   permissions: PermissionsService;
   /** Reads `kpaas.terraformState.baseUrl` (URL of kpaas-backend as Terraform reaches it). */
   config?: Config;
-  /** Environment the tools start from (PATH, proxies, ...); default `process.env`. */
+  /**
+   * The backend environment the tools' allow-listed variables (PATH, proxies, locale,
+   * `kpaas.actions.environment.passthrough`) are read from; default `process.env`. It is never
+   * handed to a tool whole.
+   */
   env?: NodeJS.ProcessEnv;
   /** Grace between SIGINT, SIGTERM and SIGKILL when stopping Terraform; default 60 s. */
   stopGraceMs?: number;
+  /**
+   * Longest time between renewals of the state lock's lease while Terraform runs; default 60 s
+   * (kpaas-backend's lease, kpaas.terraformState.lockLeaseSeconds, defaults to 300 s).
+   */
+  lockRenewIntervalMs?: number;
 }
 
 /** Environment variable names the action sets for Terraform (values never logged). */
@@ -79,6 +94,13 @@ function formatElapsed(ms: number): string {
   const s = ms / 1000;
   if (s < 60) return `${s.toFixed(1)} s`;
   return `${Math.floor(s / 60)} min ${Math.round(s % 60)} s`;
+}
+
+/** A private folder (0700) for one run: plan file, TF_DATA_DIR, HOME and TMPDIR. */
+function makeRunDir(): string {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kpaas-provision-'));
+  fs.chmodSync(dir, 0o700);
+  return dir;
 }
 
 /** A phase that failed or was stopped; carries the tail of the tool's error output. */
@@ -108,6 +130,7 @@ export function createProvisionAction(options: ProvisionActionOptions) {
   });
   const stopGraceMs = options.stopGraceMs ?? DEFAULT_STOP_GRACE_MS;
   const installSettings = readTerraformInstallSettings(options.config);
+  const envPassthrough = passthroughFromConfig(options.config);
   const guard = new ClusterRunGuard({
     permissions: options.permissions,
     client,
@@ -239,6 +262,7 @@ export function createProvisionAction(options: ProvisionActionOptions) {
         );
       }
       const deadline = Date.now() + timeoutMinutes * 60_000;
+      // Read for the allow-listed names only (buildChildEnv), never handed on whole.
       const baseEnv = options.env ?? process.env;
 
       // 1. Read and validate everything before anything runs.
@@ -360,7 +384,7 @@ export function createProvisionAction(options: ProvisionActionOptions) {
         (
           command: string,
           cwd: string,
-          env: NodeJS.ProcessEnv,
+          env: ChildEnv,
           phaseMask: (t: string) => string,
         ) =>
         async (
@@ -423,52 +447,64 @@ export function createProvisionAction(options: ProvisionActionOptions) {
       if (target === 'vagrant') {
         const vagrant = resolveVagrantBinary(baseEnv);
         const dir = findVagrantDir(repoDir);
-        const run = phaseRunner(
-          vagrant,
-          dir,
-          {
-            ...baseEnv,
-            VAGRANT_NO_COLOR: '1',
-            ...(sshPublicKey ? { KPAAS_SSH_PUBLIC_KEY: sshPublicKey } : {}),
-          },
-          mask,
-        );
-        if (mode === 'destroy') {
-          const done = await ctx.checkpoint({
-            key: `kpaas.provision.vagrant.destroy.v1.${cluster}`,
+        const runDir = makeRunDir();
+        try {
+          const run = phaseRunner(
+            vagrant,
+            dir,
+            buildChildEnv({
+              from: baseEnv,
+              runDir,
+              passthrough: envPassthrough,
+              set: {
+                // VirtualBox/libvirt keep their VM registry under the user's HOME: Vagrant
+                // must see the same HOME on every run, or destroy cannot find the machines.
+                HOME: baseEnv.HOME,
+                VAGRANT_NO_COLOR: '1',
+                KPAAS_SSH_PUBLIC_KEY: sshPublicKey,
+              },
+            }),
+            mask,
+          );
+          if (mode === 'destroy') {
+            const done = await ctx.checkpoint({
+              key: `kpaas.provision.vagrant.destroy.v1.${cluster}`,
+              fn: async () => {
+                const r = await run('destroy', ['destroy', '-f']);
+                await timeline.record(
+                  r.step,
+                  'succeeded',
+                  r.startedAt,
+                  'vagrant destroy -f',
+                );
+                return { destroyed: true };
+              },
+            });
+            ctx.logger.info(
+              `Vagrant machines of ${cluster} destroyed: ${done.destroyed}`,
+            );
+            emit([], inventoryFromSpec(spec).endpoints);
+            return;
+          }
+          await ctx.checkpoint({
+            key: `kpaas.provision.vagrant.up.v1.${cluster}`,
             fn: async () => {
-              const r = await run('destroy', ['destroy', '-f']);
+              const r = await run('apply', ['up']);
               await timeline.record(
                 r.step,
                 'succeeded',
                 r.startedAt,
-                'vagrant destroy -f',
+                'vagrant up',
               );
-              return { destroyed: true };
+              return { up: true };
             },
           });
-          ctx.logger.info(
-            `Vagrant machines of ${cluster} destroyed: ${done.destroyed}`,
-          );
-          emit([], inventoryFromSpec(spec).endpoints);
+          const planned = inventoryFromSpec(spec);
+          emit(planned.inventory, planned.endpoints);
           return;
+        } finally {
+          fs.rmSync(runDir, { recursive: true, force: true });
         }
-        await ctx.checkpoint({
-          key: `kpaas.provision.vagrant.up.v1.${cluster}`,
-          fn: async () => {
-            const r = await run('apply', ['up']);
-            await timeline.record(
-              r.step,
-              'succeeded',
-              r.startedAt,
-              'vagrant up',
-            );
-            return { up: true };
-          },
-        });
-        const planned = inventoryFromSpec(spec);
-        emit(planned.inventory, planned.endpoints);
-        return;
       }
 
       // 4. Terraform: kakao-cloud, multipass
@@ -487,13 +523,13 @@ export function createProvisionAction(options: ProvisionActionOptions) {
       }
 
       // Plan file and Terraform's data dir live outside the repo: the plan holds variable values.
-      const scratch = fs.mkdtempSync(
-        path.join(os.tmpdir(), 'kpaas-provision-'),
-      );
-      fs.chmodSync(scratch, 0o700);
+      // The same private folder holds the run's HOME and TMPDIR (buildChildEnv).
+      const scratch = makeRunDir();
+      // renews the state lock's lease while Terraform runs (kpaas "http" backend only)
+      let lease: LockLease | undefined;
       try {
-        const env: NodeJS.ProcessEnv = {
-          ...baseEnv,
+        // Exactly what this action sets; buildChildEnv adds PATH, proxies and configured extras.
+        const env: Record<string, string | undefined> = {
           TF_IN_AUTOMATION: '1',
           TF_INPUT: '0',
           CHECKPOINT_DISABLE: '1',
@@ -514,7 +550,9 @@ export function createProvisionAction(options: ProvisionActionOptions) {
           try {
             credential = await client.issueTerraformStateCredential(cluster, {
               ttlMinutes: Math.min(24 * 60, timeoutMinutes + 30),
-              ...(newCluster ? { newCluster: true, taskId: ctx.task?.id } : {}),
+              // the task shows in the lock info of the state it locks
+              taskId: ctx.task?.id,
+              ...(newCluster ? { newCluster: true } : {}),
             });
             addresses = await client.terraformStateAddresses(cluster);
           } catch (e) {
@@ -546,6 +584,13 @@ export function createProvisionAction(options: ProvisionActionOptions) {
           ctx.logger.info(
             `Terraform state: kpaas-backend ${addresses.address} (basic auth ${credential.username}, valid until ${credential.expiresAt})`,
           );
+          lease = startLockLease({
+            stateAddress: addresses.address,
+            username: credential.username,
+            password: credential.password,
+            intervalMs: options.lockRenewIntervalMs,
+            logger: ctx.logger,
+          });
           await timeline.record(
             'state',
             'succeeded',
@@ -563,7 +608,17 @@ export function createProvisionAction(options: ProvisionActionOptions) {
           secrets.sshPrivateKey,
           ...extraSecrets,
         ]);
-        const run = phaseRunner(terraform, tfDir, env, fullMask);
+        const run = phaseRunner(
+          terraform,
+          tfDir,
+          buildChildEnv({
+            from: baseEnv,
+            runDir: scratch,
+            passthrough: envPassthrough,
+            set: env,
+          }),
+          fullMask,
+        );
         const planFile = path.join(scratch, 'tfplan');
 
         await run('init', ['init', '-input=false', '-no-color'], {
@@ -669,6 +724,7 @@ export function createProvisionAction(options: ProvisionActionOptions) {
         );
         emit(result.inventory, result.endpoints, planSummary);
       } finally {
+        await lease?.stop();
         fs.rmSync(scratch, { recursive: true, force: true });
       }
     },

@@ -7,6 +7,7 @@ import {
   terraformStandInEnv,
   writeTerraformFixture,
 } from '@internal/kpaas-testkit';
+import { buildChildEnv } from '../process/childEnv';
 import { createMasker } from './mask';
 import { runProcess } from './runProcess';
 
@@ -27,8 +28,12 @@ describe('runProcess', () => {
       delays: { apply: 5_000 },
     });
     const logger = mockServices.logger.mock();
-    const env = terraformStandInEnv({
-      KPAAS_TF_CALLS: path.join(dir, 'calls.jsonl'),
+    const env = buildChildEnv({
+      from: terraformStandInEnv({
+        KPAAS_TF_CALLS: path.join(dir, 'calls.jsonl'),
+      }),
+      runDir: path.join(dir, 'run'),
+      passthrough: ['KPAAS_TF_CALLS'],
     });
     const init = await runProcess({
       command: 'terraform',
@@ -80,7 +85,7 @@ describe('runProcess', () => {
       command: script,
       args: [],
       cwd: dir,
-      env: process.env,
+      env: buildChildEnv({ runDir: path.join(dir, 'run') }),
       logger,
       mask: t => t,
       signal: controller.signal,
@@ -113,7 +118,7 @@ describe('runProcess', () => {
         'echo "id=IDVALUE123 ok"; echo "key AAAAsecretkeyline" >&2; exit 3',
       ],
       cwd: dir,
-      env: process.env,
+      env: buildChildEnv({ runDir: path.join(dir, 'run') }),
       logger,
       mask: createMasker(['IDVALUE123', key, 'abc']),
       stopGraceMs: 300,

@@ -1,6 +1,7 @@
 import { spawn } from 'node:child_process';
 import readline from 'node:readline';
 import type { LoggerService } from '@backstage/backend-plugin-api';
+import type { ChildEnv } from '../process/childEnv';
 
 /** Lines of error output kept for the failure message. */
 export const FAILURE_TAIL_LINES = 30;
@@ -9,7 +10,8 @@ export interface RunProcessOptions {
   command: string;
   args: string[];
   cwd: string;
-  env: NodeJS.ProcessEnv;
+  /** Built by buildChildEnv (allow-listed): never the backend's process.env. */
+  env: ChildEnv;
   logger: LoggerService;
   mask: (text: string) => string;
   /** Stops the process group when aborted (task cancelled). */
