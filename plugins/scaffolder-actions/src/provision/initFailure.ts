@@ -39,6 +39,14 @@ export function classifyInitFailure(
 ): InitFailure | undefined {
   // Terraform wraps its diagnostics at 78 columns: match on one line.
   const text = output.replace(/\s+/g, ' ');
+  // Only provider installation: a backend or configuration error is something else.
+  if (
+    !/Failed to query available provider packages|Failed to install provider|Error while installing|Failed to resolve provider packages/.test(
+      text,
+    )
+  ) {
+    return undefined;
+  }
   const provider =
     /provider (?:registry\.terraform\.io\/)?([\w.-]+\/[\w.-]+)/.exec(
       text,
