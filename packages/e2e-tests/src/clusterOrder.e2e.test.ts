@@ -211,7 +211,8 @@ describeIfRig(`a cluster order, end to end${skipReason}`, () => {
         apiEndpointAddress: rig.apiAddress,
         addonTitles: [
           'MetalLB',
-          'Ingress NGINX (brings metallb)',
+          // selected explicitly: it is retired upstream and no longer the default
+          'Ingress NGINX (brings metallb) - RETIRED upstream (announced 2025-11-11, maintenance ended March 2026)',
           'Prometheus & Grafana (kube-prometheus-stack)',
           'Argo CD',
           'Harbor',

@@ -134,7 +134,8 @@ describeIfRig(
           apiEndpointType: 'host',
           addonTitles: [
             'MetalLB',
-            'Ingress NGINX (brings metallb)',
+            // selected explicitly: it is retired upstream and no longer the default
+            'Ingress NGINX (brings metallb) - RETIRED upstream (announced 2025-11-11, maintenance ended March 2026)',
             'Prometheus & Grafana (kube-prometheus-stack)',
           ],
           sshUser: 'root',
