@@ -343,19 +343,25 @@ export class TerraformStateStore {
    * Rows no configured key can decrypt are left as they are and named in `failed`.
    */
   async encryptStoredStates(): Promise<{ changed: number; failed: string[] }> {
-    const rows: Array<Pick<StateRow, 'cluster' | 'version' | 'state'>> =
-      await this.#db(STATE_TABLE)
-        .where(q =>
-          q
-            .whereNot('state', 'like', `v1:${this.#cipher.currentKeyId}:%`)
-            .orWhereNull('size'),
-        )
-        .select('cluster', 'version', 'state');
+    // Keys first, documents one at a time: old rows can be many and large.
+    const rows: Array<Pick<StateRow, 'cluster' | 'version'>> = await this.#db(
+      STATE_TABLE,
+    )
+      .where(q =>
+        q
+          .whereNot('state', 'like', `v1:${this.#cipher.currentKeyId}:%`)
+          .orWhereNull('size'),
+      )
+      .select('cluster', 'version');
     const failed: string[] = [];
     for (const row of rows) {
+      const stored = await this.#db(STATE_TABLE)
+        .where({ cluster: row.cluster, version: row.version })
+        .first('state');
+      if (!stored) continue;
       let document: string;
       try {
-        document = this.#open(row.state);
+        document = this.#open(stored.state);
       } catch (e) {
         failed.push(`${row.cluster} version ${row.version}: ${e}`);
         continue;

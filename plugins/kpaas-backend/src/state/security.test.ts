@@ -31,7 +31,8 @@ const external = (subject = 'external:ci-bot') =>
 function tests(getKnex: () => Promise<Knex>) {
   let server: StateServer;
   let knex: Knex;
-  const cipher = new CredentialCipher(crypto.randomBytes(32));
+  const key = crypto.randomBytes(32);
+  const cipher = new CredentialCipher(key);
 
   beforeEach(async () => {
     knex = await getKnex();
@@ -144,6 +145,25 @@ function tests(getKnex: () => Promise<Knex>) {
       .get('/clusters/legacy/terraform/state')
       .set('Authorization', basic(await server.issueCredential('legacy')));
     expect(after.text).toBe(legacy);
+  });
+
+  it('re-encrypts state of a previous key (kpaas.previousEncryptionKeys) with the current key at start', async () => {
+    const cred = await server.issueCredential('demo');
+    const body = stateDoc(1, 'lin-1', { private_key_pem: PRIVATE_KEY });
+    await request(server.app)
+      .post('/clusters/demo/terraform/state')
+      .set('Authorization', basic(cred))
+      .send(body)
+      .expect(200);
+    await server.close();
+    const rotated = new CredentialCipher(crypto.randomBytes(32), [key]);
+    server = await startStateServer(knex, { cipher: rotated });
+    const [row] = await knex('kpaas_terraform_state').select('state');
+    expect(CredentialCipher.keyIdOf(row.state)).toBe(rotated.currentKeyId);
+    const read = await request(server.app)
+      .get('/clusters/demo/terraform/state')
+      .set('Authorization', basic(await server.issueCredential('demo')));
+    expect(read.text).toBe(body);
   });
 
   it('lists versions with kpaas.cluster.read but serves a document only to kpaas.cluster.state.admin', async () => {
