@@ -23,8 +23,6 @@ const NODES = [
   { name: 'demo-lb-2', role: 'lb' as const },
 ];
 
-
-
 const outputs = (ctx: any) => Object.fromEntries(ctx.output.mock.calls);
 const tsMs = (ts: string) => Date.parse(ts);
 
@@ -85,6 +83,8 @@ describe('kpaas:bootstrap on 3 control planes + 3 workers + 2 lb', () => {
       apiServerUrl: h.api.url,
       caData: h.api.caPem,
       taskId: 'mock-task-id',
+      // the repository the run came from, normalized: later runs must come from it
+      repoUrl: 'https://github.com/acme/demo-cluster',
     });
     // the token reads but cannot write, and nothing on secrets was granted
     const kc = new k8s.KubeConfig();

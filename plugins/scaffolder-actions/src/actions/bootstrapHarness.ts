@@ -34,6 +34,9 @@ export const SKELETON_SCRIPTS = path.resolve(
 export const TEST_CP_DEPLOYMENT_SHA256 =
   '0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef';
 
+/** The repository the harness runs come from (the RepoUrlPicker spelling). */
+export const HARNESS_REPO_URL = 'github.com?owner=Acme&repo=demo-cluster';
+
 export interface HarnessNode {
   name: string;
   role: 'control-plane' | 'worker' | 'lb';
@@ -271,6 +274,7 @@ export function runBootstrapAction(
   const ctx = createMockActionContext({
     input: {
       repoPath: '.',
+      repoUrl: HARNESS_REPO_URL,
       inventory: h.inventory(),
       sshUser: 'root',
       trustOnFirstUse: false,
