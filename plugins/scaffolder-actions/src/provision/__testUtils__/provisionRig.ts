@@ -25,7 +25,7 @@ import {
   StateServer,
 } from '../../../../kpaas-backend/src/state/__testUtils__/stateServer';
 import type { PermissionsService } from '@backstage/backend-plugin-api';
-import { ConfigReader } from '@backstage/config';
+import { ConfigReader, JsonObject } from '@backstage/config';
 import { createProvisionAction } from '../../actions/provision';
 
 /*
@@ -165,7 +165,7 @@ export interface Rig {
     /** Decides the initiator's kpaas permissions (default: allow). */
     permissions?: PermissionsService;
     /** `kpaas.terraform` (default: providerMirror.filesystem = mirrorDir and a plugin cache). */
-    terraform?: Record<string, unknown>;
+    terraform?: JsonObject;
     /** `kpaas.actions.environment.passthrough` */
     passthrough?: string[];
   }): ReturnType<typeof createProvisionAction>;
