@@ -1,5 +1,11 @@
 /*
- * Stand-in `terraform` executable for tests of code that spawns Terraform (kpaas:provision).
+ * Stand-in `terraform` executable, for what the real CLI cannot run offline.
+ *
+ * Tests of kpaas:provision run the real terraform (./real.ts: detection, the rig target of
+ * built-in resources, a call recorder). The stand-in remains for flows whose Terraform needs
+ * providers that cannot be installed without a network, e.g. the end-to-end Multipass order
+ * (null/local/external providers and the multipass binary), and for the tests not yet moved to
+ * the real binary (kpaas-backend's state/terraformClient.test.ts, runProcess.test.ts).
  *
  * The executable lives in packages/testkit/standins/terraform/terraform (a Node CommonJS script,
  * built-ins only). Put `terraformStandInDir` first on PATH of the spawned process and write a
