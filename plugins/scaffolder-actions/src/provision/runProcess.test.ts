@@ -3,13 +3,15 @@ import os from 'node:os';
 import path from 'node:path';
 import { mockServices } from '@backstage/backend-test-utils';
 import {
-  readTerraformCalls,
-  terraformStandInEnv,
-  writeTerraformFixture,
+  findRealTerraform,
+  realTerraformTitle,
+  writeOfflineCliConfig,
 } from '@internal/kpaas-testkit';
 import { buildChildEnv } from '../process/childEnv';
 import { createMasker } from './mask';
 import { runProcess } from './runProcess';
+
+const realTerraform = findRealTerraform();
 
 describe('runProcess', () => {
   let dir: string;
@@ -18,56 +20,68 @@ describe('runProcess', () => {
   });
   afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
 
-  it('stops the process group at the deadline (the timeout input) with SIGINT first', async () => {
-    fs.writeFileSync(path.join(dir, 'main.tf'), '');
-    writeTerraformFixture(dir, {
-      resources: [
-        { address: 'null_resource.a' },
-        { address: 'null_resource.b' },
-      ],
-      delays: { apply: 5_000 },
-    });
-    const logger = mockServices.logger.mock();
-    const env = buildChildEnv({
-      from: terraformStandInEnv({
-        KPAAS_TF_CALLS: path.join(dir, 'calls.jsonl'),
-      }),
-      runDir: path.join(dir, 'run'),
-      passthrough: ['KPAAS_TF_CALLS'],
-    });
-    const init = await runProcess({
-      command: 'terraform',
-      args: ['init', '-input=false'],
-      cwd: dir,
-      env,
-      logger,
-      mask: t => t,
-      stopGraceMs: 2_000,
-    });
-    expect(init.exitCode).toBe(0);
-    const started = Date.now();
-    const result = await runProcess({
-      command: 'terraform',
-      args: ['apply', '-auto-approve', '-input=false'],
-      cwd: dir,
-      env,
-      logger,
-      mask: t => t,
-      deadline: Date.now() + 700,
-      stopGraceMs: 2_000,
-    });
-    expect(result.stoppedBy).toBe('timeout');
-    expect(result.exitCode).not.toBe(0);
-    expect(Date.now() - started).toBeLessThan(5_000); // did not wait for the 5 s resource
-    const apply = readTerraformCalls(path.join(dir, 'calls.jsonl')).find(
-      c => c.subcommand === 'apply',
-    )!;
-    expect(() => process.kill(-apply.pid, 0)).toThrow(
-      expect.objectContaining({ code: 'ESRCH' }),
-    );
-    const warnings = logger.warn.mock.calls.map(c => String(c[0])).join('\n');
-    expect(warnings).toContain('Timeout reached: sending SIGINT');
-  });
+  (realTerraform.available ? it : it.skip)(
+    realTerraformTitle(
+      realTerraform,
+      'stops the process group at the deadline (the timeout input) with SIGINT first',
+    ),
+    async () => {
+      // two resources that take 5 s each to create, built-in only: no provider to install
+      fs.writeFileSync(
+        path.join(dir, 'main.tf'),
+        ['a', 'b']
+          .map(
+            n =>
+              `resource "terraform_data" "${n}" {\n  provisioner "local-exec" {\n    command = "sleep 5"\n  }\n}\n`,
+          )
+          .join('\n'),
+      );
+      const logger = mockServices.logger.mock();
+      const env = buildChildEnv({
+        from: process.env,
+        runDir: path.join(dir, 'run'),
+        set: {
+          TF_IN_AUTOMATION: '1',
+          TF_CLI_CONFIG_FILE: writeOfflineCliConfig(
+            path.join(dir, 'offline.tfrc'),
+            path.join(dir, 'mirror'),
+          ),
+        },
+      });
+      const terraform = realTerraform.available ? realTerraform.path : '';
+      const init = await runProcess({
+        command: terraform,
+        args: ['init', '-input=false'],
+        cwd: dir,
+        env,
+        logger,
+        mask: t => t,
+        stopGraceMs: 2_000,
+      });
+      expect(init.exitCode).toBe(0);
+      const started = Date.now();
+      const result = await runProcess({
+        command: terraform,
+        args: ['apply', '-auto-approve', '-input=false'],
+        cwd: dir,
+        env,
+        logger,
+        mask: t => t,
+        deadline: Date.now() + 700,
+        stopGraceMs: 2_000,
+      });
+      expect(result.stoppedBy).toBe('timeout');
+      expect(result.exitCode).not.toBe(0);
+      expect(Date.now() - started).toBeLessThan(5_000); // did not wait for the 5 s resources
+      expect(() => process.kill(-result.pid, 0)).toThrow(
+        expect.objectContaining({ code: 'ESRCH' }),
+      );
+      const warnings = logger.warn.mock.calls.map(c => String(c[0])).join('\n');
+      expect(warnings).toContain('Timeout reached: sending SIGINT');
+      const output = logger.info.mock.calls.map(c => String(c[0])).join('\n');
+      expect(output).toContain('Interrupt received');
+    },
+  );
 
   it('escalates to SIGKILL for a process group that ignores SIGINT and SIGTERM', async () => {
     const script = path.join(dir, 'stubborn.sh');
