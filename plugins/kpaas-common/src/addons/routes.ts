@@ -89,13 +89,14 @@ export function derivePlatformRouting(
           hostname: `*.${domain}`,
         }
       : undefined;
-  const via = gateway
-    ? 'gateway-api'
-    : installed.some(a =>
-        a.provides.includes(WELL_KNOWN_CAPABILITIES.ingressController),
-      )
-    ? 'ingress'
-    : 'none';
+  let via: PlatformRouting['via'] = 'none';
+  if (gateway) via = 'gateway-api';
+  else if (
+    installed.some(a =>
+      a.provides.includes(WELL_KNOWN_CAPABILITIES.ingressController),
+    )
+  )
+    via = 'ingress';
   const scheme = gateway && !gateway.tls ? 'http' : 'https';
 
   const routes = installed.flatMap((addon): PlatformRoute[] => {
