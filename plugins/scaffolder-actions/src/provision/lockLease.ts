@@ -39,6 +39,7 @@ export function startLockLease(options: LockLeaseOptions): LockLease {
   let timer: NodeJS.Timeout | undefined;
   let inFlight: Promise<void> | undefined;
 
+  let renew: () => Promise<void> = async () => {};
   const schedule = (ms: number) => {
     if (stopped) return;
     timer = setTimeout(() => {
@@ -48,7 +49,7 @@ export function startLockLease(options: LockLeaseOptions): LockLease {
     }, ms);
   };
 
-  const renew = async () => {
+  renew = async () => {
     let next = interval;
     try {
       const response = await fetch(url, {
