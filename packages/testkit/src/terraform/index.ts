@@ -14,18 +14,18 @@
 import fs from 'node:fs';
 import path from 'node:path';
 
-/** Subcommands the stand-in implements (keys of `fail` and `delays`). */
+/**
+ * Subcommands the stand-in implements (keys of `delays`). Failures are not emulated: the real
+ * terraform produces them (see ./real.ts and the kpaas:provision tests).
+ */
 export type TerraformSubcommand =
   | 'version'
   | 'init'
-  | 'validate'
   | 'plan'
   | 'apply'
   | 'destroy'
-  | 'refresh'
   | 'show'
   | 'output'
-  | 'state'
   | 'force-unlock';
 
 /**
@@ -70,22 +70,6 @@ export interface TerraformFixtureOutput {
   sensitive?: boolean;
 }
 
-export interface TerraformFailure {
-  /** Default 1. */
-  exitCode?: number;
-  /** Written verbatim to stderr (in -json mode turned into a diagnostic message). Default: a Terraform-style "Error: ..." box. */
-  stderr?: string;
-  /** Written to stdout just before the error. */
-  stdout?: string;
-  /**
-   * apply/destroy only: number of resource operations that succeed before the failing one.
-   * Completed ones are persisted to the state, like a real partially failed apply. Default 0.
-   */
-  afterResources?: number;
-  /** Fail only the first N matching invocations (counted in `<fixture>.fail-count.json`). */
-  times?: number;
-}
-
 export interface TerraformFixture {
   /** Reported version; default `1.9.8`. */
   terraformVersion?: string;
@@ -97,8 +81,6 @@ export interface TerraformFixture {
   providers?: Record<string, string>;
   resources?: TerraformFixtureResource[];
   outputs?: Record<string, TerraformFixtureOutput>;
-  /** Failure injection per subcommand. */
-  fail?: Partial<Record<TerraformSubcommand, TerraformFailure>>;
   /**
    * Delays in ms per subcommand: for apply/destroy the duration of each resource operation
    * (between "Creating..." and "Creation complete"), otherwise one pause while the command works
