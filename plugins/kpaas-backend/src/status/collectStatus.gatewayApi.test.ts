@@ -1,4 +1,3 @@
-import * as k8s from '@kubernetes/client-node';
 import {
   GATEWAY_API_CRD_FIXTURES,
   kpaasHaFixture,
