@@ -25,6 +25,8 @@ export interface TerraformStateVersion {
   createdAt: string;
   /** Credential username or principal that wrote (or restored) this version. */
   writtenBy?: string;
+  /** The scaffolder task whose credential wrote it. */
+  taskId?: string;
   /** When DELETE or cluster deletion archived it. */
   archivedAt?: string;
 }
@@ -49,6 +51,7 @@ interface StateRow {
   size: number | string | null;
   resources: number | string | null;
   written_by: string | null;
+  task_id: string | null;
   created_at: unknown;
   archived_at: unknown;
 }
@@ -65,6 +68,7 @@ function toVersion(row: StateRow): TerraformStateVersion {
     resources: num(row.resources),
     createdAt: toIso(row.created_at),
     writtenBy: row.written_by ?? undefined,
+    taskId: row.task_id ?? undefined,
     archivedAt:
       row.archived_at === null || row.archived_at === undefined
         ? undefined
@@ -80,6 +84,7 @@ const META_COLUMNS = [
   'size',
   'resources',
   'written_by',
+  'task_id',
   'created_at',
   'archived_at',
 ];
@@ -164,7 +169,7 @@ export class TerraformStateStore {
   async write(
     cluster: string,
     state: string,
-    options: { force?: boolean; writtenBy?: string } = {},
+    options: { force?: boolean; writtenBy?: string; taskId?: string } = {},
   ): Promise<number> {
     const meta = stateMeta(state);
     return this.#db.transaction(async tx => {
@@ -194,7 +199,7 @@ export class TerraformStateStore {
           );
         }
       }
-      return this.#insert(tx, cluster, state, meta, options.writtenBy);
+      return this.#insert(tx, cluster, state, meta, options);
     });
   }
 
@@ -203,7 +208,7 @@ export class TerraformStateStore {
     cluster: string,
     state: string,
     meta: ReturnType<typeof stateMeta>,
-    writtenBy?: string,
+    by: { writtenBy?: string; taskId?: string } = {},
   ): Promise<number> {
     // Numbers continue after archived versions, so an archived version keeps its number.
     const latest = await tx(STATE_TABLE)
@@ -219,7 +224,8 @@ export class TerraformStateStore {
       state: this.#cipher.encrypt(state),
       size: Buffer.byteLength(state),
       resources: meta.resources ?? null,
-      written_by: writtenBy ?? null,
+      written_by: by.writtenBy ?? null,
+      task_id: by.taskId ?? null,
       created_at: this.#clock(),
       archived_at: null,
     });
@@ -271,7 +277,7 @@ export class TerraformStateStore {
         cluster,
         restored,
         stateMeta(restored),
-        restoredBy ? `restore of ${version} by ${restoredBy}` : undefined,
+        { writtenBy: restoredBy && `restore of ${version} by ${restoredBy}` },
       );
       return { version: newVersion, serial };
     });
@@ -328,12 +334,20 @@ export class TerraformStateStore {
     };
   }
 
-  /** How much current state a cluster has (for refusing a new order of a used name). */
+  /**
+   * How much current state a cluster has, for refusing a new order of a used name; undefined
+   * when it has none, or when every current version was written by `ownTaskId` (the same order
+   * retried).
+   */
   async currentSummary(
     cluster: string,
+    ownTaskId?: string,
   ): Promise<{ versions: number; lastWrittenAt: string } | undefined> {
     const { current } = await this.listVersions(cluster);
     if (current.length === 0) return undefined;
+    if (ownTaskId && current.every(v => v.taskId === ownTaskId)) {
+      return undefined;
+    }
     return { versions: current.length, lastWrittenAt: current[0].createdAt };
   }
 

@@ -119,7 +119,7 @@ export function createStateAdminRoutes(options: {
     );
     const body = parseCredentialsRequest(await readJsonBody(req, res));
     if (body.newCluster) {
-      const existing = await store.currentSummary(cluster);
+      const existing = await store.currentSummary(cluster, body.taskId);
       if (existing) {
         throw new ConflictError(
           `cluster ${cluster} already has Terraform state (${existing.versions} versions, last written ${existing.lastWrittenAt}); choose another name or run the apply template on its repository`,

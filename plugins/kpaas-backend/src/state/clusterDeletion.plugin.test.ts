@@ -49,12 +49,12 @@ function tests(getKnex: () => Promise<Knex>) {
 
   it('DELETE /clusters/:name archives the state, revokes credentials, releases the lock', async () => {
     const api = '/api/kpaas/clusters/demo';
-    const credentials = () =>
+    const credentials = (taskId: string) =>
       request(rig.server)
         .post(`${api}/terraform/credentials`)
         .set('Authorization', scaffolder())
-        .send({ newCluster: true, taskId: 'task-1' });
-    const first = await credentials();
+        .send({ newCluster: true, taskId });
+    const first = await credentials('task-1');
     expect(first.status).toBe(201);
     const auth = basic(first.body);
     await request(rig.server)
@@ -82,8 +82,8 @@ function tests(getKnex: () => Promise<Knex>) {
       });
     expect(registered.status).toBe(201);
 
-    // The name is taken while its state is current.
-    const reuse = await credentials();
+    // The name is taken by task-1's state while it is current.
+    const reuse = await credentials('task-2');
     expect(reuse.status).toBe(409);
     expect(reuse.body.error.message).toContain(
       'cluster demo already has Terraform state (1 versions',
@@ -114,7 +114,7 @@ function tests(getKnex: () => Promise<Knex>) {
     expect(versions.body.archived).toHaveLength(1);
 
     // A new order of the same name starts empty.
-    const fresh = await credentials();
+    const fresh = await credentials('task-2');
     expect(fresh.status).toBe(201);
     expect(
       (

@@ -252,6 +252,38 @@ function tests(getKnex: () => Promise<Knex>) {
     expect(await current(fresh.body)).toBe(204);
   });
 
+  it('lets a retried order (same taskId) continue the state it wrote; any other newCluster order is refused', async () => {
+    const scaffolder = mockCredentials.service.header({
+      onBehalfOf: mockCredentials.service('plugin:scaffolder'),
+      targetPluginId: 'kpaas',
+    });
+    const order = (body: Record<string, unknown>) =>
+      request(server.app)
+        .post('/clusters/demo/terraform/credentials')
+        .set('Authorization', scaffolder)
+        .send(body);
+    const first = await order({ newCluster: true, taskId: 'task-a' });
+    expect(first.status).toBe(201);
+    expect((await write(first.body, stateDoc(1))).status).toBe(200);
+
+    const retry = await order({ newCluster: true, taskId: 'task-a' });
+    expect(retry.status).toBe(201);
+    expect(await current(retry.body)).toMatchObject({ serial: 1 });
+    expect((await order({ newCluster: true, taskId: 'task-b' })).status).toBe(
+      409,
+    );
+    expect((await order({ newCluster: true })).status).toBe(409);
+    // Not a new order (the apply template on the cluster's repo): allowed.
+    expect((await order({ taskId: 'task-c' })).status).toBe(201);
+    const list = await request(server.app)
+      .get(`${state()}/versions`)
+      .set('Authorization', admin());
+    expect(list.body.items[0]).toMatchObject({
+      taskId: 'task-a',
+      writtenBy: first.body.username,
+    });
+  });
+
   it('records who locked for which task and frees the lock when the lease expires unrenewed', async () => {
     const scaffolder = mockCredentials.service.header({
       onBehalfOf: mockCredentials.service('plugin:scaffolder'),

@@ -171,6 +171,7 @@ export async function createStateRouter(
       try {
         version = await store.write(cluster, text, {
           writtenBy: credential.username,
+          taskId: credential.taskId,
         });
       } catch (e) {
         if (e instanceof ConflictError) {

@@ -6,8 +6,9 @@ export interface TerraformStateCredentialsRequest {
   /** Lifetime in minutes (1-1440); default 720. */
   ttlMinutes?: number;
   /**
-   * A new order: refused (409) when the name already has current state, so a new cluster never
-   * inherits another's state.
+   * A new order: refused (409) when the name already has current state that credentials of
+   * another task (than `taskId`) wrote, so a new cluster never inherits another's state while a
+   * retried order continues its own.
    */
   newCluster?: boolean;
   /** The scaffolder task the credential is for; recorded and shown in the lock info. */
