@@ -8,6 +8,11 @@ import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 
+/** The test kit's package folder (it runs from source, never from a build). */
+const testkitRoot = path.dirname(
+  require.resolve('@internal/kpaas-testkit/package.json'),
+);
+
 /** The oldest Terraform the kpaas targets accept (`required_version`). */
 export const MIN_TERRAFORM_VERSION = '1.11.0';
 
@@ -31,7 +36,7 @@ function newerOrEqual(version: string, min: string): boolean {
 export function findRealTerraform(
   env: NodeJS.ProcessEnv = process.env,
 ): RealTerraform {
-  const standIn = path.resolve(__dirname, '../../standins/terraform');
+  const standIn = path.join(testkitRoot, 'standins/terraform');
   for (const dir of (env.PATH ?? '').split(path.delimiter)) {
     if (!dir || path.resolve(dir) === standIn) continue;
     const candidate = path.join(dir, 'terraform');
@@ -79,9 +84,9 @@ export function realTerraformTitle(tf: RealTerraform, title: string): string {
 }
 
 /** Absolute directory of the rig target module. */
-export const rigTargetDir: string = path.resolve(
-  __dirname,
-  '../../terraform/rig-target',
+export const rigTargetDir: string = path.join(
+  testkitRoot,
+  'terraform/rig-target',
 );
 
 /** A node of the rig target's `nodes` variable. */

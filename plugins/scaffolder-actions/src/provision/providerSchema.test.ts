@@ -145,7 +145,7 @@ const ATTRIBUTE_NEUTRAL_CHANGES = [
         [
           'a required attribute left out',
           'main.tf',
-          /  vpc_id            = kakaocloud_vpc\.this\.id\n/,
+          /^ +vpc_id += kakaocloud_vpc\.this\.id\n/m,
           '',
           'kakaocloud_subnet.nodes.vpc_id is required',
         ],
@@ -201,14 +201,15 @@ const ATTRIBUTE_NEUTRAL_CHANGES = [
         [
           'no region on the provider',
           'main.tf',
-          /  region += var\.region\n/,
+          /^ +region += var\.region\n/m,
           '',
           'provider "kakaocloud" does not set region',
         ],
       ])(
         '%s',
-        async (what, file, from, to, expected) => {
+        async (what, file, from, to, expectedProblem) => {
           plant(file, from, to);
+          let expected = expectedProblem;
           if (what.startsWith('connection_limit')) {
             plant(
               'main.tf',

@@ -20,12 +20,10 @@ describe('runProcess', () => {
   });
   afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
 
-  (realTerraform.available ? it : it.skip)(
-    realTerraformTitle(
-      realTerraform,
-      'stops the process group at the deadline (the timeout input) with SIGINT first',
-    ),
-    async () => {
+  (realTerraform.available ? describe : describe.skip)(
+    realTerraformTitle(realTerraform, 'with the real terraform'),
+    () => {
+      it('stops the process group at the deadline (the timeout input) with SIGINT first', async () => {
       // two resources that take 5 s each to create, built-in only: no provider to install
       fs.writeFileSync(
         path.join(dir, 'main.tf'),
@@ -80,6 +78,7 @@ describe('runProcess', () => {
       expect(warnings).toContain('Timeout reached: sending SIGINT');
       const output = logger.info.mock.calls.map(c => String(c[0])).join('\n');
       expect(output).toContain('Interrupt received');
+      });
     },
   );
 

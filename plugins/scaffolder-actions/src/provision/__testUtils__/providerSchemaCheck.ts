@@ -139,8 +139,9 @@ function checkValue(
       );
   }
   if (schema.attributes) {
-    const elements =
-      schema.nesting === 'single' ? [value] : Array.isArray(value) ? value : [];
+    let elements: unknown[] = [];
+    if (schema.nesting === 'single') elements = [value];
+    else if (Array.isArray(value)) elements = value;
     if (schema.nesting === 'single' && Array.isArray(value)) {
       // hcl2json reads a block `x { }` as a list: the text check reports it
       return [];
