@@ -242,6 +242,8 @@ export const kpaasPlugin = createBackendPlugin({
             permissions,
             logger,
             config,
+            isRegistered: async name =>
+              (await registry.get(name)) !== undefined,
           }),
         );
         // Terraform authenticates with the per-run basic-auth credential, checked by the router.

@@ -84,6 +84,7 @@ export function createStateAdminRoutes(options: {
   access: KpaasAccess;
   logger: LoggerService;
   settings: StateConfig;
+  isRegistered?: (cluster: string) => Promise<boolean>;
 }): express.Router {
   const { store, access, logger, settings } = options;
   const router = Router();
@@ -118,11 +119,19 @@ export function createStateAdminRoutes(options: {
       cluster,
     );
     const body = parseCredentialsRequest(await readJsonBody(req, res));
-    if (body.newCluster) {
+    // A new order may not take over a name that has state; and until an order registers its
+    // cluster, its state is that order's alone: no other run (any repository) may continue it.
+    const unregistered =
+      !body.newCluster &&
+      options.isRegistered !== undefined &&
+      !(await options.isRegistered(cluster));
+    if (body.newCluster || unregistered) {
       const existing = await store.currentSummary(cluster, body.taskId);
       if (existing) {
         throw new ConflictError(
-          `cluster ${cluster} already has Terraform state (${existing.versions} versions, last written ${existing.lastWrittenAt}); choose another name or run the apply template on its repository`,
+          body.newCluster
+            ? `cluster ${cluster} already has Terraform state (${existing.versions} versions, last written ${existing.lastWrittenAt}); choose another name or run the apply template on its repository`
+            : `cluster ${cluster} is not registered yet and its Terraform state (${existing.versions} versions, last written ${existing.lastWrittenAt}) belongs to the order that is creating it; retry that order's task, or wait until it has registered the cluster and then run the apply template on its repository`,
         );
       }
     }

@@ -124,6 +124,49 @@ function tests(getKnex: () => Promise<Knex>) {
       ).status,
     ).toBe(204);
   });
+
+  it("an unregistered cluster's state is its order's alone until the order registers it", async () => {
+    const api = '/api/kpaas/clusters/demo';
+    const credentials = (body: object) =>
+      request(rig.server)
+        .post(`${api}/terraform/credentials`)
+        .set('Authorization', scaffolder())
+        .send(body);
+    const order = await credentials({ newCluster: true, taskId: 'order-1' });
+    expect(order.status).toBe(201);
+    await request(rig.server)
+      .post(`${api}/terraform/state`)
+      .set('Authorization', basic(order.body))
+      .set('Content-Type', 'application/json')
+      .send(stateDoc(1))
+      .expect(200);
+
+    // An apply run (not a new order) from any other task cannot continue it before registration.
+    const other = await credentials({ taskId: 'apply-9' });
+    expect(other.status).toBe(409);
+    expect(other.body.error.message).toContain(
+      'cluster demo is not registered yet and its Terraform state (1 versions',
+    );
+    expect(await knex('kpaas_terraform_credentials')).toHaveLength(1);
+    // The order itself may retry without newCluster.
+    expect((await credentials({ taskId: 'order-1' })).status).toBe(201);
+
+    await request(rig.server)
+      .post('/api/kpaas/clusters')
+      .set('Authorization', scaffolder())
+      .send({
+        name: 'demo',
+        entityRef: 'resource:default/demo',
+        apiServerUrl: standIn.url,
+        caData: standIn.caPem,
+        serviceAccountToken: TOKEN,
+        spec: clusterSpec('demo'),
+        taskId: 'order-1',
+      })
+      .expect(201);
+    // Registered: changes go through the apply template (authorized per cluster by the actions).
+    expect((await credentials({ taskId: 'apply-9' })).status).toBe(201);
+  });
 }
 
 describeOnDatabases('Cluster deletion and Terraform state', tests);

@@ -54,6 +54,12 @@ export interface StateRouterOptions {
   /** Reads `kpaas.terraformState.*` and (without `servicePrincipals`) `kpaas.servicePrincipals`. */
   config?: Config;
   servicePrincipals?: ServicePrincipalPolicy;
+  /**
+   * Whether the cluster is in the registry. The state of an unregistered cluster belongs to the
+   * order (task) that wrote it: credentials for it go only to that task, whatever `newCluster`
+   * says. Without it only `newCluster` requests are checked.
+   */
+  isRegistered?: (cluster: string) => Promise<boolean>;
 }
 
 /** The verified state credential of a Terraform-facing request. */
@@ -118,7 +124,15 @@ export async function createStateRouter(
     res.status(423).json(holder);
   };
 
-  router.use(createStateAdminRoutes({ store, access, logger, settings }));
+  router.use(
+    createStateAdminRoutes({
+      store,
+      access,
+      logger,
+      settings,
+      isRegistered: options.isRegistered,
+    }),
+  );
 
   router.get('/clusters/:name/terraform/state', stateAuth, async (req, res) => {
     const cluster = clusterParam(req);
