@@ -10,3 +10,4 @@ export * from './api';
 export * from './spec';
 export * from './addons';
 export * from './readiness';
+export { normalizeRepoUrl, sameRepo } from './repoUrl';

@@ -3,12 +3,13 @@ import type { Config } from '@backstage/config';
 import type { LoggerService } from '@backstage/backend-plugin-api';
 import { ConflictError, NotFoundError } from '@backstage/errors';
 import { createHash, X509Certificate } from 'node:crypto';
-import type {
-  ClusterRegistration,
-  ClusterSource,
-  TimelineEntry,
-  TimelineEventRequest,
-  TimelineStatus,
+import {
+  type ClusterRegistration,
+  type ClusterSource,
+  type TimelineEntry,
+  type TimelineEventRequest,
+  type TimelineStatus,
+  normalizeRepoUrl,
 } from '@internal/plugin-kpaas-common';
 import { CredentialCipher } from '../crypto/CredentialCipher';
 import { normalizeOwnerRef } from '../permissions/clusterResource';
@@ -119,33 +120,6 @@ export function ownerOfSpec(spec: unknown): string | undefined {
   return typeof owner === 'string' && owner.trim()
     ? normalizeOwnerRef(owner)
     : undefined;
-}
-
-/**
- * A repo URL in the one form kpaas compares: https only, lower case, no credentials,
- * query or fragment, no trailing "/" or ".git". Throws an Error naming what is wrong.
- */
-export function normalizeRepoUrl(value: string): string {
-  let url: URL;
-  try {
-    url = new URL(value.trim());
-  } catch {
-    throw new Error(
-      `"${value}" is not a URL; use the https URL of the cluster repo, e.g. "https://github.com/org/demo-cluster"`,
-    );
-  }
-  if (url.protocol !== 'https:') {
-    throw new Error(`must be an https:// URL, not ${url.protocol}`);
-  }
-  if (url.username || url.password) {
-    throw new Error('must not contain credentials');
-  }
-  const path = url.pathname.replace(/\/+$/, '').replace(/\.git$/i, '');
-  if (!path || path === '/') {
-    throw new Error('must name a repository, e.g. https://github.com/org/repo');
-  }
-  // Lower case throughout, as the scaffolder actions compare repos (hosts ignore case).
-  return `https://${url.host}${path}`.toLocaleLowerCase('en-US');
 }
 
 /** The public view of a record: no credential, the CA only as a fingerprint. */

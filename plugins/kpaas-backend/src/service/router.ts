@@ -25,11 +25,12 @@ import {
   parseClusterSpec,
   RefreshClusterResponse,
   TimelineResponse,
+  normalizeRepoUrl,
 } from '@internal/plugin-kpaas-common';
 import type { ClusterNetworks } from '../network/ClusterNetworks';
 import type { KpaasClusterResource } from '../permissions/clusterResource';
 import type { ClusterRegistry } from '../registry/ClusterRegistry';
-import { normalizeRepoUrl, toRegistration } from '../registry/ClusterRegistry';
+import { toRegistration } from '../registry/ClusterRegistry';
 import type { StatusService } from '../status/StatusService';
 import {
   clusterFilter,
@@ -112,8 +113,30 @@ const registerSchema = z
       .string()
       .max(2048)
       .superRefine((value, ctx) => {
+        // Stored as given by the scaffolder: an https URL without credentials, never a token.
+        let url: URL | undefined;
         try {
-          normalizeRepoUrl(value);
+          url = new URL(value.trim());
+        } catch {
+          url = undefined;
+        }
+        if (url?.protocol !== 'https:') {
+          ctx.addIssue({
+            code: 'custom',
+            message:
+              'must be an https:// URL of the cluster repo, e.g. "https://github.com/org/demo-cluster"',
+          });
+          return;
+        }
+        if (url.username || url.password) {
+          ctx.addIssue({
+            code: 'custom',
+            message: 'must not contain credentials',
+          });
+          return;
+        }
+        try {
+          normalizeRepoUrl(value, 'repoUrl');
         } catch (error) {
           ctx.addIssue({ code: 'custom', message: (error as Error).message });
         }

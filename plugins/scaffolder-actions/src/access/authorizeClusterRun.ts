@@ -3,7 +3,7 @@ import type {
   PermissionsService,
 } from '@backstage/backend-plugin-api';
 import type { Config } from '@backstage/config';
-import { ConflictError, NotAllowedError } from '@backstage/errors';
+import { ConflictError, InputError, NotAllowedError } from '@backstage/errors';
 import {
   AuthorizeResult,
   BasicPermission,
@@ -12,9 +12,18 @@ import {
   KpaasClusterPermission,
   kpaasClusterCreatePermission,
   kpaasClusterUpdatePermission,
+  normalizeRepoUrl,
 } from '@internal/plugin-kpaas-common';
 import type { ClusterRecord, KpaasBackendClient } from '../backendClient';
-import { normalizeRepoUrl } from './normalizeRepoUrl';
+
+/** The action's `repoUrl` input, normalized; a malformed one is bad input naming the field. */
+function repoUrlInput(value: string): string {
+  try {
+    return normalizeRepoUrl(value, 'repoUrl');
+  } catch (error) {
+    throw new InputError((error as Error).message);
+  }
+}
 
 /** Which kpaas action asks; named in every refusal. */
 export type KpaasActionId =
@@ -101,7 +110,7 @@ export class ClusterRunGuard {
     const repoUrl =
       request.repoUrl === undefined || request.repoUrl === ''
         ? undefined
-        : normalizeRepoUrl(request.repoUrl, 'repoUrl');
+        : repoUrlInput(request.repoUrl);
     const who = initiatorName(credentials);
     const principalType = (credentials.principal as { type: string }).type;
     if (principalType === 'none') {

@@ -1,4 +1,4 @@
-import { normalizeRepoUrl, sameRepo } from './normalizeRepoUrl';
+import { normalizeRepoUrl, sameRepo } from './repoUrl';
 
 describe('normalizeRepoUrl', () => {
   it.each([

@@ -1,8 +1,6 @@
-import { InputError } from '@backstage/errors';
-
 /*
- * One spelling per repository, so a cluster's registered repo can be compared with the repo a
- * task runs from. Pure; the lead moves it to kpaas-common so kpaas-backend records the same form.
+ * One spelling per repository, so a cluster's registered repo (kpaas-backend records this form)
+ * can be compared with the repo a task runs from (the kpaas actions). Pure.
  */
 
 /** Markers after which a web URL points into the repo (branch, file), not at the repo. */
@@ -42,7 +40,8 @@ function fromScpLike(value: string): string | undefined {
  * `/-/blob/...`, `/src/branch/...`). Accepts RepoUrlPicker values (`github.com?owner=o&repo=r`),
  * https/http/ssh URLs and `git@host:owner/repo.git`.
  *
- * @throws InputError naming `field` when the value is not a repository URL.
+ * @throws Error naming `field` when the value is not a repository URL.
+ * @public
  */
 export function normalizeRepoUrl(value: string, field = 'repoUrl'): string {
   const raw = value.trim();
@@ -61,7 +60,7 @@ export function normalizeRepoUrl(value: string, field = 'repoUrl'): string {
     !['https:', 'http:', 'ssh:', 'git+ssh:'].includes(url.protocol) ||
     !url.hostname
   ) {
-    throw new InputError(
+    throw new Error(
       `${field} "${value}" is not a repository URL; use https://<host>/<owner>/<repo> or the RepoUrlPicker value <host>?owner=<owner>&repo=<repo>`,
     );
   }
@@ -78,7 +77,7 @@ export function normalizeRepoUrl(value: string, field = 'repoUrl'): string {
     );
   }
   if (segments.length < 2 || segments.some(s => s === '.' || s === '..')) {
-    throw new InputError(
+    throw new Error(
       `${field} "${value}" names no repository (expected <host>/<owner>/<repo>)`,
     );
   }
@@ -89,7 +88,7 @@ export function normalizeRepoUrl(value: string, field = 'repoUrl'): string {
   return `https://${host}/${segments.join('/')}`.toLowerCase();
 }
 
-/** True when both name the same repository (after {@link normalizeRepoUrl}). */
+/** True when both name the same repository (after {@link normalizeRepoUrl}). @public */
 export function sameRepo(a: string, b: string): boolean {
   return normalizeRepoUrl(a) === normalizeRepoUrl(b);
 }
