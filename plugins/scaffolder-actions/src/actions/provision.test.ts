@@ -511,6 +511,14 @@ resource "terraform_data" "x" {}
     });
   });
 
+  it('a configuration without a backend block is refused (the state would be lost)', async () => {
+    rig.renderRepo('multipass', { tf: 'terraform {}\n' });
+    await expect(
+      rig.action().handler(rig.context({ mode: 'plan' })),
+    ).rejects.toThrow(/has no Terraform backend block/);
+    expect(rig.calls()).toEqual([]);
+  });
+
   it('timeline write failures are warnings, not failures', async () => {
     await rig.close();
     rig = await startRig({ timelineFailStatus: 503 });
@@ -638,14 +646,6 @@ describe('kpaas:provision before anything runs', () => {
     ).rejects.toThrow(
       /Neither terraform nor tofu is on the PATH; install Terraform/,
     );
-  });
-
-  it('a configuration without a backend block is refused (the state would be lost)', async () => {
-    rig.renderRepo('multipass', { tf: 'terraform {}\n' });
-    await expect(
-      rig.action().handler(rig.context({ mode: 'plan' })),
-    ).rejects.toThrow(/has no Terraform backend block/);
-    expect(rig.calls()).toEqual([]);
   });
 
   it('kpaas.terraform is checked when the action is created, naming the key', () => {

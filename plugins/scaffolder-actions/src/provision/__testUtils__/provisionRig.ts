@@ -71,6 +71,13 @@ export const canaryValues = [
 
 /** The real terraform of this machine, or why the tests that need it are skipped. */
 export const realTerraform = findRealTerraform();
+if (!realTerraform.available) {
+  // also in non-verbose runs, where jest lists no test names
+  // eslint-disable-next-line no-console
+  console.warn(
+    `kpaas:provision tests that run terraform are skipped: ${realTerraform.reason}`,
+  );
+}
 
 /** Names a test block after the terraform that runs it, or the reason it is skipped. */
 export const describeRealTerraform = (title: string, fn: () => void) =>
