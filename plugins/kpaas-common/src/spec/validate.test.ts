@@ -434,7 +434,10 @@ const badSpecs: InvalidCase[] = [
         'metadata.name',
         '"team--a" holds "--"; on kakao-cloud every resource name starts with the cluster name and Kakao Cloud refuses --, __, -_ and _- in names: use single hyphens, e.g. "team-a"',
       ],
-      ['spec.target.keyPair', '"ops_-key" holds "_-", which Kakao Cloud refuses'],
+      [
+        'spec.target.keyPair',
+        '"ops_-key" holds "_-", which Kakao Cloud refuses',
+      ],
     ],
   },
   {

@@ -205,24 +205,21 @@ const ATTRIBUTE_NEUTRAL_CHANGES = [
           '',
           'provider "kakaocloud" does not set region',
         ],
-      ])(
-        '%s',
-        async (what, file, from, to, expectedProblem) => {
-          plant(file, from, to);
-          let expected = expectedProblem;
-          if (what.startsWith('connection_limit')) {
-            plant(
-              'main.tf',
-              '  protocol_port    = 2379\n',
-              '  protocol_port    = 2379\n  connection_limit = -1\n',
-            );
-            expected =
-              'kakaocloud_load_balancer_listener.etcd.connection_limit: the provider has no such attribute';
-          }
-          const found = await problems();
-          expect(found).toEqual([expect.stringContaining(expected)]);
-        },
-      );
+      ])('%s', async (what, file, from, to, expectedProblem) => {
+        plant(file, from, to);
+        let expected = expectedProblem;
+        if (what.startsWith('connection_limit')) {
+          plant(
+            'main.tf',
+            '  protocol_port    = 2379\n',
+            '  protocol_port    = 2379\n  connection_limit = -1\n',
+          );
+          expected =
+            'kakaocloud_load_balancer_listener.etcd.connection_limit: the provider has no such attribute';
+        }
+        const found = await problems();
+        expect(found).toEqual([expect.stringContaining(expected)]);
+      });
     });
   },
 );

@@ -24,60 +24,62 @@ describe('runProcess', () => {
     realTerraformTitle(realTerraform, 'with the real terraform'),
     () => {
       it('stops the process group at the deadline (the timeout input) with SIGINT first', async () => {
-      // two resources that take 5 s each to create, built-in only: no provider to install
-      fs.writeFileSync(
-        path.join(dir, 'main.tf'),
-        ['a', 'b']
-          .map(
-            n =>
-              `resource "terraform_data" "${n}" {\n  provisioner "local-exec" {\n    command = "sleep 5"\n  }\n}\n`,
-          )
-          .join('\n'),
-      );
-      const logger = mockServices.logger.mock();
-      const env = buildChildEnv({
-        from: process.env,
-        runDir: path.join(dir, 'run'),
-        set: {
-          TF_IN_AUTOMATION: '1',
-          TF_CLI_CONFIG_FILE: writeOfflineCliConfig(
-            path.join(dir, 'offline.tfrc'),
-            path.join(dir, 'mirror'),
-          ),
-        },
-      });
-      const terraform = realTerraform.available ? realTerraform.path : '';
-      const init = await runProcess({
-        command: terraform,
-        args: ['init', '-input=false'],
-        cwd: dir,
-        env,
-        logger,
-        mask: t => t,
-        stopGraceMs: 2_000,
-      });
-      expect(init.exitCode).toBe(0);
-      const started = Date.now();
-      const result = await runProcess({
-        command: terraform,
-        args: ['apply', '-auto-approve', '-input=false'],
-        cwd: dir,
-        env,
-        logger,
-        mask: t => t,
-        deadline: Date.now() + 700,
-        stopGraceMs: 2_000,
-      });
-      expect(result.stoppedBy).toBe('timeout');
-      expect(result.exitCode).not.toBe(0);
-      expect(Date.now() - started).toBeLessThan(5_000); // did not wait for the 5 s resources
-      expect(() => process.kill(-result.pid, 0)).toThrow(
-        expect.objectContaining({ code: 'ESRCH' }),
-      );
-      const warnings = logger.warn.mock.calls.map(c => String(c[0])).join('\n');
-      expect(warnings).toContain('Timeout reached: sending SIGINT');
-      const output = logger.info.mock.calls.map(c => String(c[0])).join('\n');
-      expect(output).toContain('Interrupt received');
+        // two resources that take 5 s each to create, built-in only: no provider to install
+        fs.writeFileSync(
+          path.join(dir, 'main.tf'),
+          ['a', 'b']
+            .map(
+              n =>
+                `resource "terraform_data" "${n}" {\n  provisioner "local-exec" {\n    command = "sleep 5"\n  }\n}\n`,
+            )
+            .join('\n'),
+        );
+        const logger = mockServices.logger.mock();
+        const env = buildChildEnv({
+          from: process.env,
+          runDir: path.join(dir, 'run'),
+          set: {
+            TF_IN_AUTOMATION: '1',
+            TF_CLI_CONFIG_FILE: writeOfflineCliConfig(
+              path.join(dir, 'offline.tfrc'),
+              path.join(dir, 'mirror'),
+            ),
+          },
+        });
+        const terraform = realTerraform.available ? realTerraform.path : '';
+        const init = await runProcess({
+          command: terraform,
+          args: ['init', '-input=false'],
+          cwd: dir,
+          env,
+          logger,
+          mask: t => t,
+          stopGraceMs: 2_000,
+        });
+        expect(init.exitCode).toBe(0);
+        const started = Date.now();
+        const result = await runProcess({
+          command: terraform,
+          args: ['apply', '-auto-approve', '-input=false'],
+          cwd: dir,
+          env,
+          logger,
+          mask: t => t,
+          deadline: Date.now() + 700,
+          stopGraceMs: 2_000,
+        });
+        expect(result.stoppedBy).toBe('timeout');
+        expect(result.exitCode).not.toBe(0);
+        expect(Date.now() - started).toBeLessThan(5_000); // did not wait for the 5 s resources
+        expect(() => process.kill(-result.pid, 0)).toThrow(
+          expect.objectContaining({ code: 'ESRCH' }),
+        );
+        const warnings = logger.warn.mock.calls
+          .map(c => String(c[0]))
+          .join('\n');
+        expect(warnings).toContain('Timeout reached: sending SIGINT');
+        const output = logger.info.mock.calls.map(c => String(c[0])).join('\n');
+        expect(output).toContain('Interrupt received');
       });
     },
   );

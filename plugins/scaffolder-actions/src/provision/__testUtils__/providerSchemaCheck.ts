@@ -100,7 +100,9 @@ function checkValidators(
         re = undefined; // a Go-only construct: not checkable here
       }
       if (re && !re.test(value)) {
-        problems.push(`${where} = ${JSON.stringify(value)} does not match ${arg}`);
+        problems.push(
+          `${where} = ${JSON.stringify(value)} does not match ${arg}`,
+        );
       }
     } else if (kind === 'cidr_prefix_length' && typeof value === 'string') {
       const [lo, hi] = arg.split('..').map(Number);
@@ -304,8 +306,10 @@ export async function checkTerraformAgainstSchema(
       ),
     );
     const used = Object.values(texts).some(t => t.includes(`"${local}_`));
-    if (pinned) problems.push(`no stored schema for the pinned ${local} version`);
-    else if (used) problems.push(`${local} resources without a required_providers pin`);
+    if (pinned)
+      problems.push(`no stored schema for the pinned ${local} version`);
+    else if (used)
+      problems.push(`${local} resources without a required_providers pin`);
     return problems;
   }
 
@@ -333,7 +337,8 @@ export async function checkTerraformAgainstSchema(
   // 3. Resources and data sources
   for (const { file, json } of parsed) {
     for (const kind of ['resource', 'data'] as const) {
-      const byType = (json[kind] as Record<string, Record<string, Body[]>>) ?? {};
+      const byType =
+        (json[kind] as Record<string, Record<string, Body[]>>) ?? {};
       for (const [type, byName] of Object.entries(byType)) {
         if (!type.startsWith(`${local}_`)) continue;
         const known =
@@ -345,13 +350,17 @@ export async function checkTerraformAgainstSchema(
             ? schema.resources[type]
             : schema.data_sources[type];
         for (const [name, bodies] of Object.entries(byName)) {
-          const where = `${file}: ${kind === 'data' ? 'data.' : ''}${type}.${name}`;
+          const where = `${file}: ${
+            kind === 'data' ? 'data.' : ''
+          }${type}.${name}`;
           if (!known.includes(type)) {
             problems.push(`${where}: the provider has no ${kind} type ${type}`);
             continue;
           }
           if (!typeSchema) {
-            problems.push(`${where}: ${type} is not covered by the stored schema`);
+            problems.push(
+              `${where}: ${type} is not covered by the stored schema`,
+            );
             continue;
           }
           for (const body of bodies) {
@@ -360,7 +369,11 @@ export async function checkTerraformAgainstSchema(
           // hcl2json reads `x { }` and `x = [{ }]` alike: blocks only show in the text
           const text = blockText(texts[file], kind, type, name) ?? '';
           for (const m of text.matchAll(/^\s*([a-z_][a-z0-9_]*)\s*\{/gm)) {
-            if (!['lifecycle', 'provisioner', 'connection', 'dynamic'].includes(m[1])) {
+            if (
+              !['lifecycle', 'provisioner', 'connection', 'dynamic'].includes(
+                m[1],
+              )
+            ) {
               problems.push(
                 `${where}: ${m[1]} is written as a block; the provider has no blocks, write ${m[1]} = { ... } or [{ ... }]`,
               );
