@@ -12,6 +12,7 @@ import {
 } from './actions';
 import { createScmFileUrlFilter } from './filters/scmFileUrl';
 import { createScmTypeFilter } from './filters/scmType';
+import { ToolShutdown } from './process/shutdown';
 
 /**
  * Registers the kpaas actions and the `scmType` / `scmFileUrl` template filters with the scaffolder.
@@ -29,6 +30,7 @@ export const scaffolderModuleKpaas = createBackendModule({
         auth: coreServices.auth,
         permissions: coreServices.permissions,
         config: coreServices.rootConfig,
+        lifecycle: coreServices.lifecycle,
       },
       async init({
         scaffolder,
@@ -37,11 +39,16 @@ export const scaffolderModuleKpaas = createBackendModule({
         auth,
         permissions,
         config,
+        lifecycle,
       }) {
+        // Terraform runs in its own process group: stop it (and wait) when the backend stops,
+        // so no orphan keeps running or holds its state lock.
+        const toolShutdown = new ToolShutdown();
+        lifecycle.addShutdownHook(() => toolShutdown.shutdown());
         // every action authorizes the task's initiator with these permissions before it runs
         const services = { discovery, auth, permissions, config };
         scaffolder.addActions(
-          createProvisionAction(services),
+          createProvisionAction({ ...services, toolShutdown }),
           createBootstrapAction(services),
           createAddonsAction(services),
         );

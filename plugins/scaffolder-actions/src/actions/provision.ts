@@ -34,6 +34,7 @@ import {
 } from '../provision/planSummary';
 import { classifyInitFailure } from '../provision/initFailure';
 import { LockLease, startLockLease } from '../provision/lockLease';
+import { ToolShutdown } from '../process/shutdown';
 import { runProcess } from '../provision/runProcess';
 import { sshPublicKeyOf } from '../provision/sshPublicKey';
 import {
@@ -79,6 +80,8 @@ export interface ProvisionActionOptions {
    * (kpaas-backend's lease, kpaas.terraformState.lockLeaseSeconds, defaults to 300 s).
    */
   lockRenewIntervalMs?: number;
+  /** Stops Terraform/Vagrant when the backend shuts down (the module passes one per backend). */
+  toolShutdown?: ToolShutdown;
 }
 
 /** Environment variable names the action sets for Terraform (values never logged). */
@@ -129,6 +132,7 @@ export function createProvisionAction(options: ProvisionActionOptions) {
     ),
   });
   const stopGraceMs = options.stopGraceMs ?? DEFAULT_STOP_GRACE_MS;
+  const toolShutdown = options.toolShutdown ?? new ToolShutdown();
   const installSettings = readTerraformInstallSettings(options.config);
   const envPassthrough = passthroughFromConfig(options.config);
   const guard = new ClusterRunGuard({
@@ -402,18 +406,19 @@ export function createProvisionAction(options: ProvisionActionOptions) {
           const startedAt = new Date();
           const shown = `${path.basename(command)} ${args.join(' ')}`;
           ctx.logger.info(`==> [${phase}] ${shown}`);
-          const result = await runProcess({
+          const run = runProcess({
             command,
             args,
             cwd,
             env,
             logger: ctx.logger,
             mask: phaseMask,
-            signal: ctx.signal,
+            signal: toolShutdown.combine(ctx.signal),
             deadline,
             stopGraceMs,
             captureStdout: opts.captureStdout,
           });
+          const result = await toolShutdown.track(run);
           const elapsed = formatElapsed(Date.now() - startedAt.getTime());
           const step = opts.timelineStep ?? phase;
           if (result.stoppedBy || result.exitCode !== 0) {
