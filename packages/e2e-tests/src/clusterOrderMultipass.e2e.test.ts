@@ -102,6 +102,16 @@ describeIfRig(
           KPAAS_TF_FIXTURE: fixturePath,
           KPAAS_TF_CALLS: path.join(tfDir, 'calls.jsonl'),
         },
+        // terraform's environment is allow-listed: the stand-in's fixture and call log are extras
+        extraConfig: {
+          kpaas: {
+            actions: {
+              environment: {
+                passthrough: ['KPAAS_TF_FIXTURE', 'KPAAS_TF_CALLS'],
+              },
+            },
+          },
+        },
       });
     });
 
@@ -114,7 +124,9 @@ describeIfRig(
     it('provisions with Terraform (apply, state in kpaas-backend), bootstraps the VMs it output and installs add-ons; only publish:github fails', async () => {
       const started = Date.now();
       // ---- the order, through every page of the form
-      await session.page.goto(`${session.app.appUrl}/create/templates/default/kpaas-cluster`);
+      await session.page.goto(
+        `${session.app.appUrl}/create/templates/default/kpaas-cluster`,
+      );
       await fillClusterOrder(
         session.page,
         {
@@ -316,7 +328,9 @@ describeIfRig(
       );
       expect(rig.api.countRequests()).toBeGreaterThan(0);
 
-      const timeline = await session.json(`/api/kpaas/clusters/${CLUSTER}/timeline`);
+      const timeline = await session.json(
+        `/api/kpaas/clusters/${CLUSTER}/timeline`,
+      );
       const provisionSteps = timeline.items
         .filter((e: { phase: string }) => e.phase === 'provision')
         .map((e: { step?: string }) => e.step);
