@@ -86,6 +86,20 @@ case "$cmd" in
       --require "$ROOT/node_modules/@backstage/cli/config/nodeTransform.cjs" src/index.ts \
       --config ../../app-config.yaml --config ../../app-config.production.yaml "$@"
     ;;
+  reencrypt)
+    # `npm run reencrypt -- --config <file> ...`: one key-rotation pass over kpaas-backend's
+    # database (the same pass the backend makes at start), then exit. Config paths are relative
+    # to the repo root.
+    ensure_toolchain
+    ensure_dependencies
+    args=()
+    for arg in "$@"; do
+      if [ "${prev:-}" = "--config" ] && [ -e "$ROOT/$arg" ]; then arg="$ROOT/$arg"; fi
+      args+=("$arg"); prev="$arg"
+    done
+    cd "$ROOT/packages/backend"
+    exec node --require "$ROOT/node_modules/@backstage/cli/config/nodeTransform.cjs" src/reencrypt.ts "${args[@]}"
+    ;;
   yarn)
     # `npm run yarn -- <args>`: run yarn with the repo toolchain (for contributors).
     ensure_toolchain
@@ -98,6 +112,6 @@ case "$cmd" in
     exec node "$ROOT/bench/run.js" "$@"
     ;;
   *)
-    die "usage: kpaas.sh start|test|bench|production|yarn [args]"
+    die "usage: kpaas.sh start|test|bench|production|reencrypt|yarn [args]"
     ;;
 esac

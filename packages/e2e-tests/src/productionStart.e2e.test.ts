@@ -23,6 +23,7 @@ import {
 const repoRoot = path.resolve(__dirname, '../../..');
 // The key app-config.yaml carried until 2026-12.
 const PUBLISHED_DEV_KEY = 'ZGV2ZWxvcG1lbnQtb25seS1rcGFhcy1rZXktMzJieXQ=';
+const CI_TOKEN = randomBytes(24).toString('hex');
 const REQUIRED = [
   'APP_BASE_URL',
   'BACKEND_BASE_URL',
@@ -41,13 +42,14 @@ interface Started {
   exited: Promise<number | null>;
 }
 
-/** `bash scripts/kpaas.sh production [--config extra]` with only `env` (plus PATH/HOME). */
-function startProduction(
+/** `bash scripts/kpaas.sh <command> [args]` with only `env` (plus PATH/HOME). */
+function startCommand(
+  command: 'production' | 'reencrypt',
   env: Record<string, string>,
   args: string[] = [],
 ): Started {
   let output = '';
-  const child = spawn('bash', ['scripts/kpaas.sh', 'production', ...args], {
+  const child = spawn('bash', ['scripts/kpaas.sh', command, ...args], {
     cwd: repoRoot,
     env: {
       PATH: process.env.PATH!,
@@ -63,6 +65,14 @@ function startProduction(
     child.once('exit', code => resolve(code)),
   );
   return { child, output: () => output, exited };
+}
+
+const startProduction = (env: Record<string, string>, args: string[] = []) =>
+  startCommand('production', env, args);
+
+async function runToExit(started: Started) {
+  const code = await started.exited;
+  return { code, output: started.output() };
 }
 
 async function stop(started: Started) {
@@ -82,6 +92,7 @@ const unavailable = postgresUnavailableReason() ?? redisUnavailableReason();
     let redis: TestRedis;
     let port: number;
     let extraConfig: string;
+    let rotationConfig: string;
     let env: Record<string, string>;
 
     beforeAll(async () => {
@@ -98,10 +109,23 @@ const unavailable = postgresUnavailableReason() ?? redisUnavailableReason();
         path.join(process.env.TMPDIR ?? os.tmpdir(), 'kpaas-prod-'),
       );
       extraConfig = path.join(dir, 'app-config.port.yaml');
+      // A static external-access token that kpaas treats as a registrar, to write state.
       fs.writeFileSync(
         extraConfig,
-        `backend:\n  listen: 127.0.0.1:${port}\n`,
+        [
+          'backend:',
+          `  listen: 127.0.0.1:${port}`,
+          '  auth:',
+          '    externalAccess:',
+          '      - type: static',
+          `        options: { token: ${CI_TOKEN}, subject: ci }`,
+          'kpaas:',
+          '  servicePrincipals:',
+          '    registrars: [external:ci]',
+          '',
+        ].join('\n'),
       );
+      rotationConfig = path.join(dir, 'app-config.rotation.yaml');
       env = {
         APP_BASE_URL: 'http://127.0.0.1:3000',
         BACKEND_BASE_URL: `http://127.0.0.1:${port}`,
@@ -175,9 +199,77 @@ const unavailable = postgresUnavailableReason() ?? redisUnavailableReason();
         });
         expect(guest.status).toBe(403);
         expect((await fetch(`${base}/api/kpaas/clusters`)).status).toBe(401);
+
+        // State written under this key, for the rotation below.
+        const issued = await fetch(
+          `${base}/api/kpaas/clusters/rotate/terraform/credentials`,
+          {
+            method: 'POST',
+            headers: {
+              Authorization: `Bearer ${CI_TOKEN}`,
+              'Content-Type': 'application/json',
+            },
+            body: JSON.stringify({ newCluster: true, taskId: 'task-1' }),
+          },
+        );
+        expect(issued.status).toBe(201);
+        const { username, password } = await issued.json();
+        const written = await fetch(
+          `${base}/api/kpaas/clusters/rotate/terraform/state`,
+          {
+            method: 'POST',
+            headers: {
+              Authorization: `Basic ${Buffer.from(
+                `${username}:${password}`,
+              ).toString('base64')}`,
+              'Content-Type': 'application/json',
+            },
+            body: JSON.stringify({
+              version: 4,
+              serial: 1,
+              lineage: 'rotation-test',
+              terraform_version: '1.11.4',
+              outputs: {},
+              resources: [],
+            }),
+          },
+        );
+        expect(written.status).toBe(200);
       } finally {
         await stop(started);
       }
+    }, 180_000);
+
+    it('npm run reencrypt moves stored state to a new key and names what an unknown key left', async () => {
+      const oldKey = env.KPAAS_ENCRYPTION_KEY;
+      fs.writeFileSync(
+        rotationConfig,
+        `kpaas:\n  previousEncryptionKeys: [${oldKey}]\n`,
+      );
+      const reencrypt = (key: string, extra: string[]) =>
+        runToExit(
+          startCommand('reencrypt', { ...env, KPAAS_ENCRYPTION_KEY: key }, [
+            '--config',
+            'app-config.yaml',
+            '--config',
+            'app-config.production.yaml',
+            ...extra,
+          ]),
+        );
+      const newKey = randomBytes(32).toString('base64');
+      const rotated = await reencrypt(newKey, ['--config', rotationConfig]);
+      expect(rotated.output).toContain(
+        're-encrypted 0 cluster credential(s) and 1 Terraform state version(s) with the current key',
+      );
+      expect(rotated.code).toBe(0);
+      // Nothing left under the old key: a second pass changes nothing.
+      const again = await reencrypt(newKey, ['--config', rotationConfig]);
+      expect(again.output).toContain('and 0 Terraform state version(s)');
+      expect(again.code).toBe(0);
+      // A key that opens nothing: the row stays as it is and is named; exit 1.
+      const lost = await reencrypt(randomBytes(32).toString('base64'), []);
+      expect(lost.code).toBe(1);
+      expect(lost.output).toContain('Terraform state rotate version 1');
     }, 180_000);
   },
 );

@@ -24,3 +24,5 @@ export {
   readKpaasPolicyOptions,
 } from './permissions/KpaasPermissionPolicy';
 export type { KpaasPolicyOptions } from './permissions/KpaasPermissionPolicy';
+export { reencryptStoredSecrets } from './crypto/reencryptStoredSecrets';
+export type { ReencryptResult } from './crypto/reencryptStoredSecrets';

@@ -16,6 +16,19 @@ import type { Request } from 'express';
 
 const READ = 'kpaas.cluster.read';
 
+/**
+ * How kpaas config names a service principal: plugins by their subject (`plugin:<id>`), external
+ * access tokens as `external:<subject>` (Backstage gives a static or legacy token exactly the
+ * subject configured under backend.auth.externalAccess, e.g. `ci`).
+ */
+export function servicePrincipalName(
+  principal: BackstageServicePrincipal,
+): string {
+  return principal.subject.startsWith('plugin:')
+    ? principal.subject
+    : `external:${principal.subject}`;
+}
+
 /** The principal the scaffolder's actions call kpaas with. */
 export const SCAFFOLDER_SUBJECT = 'plugin:scaffolder';
 
@@ -49,7 +62,7 @@ export class ServicePrincipalPolicy {
   }
 
   isRegistrar(principal: BackstageServicePrincipal): boolean {
-    return this.registrars.has(principal.subject);
+    return this.registrars.has(servicePrincipalName(principal));
   }
 
   allows(
@@ -58,7 +71,10 @@ export class ServicePrincipalPolicy {
   ): boolean {
     // Registrars write registrations and timelines; reading them back is no more than that.
     if (permissionName === READ && this.isRegistrar(principal)) return true;
-    return this.grants.get(principal.subject)?.has(permissionName) ?? false;
+    return (
+      this.grants.get(servicePrincipalName(principal))?.has(permissionName) ??
+      false
+    );
   }
 }
 
@@ -101,7 +117,7 @@ export async function requireClusterPermission(
     if (!access.servicePrincipals.allows(service, permission.name)) {
       refuse(
         permission.name,
-        `cluster "${clusterName}" for ${service.subject}`,
+        `cluster "${clusterName}" for ${servicePrincipalName(service)}`,
       );
     }
     return credentials;
@@ -131,7 +147,7 @@ export async function requireBasicPermission(
   const service = servicePrincipalOf(credentials);
   if (service) {
     if (!access.servicePrincipals.allows(service, permission.name)) {
-      refuse(permission.name, `kpaas for ${service.subject}`);
+      refuse(permission.name, `kpaas for ${servicePrincipalName(service)}`);
     }
     return credentials;
   }
@@ -163,7 +179,9 @@ export async function requireRegistrar(
   if (service) {
     if (!access.servicePrincipals.isRegistrar(service)) {
       throw new NotAllowedError(
-        `only the scaffolder (${SCAFFOLDER_SUBJECT}) or a plugin listed in kpaas.servicePrincipals.registrars may do this; ${service.subject} may not`,
+        `only the scaffolder (${SCAFFOLDER_SUBJECT}) or a plugin listed in kpaas.servicePrincipals.registrars may do this; ${servicePrincipalName(
+          service,
+        )} may not`,
       );
     }
     return credentials;
@@ -200,7 +218,7 @@ export async function clusterFilter<T>(
   const service = servicePrincipalOf(credentials);
   if (service) {
     if (!access.servicePrincipals.allows(service, permission.name)) {
-      refuse(permission.name, `clusters for ${service.subject}`);
+      refuse(permission.name, `clusters for ${servicePrincipalName(service)}`);
     }
     return () => true;
   }
