@@ -109,3 +109,14 @@ export const kpaasClusterPermissions = [
  * @public
  */
 export const KPAAS_CLUSTER_OWNER_RULE = 'IS_CLUSTER_OWNER';
+
+/**
+ * How kpaas config (`kpaas.servicePrincipals`, `kpaas.actions.servicePrincipals`) names a
+ * service principal: a plugin by its subject `plugin:<id>`, an external access token as
+ * `external:<subject>` (Backstage gives a static or legacy token exactly the subject configured
+ * under `backend.auth.externalAccess`, e.g. `ci`).
+ * @public
+ */
+export function kpaasServicePrincipalName(subject: string): string {
+  return subject.startsWith('plugin:') ? subject : `external:${subject}`;
+}

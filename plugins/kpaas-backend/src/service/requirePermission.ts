@@ -11,22 +11,19 @@ import {
   BasicPermission,
   PolicyDecision,
 } from '@backstage/plugin-permission-common';
-import type { KpaasClusterPermission } from '@internal/plugin-kpaas-common';
+import {
+  type KpaasClusterPermission,
+  kpaasServicePrincipalName,
+} from '@internal/plugin-kpaas-common';
 import type { Request } from 'express';
 
 const READ = 'kpaas.cluster.read';
 
-/**
- * How kpaas config names a service principal: plugins by their subject (`plugin:<id>`), external
- * access tokens as `external:<subject>` (Backstage gives a static or legacy token exactly the
- * subject configured under backend.auth.externalAccess, e.g. `ci`).
- */
+/** A service principal as kpaas config names it (see kpaasServicePrincipalName). */
 export function servicePrincipalName(
   principal: BackstageServicePrincipal,
 ): string {
-  return principal.subject.startsWith('plugin:')
-    ? principal.subject
-    : `external:${principal.subject}`;
+  return kpaasServicePrincipalName(principal.subject);
 }
 
 /** The principal the scaffolder's actions call kpaas with. */

@@ -117,7 +117,8 @@ describe('kpaas:provision authorizes the initiator and pins the repository', () 
     const ctx = {
       ...rig.context({ mode: 'apply', repoUrl: REPO }),
       getInitiatorCredentials: async () =>
-        mockCredentials.service('external:ci-bot'),
+        // a static external-access token: Backstage gives it its bare configured subject
+        mockCredentials.service('ci-bot'),
     };
     await expect(rig.action().handler(ctx)).rejects.toThrow(
       /started by external:ci-bot, a service principal.*kpaas\.actions\.servicePrincipals/,

@@ -12,6 +12,7 @@ import {
   KpaasClusterPermission,
   kpaasClusterCreatePermission,
   kpaasClusterUpdatePermission,
+  kpaasServicePrincipalName,
   normalizeRepoUrl,
 } from '@internal/plugin-kpaas-common';
 import type { ClusterRecord, KpaasBackendClient } from '../backendClient';
@@ -79,7 +80,9 @@ function initiatorName(credentials: BackstageCredentials): string {
     subject?: string;
   };
   if (p.type === 'user') return p.userEntityRef ?? 'the user';
-  if (p.type === 'service') return p.subject ?? 'a service';
+  if (p.type === 'service') {
+    return p.subject ? kpaasServicePrincipalName(p.subject) : 'a service';
+  }
   return 'an unauthenticated caller';
 }
 
@@ -121,7 +124,9 @@ export class ClusterRunGuard {
     if (
       principalType === 'service' &&
       !this.#servicePrincipals.has(
-        (credentials.principal as { subject: string }).subject,
+        kpaasServicePrincipalName(
+          (credentials.principal as { subject: string }).subject,
+        ),
       )
     ) {
       throw new NotAllowedError(
