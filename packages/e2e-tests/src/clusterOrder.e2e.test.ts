@@ -645,12 +645,18 @@ describeIfRig(`a cluster order, end to end${skipReason}`, () => {
     expect(repaired.log).toMatch(
       /every node has already joined; nothing to do/,
     );
-    expect(
-      repaired
+
+    // on failure, the add-ons step's own words say why an add-on was not current
+    expect({
+      addons: repaired
         .output('addons')
         .addons.map((a: { id: string; status: string }) => [a.id, a.status])
         .sort(),
-    ).toEqual(ADDONS.map(id => [id, 'current']).sort());
+      log: repaired.log
+        .split('\n')
+        .filter(line => line.includes('[addons]'))
+        .slice(-60),
+    }).toMatchObject({ addons: ADDONS.map(id => [id, 'current']).sort() });
     // nothing redone: no kubeadm init/join, no helm upgrade
     expect(kubeadmCalls()).toHaveLength(kubeadmBefore);
     expect(await helmUpgrades()).toHaveLength(helmBefore);
