@@ -2,7 +2,6 @@ import {
   coreServices,
   createBackendPlugin,
   readSchedulerServiceTaskScheduleDefinitionFromConfig,
-  resolvePackagePath,
   SchedulerServiceTaskScheduleDefinition,
 } from '@backstage/backend-plugin-api';
 import type { Config } from '@backstage/config';
@@ -14,20 +13,15 @@ import {
 } from '@internal/plugin-kpaas-common';
 import { loadAddonCatalog } from './addonCatalog';
 import { kpaasClusterDirectoryServiceRef } from './clusterDirectory';
-import { CredentialCipher } from './crypto/CredentialCipher';
 import { ClusterNetworks } from './network/ClusterNetworks';
 import {
   isClusterOwner,
   kpaasClusterResourceRef,
 } from './permissions/clusterResource';
-import { ClusterRegistry } from './registry/ClusterRegistry';
 import { createRouter } from './service/router';
 import { ServicePrincipalPolicy } from './service/requirePermission';
-import {
-  createStateRouter,
-  createTerraformStateStore,
-  terraformStateAuthPolicy,
-} from './state';
+import { createStateRouter, terraformStateAuthPolicy } from './state';
+import { openKpaasStores } from './stores';
 import { LinkProber } from './status/LinkProber';
 import { StatusService } from './status/StatusService';
 
@@ -126,29 +120,12 @@ export const kpaasPlugin = createBackendPlugin({
         permissionsRegistry.addPermissions([kpaasClusterCreatePermission]);
 
         // Fails fast (production without kpaas.encryptionKey) before anything is served.
-        const cipher = CredentialCipher.fromConfig(config, logger);
-        const db = await database.getClient();
-        if (!database.migrations?.skip) {
-          await db.migrate.latest({
-            directory: resolvePackagePath(
-              '@internal/plugin-kpaas-backend',
-              'migrations',
-            ),
-          });
-        }
-
-        const registry = new ClusterRegistry(
-          db,
-          cipher,
-          ClusterRegistry.readConfigClusters(config),
+        const { registry, stateStore } = await openKpaasStores({
+          config,
+          database,
           logger,
-        );
-        const reencrypted = await registry.reencryptWithCurrentKey();
-        if (reencrypted > 0) {
-          logger.info(
-            `kpaas: re-encrypted ${reencrypted} cluster credential(s) with the current key`,
-          );
-        }
+          migrate: !database.migrations?.skip,
+        });
         permissionsRegistry.addResourceType({
           resourceRef: kpaasClusterResourceRef,
           permissions: kpaasClusterPermissions,
@@ -227,14 +204,6 @@ export const kpaasPlugin = createBackendPlugin({
 
         // Terraform's http backend (src/state) first: the main router's JSON body parser would
         // consume the raw state bodies it checks against Content-MD5.
-        // Encrypts state rows left in plaintext by older versions before serving.
-        const stateStore = await createTerraformStateStore({
-          database,
-          cipher,
-          logger,
-          config,
-          migrate: false,
-        });
         httpRouter.use(
           await createStateRouter({
             store: stateStore,

@@ -69,6 +69,8 @@ export async function createTerraformStateStore(options: {
   migrate?: boolean;
   /** Injectable clock (tests). */
   clock?: () => Date;
+  /** Told what the start-up encryption pass did (`npm run reencrypt` reports it). */
+  onEncryptionPass?: (result: { changed: number; failed: string[] }) => void;
 }): Promise<TerraformStateStore> {
   const { database, cipher, logger, config } = options;
   const db = await database.getClient();
@@ -89,6 +91,7 @@ export async function createTerraformStateStore(options: {
     clock: options.clock,
   });
   const { changed, failed } = await store.encryptStoredStates();
+  options.onEncryptionPass?.({ changed, failed });
   if (changed > 0) {
     logger.info(
       `kpaas: encrypted ${changed} Terraform state version(s) with the current key`,
