@@ -2,15 +2,13 @@ import { mockCredentials } from '@backstage/backend-test-utils';
 import {
   kpaasHaFixture,
   KubeApiStandIn,
+  postgresUnavailableReason,
   startKubeApiStandIn,
+  startTestPostgres,
+  TestPostgres,
 } from '@internal/kpaas-testkit';
 import request from 'supertest';
 import { clusterSpec, startKpaas } from './__testUtils__/rig';
-import {
-  postgresUnavailableReason,
-  startTestPostgres,
-  TestPostgres,
-} from './testUtils';
 
 // The whole plugin (migrations, registry, timeline, status) on a real PostgreSQL.
 const TOKEN = 'canary-pg-token-7e6d5c4b3a';

@@ -8,7 +8,7 @@ import {
   postgresUnavailableReason,
   startTestPostgres,
   TestPostgres,
-} from '../testUtils';
+} from '@internal/kpaas-testkit';
 import { ClusterRegistry } from './ClusterRegistry';
 
 const TOKEN = 'canary-registry-token-0123456789';

@@ -8,7 +8,7 @@ import {
   postgresUnavailableReason,
   startTestPostgres,
   TestPostgres,
-} from '../testUtils/postgres';
+} from '@internal/kpaas-testkit';
 
 jest.setTimeout(60_000);
 

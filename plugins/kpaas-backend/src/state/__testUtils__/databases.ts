@@ -4,7 +4,7 @@ import {
   postgresUnavailableReason,
   startTestPostgres,
   TestPostgres,
-} from '../../testUtils/postgres';
+} from '@internal/kpaas-testkit';
 
 /**
  * Declares `tests` twice: on SQLite and on a throwaway real PostgreSQL server (skipped with a
