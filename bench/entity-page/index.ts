@@ -1,8 +1,10 @@
 /*
- * bench/entity-page: the Cluster tab of a kpaas cluster entity in Chromium, 1000 nodes vs 10.
+ * bench/entity-page: the Cluster tab of a kpaas cluster entity in Chromium, 1000 nodes vs 10,
+ * and the fleet page (/kpaas) listing 500 registered clusters.
  *
  *   npm run bench -- entity-page     (BENCH_ENTITY_PAGE_RUNS=5 loads per cluster,
- *                                     BENCH_ENTITY_PAGE_FRONTEND=production|development)
+ *                                     BENCH_ENTITY_PAGE_FRONTEND=production|development,
+ *                                     BENCH_ENTITY_PAGE_FLEET=500 extra clusters on the fleet page)
  *
  * The real app: two Kubernetes API stand-ins (the K-PaaS HA fixture with 3 control planes and
  * 7 resp. 997 workers, add-ons included, so the clusters differ only in their node count) are
@@ -21,7 +23,16 @@
  *  - JS heap after render: CDP HeapProfiler.collectGarbage, then Runtime.getHeapUsage.
  * Plus the in-app switch Overview → Cluster tab (history push to first row), without app boot.
  *
+ * Fleet page: the 500 extra clusters are registered through `kpaas.clusters[]` against the
+ * 10-node stand-in (so each has a real summary: health, version, nodes, add-ons), with owners,
+ * environments and targets varied; the status refresh runs every 10 min in this bench so it
+ * does not compete with the measurements once the first round has checked every cluster. Per
+ * load: navigation start → first fleet row painted, the `/api/kpaas/clusters` answer, the
+ * number of kpaas API requests the page made (must be 1: no per-cluster fan-out), JS heap; plus
+ * a sort by name (click → first row changed, painted).
+ *
  * Targets for the 1000-node cluster (medians): first render ≤ 1.5 s, JS heap ≤ 150 MB (10^6 B).
+ * Fleet page with 500 clusters: first render ≤ 1.5 s, one kpaas request per load.
  * The anchor is the 10-node cluster in the same run. With the dev server (React development
  * mode, unminified, ~165 MB heap before any node is shown) the absolute figures say nothing
  * about the targets; only its 1000/10 deltas do.
@@ -37,6 +48,7 @@ import zlib from 'node:zlib';
 import YAML from 'yaml';
 import type { BrowserContext, Page } from 'playwright-core';
 import {
+  demoClusterSpec,
   exampleCatalogLocations,
   KubeApiStandIn,
   kpaasHaFixture,
@@ -75,6 +87,11 @@ const SIZES: Size[] = [
   { label: '10 nodes', cluster: 'bench-10', nodes: 10 },
   { label: '1000 nodes', cluster: 'bench-1000', nodes: 1000 },
 ];
+/** Clusters on the fleet page besides the two above. */
+const FLEET = Number(process.env.BENCH_ENTITY_PAGE_FLEET ?? 500);
+const FLEET_ENVIRONMENTS = ['sandbox', 'dev', 'staging', 'production'];
+const FLEET_TEAMS = ['platform-team', 'web-team', 'data-team'];
+const FLEET_ROW = '[data-testid="fleet-cluster-name"]';
 
 interface LoadSample {
   firstRowMs: number;
@@ -182,8 +199,20 @@ async function startStandIn(size: Size) {
 
 /** Backstage as `npm start` runs it, with the bench clusters and their catalog entities. */
 async function startApp() {
-  const clusters = [];
+  const clusters: Array<Record<string, unknown>> = [];
   for (const size of SIZES) clusters.push(await startStandIn(size));
+  // The fleet: FLEET more registrations of the 10-node stand-in, told apart by name and labels.
+  const { url, caData, serviceAccountToken } = clusters[0];
+  for (let i = 0; i < FLEET; i++) {
+    const name = `fleet-${String(i).padStart(3, '0')}`;
+    const spec = demoClusterSpec(name);
+    spec.metadata.environment =
+      FLEET_ENVIRONMENTS[i % FLEET_ENVIRONMENTS.length];
+    spec.metadata.owner = `group:default/${
+      FLEET_TEAMS[i % FLEET_TEAMS.length]
+    }`;
+    clusters.push({ name, url, caData, serviceAccountToken, spec });
+  }
 
   const [appPort, backendPort] = [await freePort(), await freePort()];
   const appUrl = `http://${HOST}:${appPort}`;
@@ -232,7 +261,17 @@ async function startApp() {
           { type: 'file', target: entitiesPath },
         ],
       },
-      kpaas: { clusters },
+      kpaas: {
+        clusters,
+        // One round checks every cluster; later rounds would only add noise to the figures.
+        refresh: {
+          schedule: {
+            frequency: { minutes: 10 },
+            timeout: { minutes: 5 },
+            initialDelay: { seconds: 5 },
+          },
+        },
+      },
     }),
   );
 
@@ -413,15 +452,16 @@ declare global {
 }
 
 /**
- * Installed before any page script: records when the first node-name cell is attached with a
- * box, and the end of the frame that painted it. Also callable again for in-app navigation.
+ * Installed before any page script: records when the first row cell (`selector`, the node-name
+ * cell by default) is attached with a box, and the end of the frame that painted it. Also
+ * callable again for in-app navigation.
  */
-function firstRowWatcher() {
+function firstRowWatcher(selector = '[data-testid="node-name"]') {
   const watch = () => {
     window.__benchFirstRow = undefined;
     const check = () => {
       if (window.__benchFirstRow) return;
-      const cell = document.querySelector('[data-testid="node-name"]');
+      const cell = document.querySelector(selector);
       if (!cell || cell.getBoundingClientRect().height === 0) return;
       const record = { attached: performance.now() } as {
         attached: number;
@@ -462,7 +502,7 @@ async function waitForFirstRow(page: Page, timeoutMs: number) {
       }))
       .catch(e => String(e));
     throw new Error(
-      `no nodes table row painted on ${page.url()} within ${timeoutMs} ms: ${error}\n${JSON.stringify(
+      `no table row painted on ${page.url()} within ${timeoutMs} ms: ${error}\n${JSON.stringify(
         state,
         null,
         1,
@@ -511,7 +551,7 @@ const tabUrl = (appUrl: string, size: Size) =>
 /** Opens the tab until it shows the table: the catalog ingests the entities after startup. */
 async function warmUp(context: BrowserContext, appUrl: string, size: Size) {
   const page = await context.newPage();
-  await page.addInitScript(firstRowWatcher);
+  await page.addInitScript(firstRowWatcher, '[data-testid="node-name"]');
   const deadline = Date.now() + 180_000;
   for (;;) {
     await page.goto(tabUrl(appUrl, size));
@@ -532,7 +572,7 @@ async function measureLoad(
   size: Size,
 ) {
   const page = await context.newPage();
-  await page.addInitScript(firstRowWatcher);
+  await page.addInitScript(firstRowWatcher, '[data-testid="node-name"]');
   const cdp = await context.newCDPSession(page);
   await cdp.send('Performance.enable');
   await page.goto(tabUrl(appUrl, size));
@@ -579,7 +619,7 @@ async function measureTabSwitch(
   await page.goto(`${appUrl}/catalog/default/resource/${size.cluster}`);
   await page.getByText('Kubernetes cluster').first().waitFor();
   await page.waitForLoadState('networkidle');
-  await page.evaluate(firstRowWatcher);
+  await page.evaluate(firstRowWatcher, '[data-testid="node-name"]');
   const navigatedAt = await page.evaluate(path => {
     const at = performance.now();
     window.history.pushState({}, '', path);
@@ -590,6 +630,121 @@ async function measureTabSwitch(
   await checkShowsCluster(page, size);
   await page.close();
   return firstRow.painted! - navigatedAt;
+}
+
+// ---- the fleet page ------------------------------------------------------------------------
+const FLEET_URL = (appUrl: string) => `${appUrl}/kpaas`;
+const fleetTotal = () => SIZES.length + FLEET;
+
+interface FleetSample {
+  firstRowMs: number;
+  listResponseMs?: number;
+  kpaasRequests: number;
+  heapUsed: number;
+  domNodes: number;
+}
+
+/** The page must list the whole fleet, or the figures mean nothing. */
+async function checkShowsFleet(page: Page) {
+  const text = await page.getByTestId('fleet-counts').textContent();
+  if (!text?.startsWith(`${fleetTotal()} clusters`)) {
+    throw new Error(
+      `fleet page: expected ${fleetTotal()} clusters, got "${text}"`,
+    );
+  }
+  const rows = await page.locator(FLEET_ROW).count();
+  if (rows !== Math.min(50, fleetTotal())) {
+    throw new Error(`fleet page: ${rows} rows on the first page of the table`);
+  }
+}
+
+/** Opens the fleet page until every cluster has been checked once (none "not checked yet"). */
+async function warmUpFleet(context: BrowserContext, appUrl: string) {
+  const page = await context.newPage();
+  const deadline = Date.now() + 600_000;
+  for (;;) {
+    await page.goto(
+      `${FLEET_URL(appUrl)}?q=${encodeURIComponent('not checked yet')}`,
+    );
+    await page.getByTestId('fleet-counts').waitFor();
+    const unchecked = await page.locator(FLEET_ROW).count();
+    if (unchecked === 0) break;
+    if (Date.now() > deadline) {
+      throw new Error(
+        `fleet page: ${unchecked}+ clusters still not checked after 10 min`,
+      );
+    }
+    await page.waitForTimeout(5_000);
+  }
+  await page.goto(FLEET_URL(appUrl));
+  await page.locator(FLEET_ROW).first().waitFor();
+  await checkShowsFleet(page);
+  await page.close();
+}
+
+async function measureFleetLoad(context: BrowserContext, appUrl: string) {
+  const page = await context.newPage();
+  await page.addInitScript(firstRowWatcher, FLEET_ROW);
+  const kpaasRequests: string[] = [];
+  page.on('request', r => {
+    if (r.url().includes('/api/kpaas/')) kpaasRequests.push(r.url());
+  });
+  await page.goto(FLEET_URL(appUrl));
+  const firstRow = await waitForFirstRow(page, 120_000);
+  await checkShowsFleet(page);
+  const listResponseMs = await page.evaluate(
+    () =>
+      (
+        performance.getEntriesByType('resource') as PerformanceResourceTiming[]
+      ).find(e => /\/api\/kpaas\/clusters(\?|$)/.test(e.name))?.responseEnd,
+  );
+  await page.waitForTimeout(500); // late effects
+  const heap = await heapAfterGc(context, page);
+  await page.close();
+  return {
+    firstRowMs: firstRow.painted!,
+    listResponseMs,
+    kpaasRequests: kpaasRequests.length,
+    heapUsed: heap.used,
+    domNodes: heap.domNodes,
+  } satisfies FleetSample;
+}
+
+/** Click on the Cluster column header → the first row shows another cluster, painted. */
+async function measureFleetSort(context: BrowserContext, appUrl: string) {
+  const page = await context.newPage();
+  await page.goto(FLEET_URL(appUrl));
+  await page.locator(FLEET_ROW).first().waitFor();
+  await checkShowsFleet(page);
+  const header = page
+    .getByTestId('fleet-table')
+    .locator('thead')
+    .getByText('Cluster', { exact: true });
+  await header.click(); // ascending by name
+  await page.waitForFunction(
+    sel => document.querySelector(sel)?.textContent === 'bench-10',
+    FLEET_ROW,
+  );
+  const elapsed = await page.evaluate(async sel => {
+    const header = [
+      ...document.querySelectorAll('[data-testid="fleet-table"] thead *'),
+    ].find(
+      e => e.textContent === 'Cluster' && e.children.length === 0,
+    ) as HTMLElement;
+    const before = document.querySelector(sel)?.textContent;
+    const at = performance.now();
+    header.click(); // descending
+    await new Promise<void>(resolve => {
+      const check = () =>
+        document.querySelector(sel)?.textContent !== before
+          ? requestAnimationFrame(() => setTimeout(resolve, 0))
+          : setTimeout(check, 5);
+      check();
+    });
+    return performance.now() - at;
+  }, FLEET_ROW);
+  await page.close();
+  return elapsed;
 }
 
 async function main() {
@@ -636,9 +791,10 @@ async function main() {
   await signIn.close();
 
   for (const size of SIZES) await warmUp(context, app.appUrl, size);
+  if (FLEET > 0) await warmUpFleet(context, app.appUrl);
   const loadBefore = loadAverage();
   console.log(
-    `warmed up (both tabs rendered once); load average ${loadBefore}`,
+    `warmed up (both tabs rendered once, every fleet cluster checked); load average ${loadBefore}`,
   );
 
   const loads = new Map<Size, LoadSample[]>(SIZES.map(s => [s, []]));
@@ -651,6 +807,14 @@ async function main() {
       switches
         .get(size)!
         .push(await measureTabSwitch(context, app.appUrl, size));
+    }
+  }
+  const fleetLoads: FleetSample[] = [];
+  const fleetSorts: number[] = [];
+  if (FLEET > 0) {
+    for (let run = 0; run < RUNS; run++) {
+      fleetLoads.push(await measureFleetLoad(context, app.appUrl));
+      fleetSorts.push(await measureFleetSort(context, app.appUrl));
     }
   }
   const loadAfter = loadAverage();
@@ -780,6 +944,43 @@ async function main() {
           c === 0 ? cell.padEnd(widths[c]) : cell.padStart(widths[c]),
         )
         .join('  ')}`,
+    );
+  }
+  if (FLEET > 0) {
+    const render = median(fleetLoads.map(f => f.firstRowMs));
+    const list = fleetLoads.flatMap(f =>
+      f.listResponseMs ? [f.listResponseMs] : [],
+    );
+    const requests = Math.max(...fleetLoads.map(f => f.kpaasRequests));
+    console.log(
+      `\nfleet page, ${fleetTotal()} clusters (per load: first row / list answer / kpaas requests / JS heap):`,
+    );
+    console.log(
+      `  ${fleetLoads
+        .map(
+          f =>
+            `${ms(f.firstRowMs)} / ${
+              f.listResponseMs ? ms(f.listResponseMs) : '?'
+            } / ${f.kpaasRequests} / ${mb(f.heapUsed)}`,
+        )
+        .join(', ')}`,
+    );
+    console.log(`  sort by name: ${fleetSorts.map(ms).join(', ')}`);
+    console.log(
+      `  medians: first render ${ms(render)} (target ≤ ${ms(
+        TARGET_RENDER_MS,
+      )}: ${verdict(render <= TARGET_RENDER_MS)}), list answer at ${
+        list.length ? ms(median(list)) : '?'
+      }, JS heap ${mb(
+        median(fleetLoads.map(f => f.heapUsed)),
+      )}, DOM nodes ${median(fleetLoads.map(f => f.domNodes))}, sort ${ms(
+        median(fleetSorts),
+      )}`,
+    );
+    console.log(
+      `  kpaas API requests per load: at most ${requests} (target 1, no per-cluster fan-out: ${verdict(
+        requests === 1,
+      )})`,
     );
   }
   console.log(

@@ -11,6 +11,7 @@ import Box from '@material-ui/core/Box';
 import Typography from '@material-ui/core/Typography';
 import type { AddonState, AddonStatus } from '@internal/plugin-kpaas-common';
 import { retiredText, routeName } from '../shared/PlatformLinks';
+import { compactColumns } from '../shared/compactColumns';
 
 const STATE_COMPONENT: Record<AddonState, typeof StatusOK> = {
   Healthy: StatusOK,
@@ -133,7 +134,7 @@ export function AddonsTable(props: { addons: AddonStatus[] }) {
   return (
     <Table<AddonStatus>
       title="Add-ons"
-      columns={columns}
+      columns={compactColumns(columns)}
       data={props.addons}
       options={{ search: false, paging: false, padding: 'dense' }}
       emptyContent={

@@ -137,10 +137,10 @@ function ClusterDetails(props: { clusterName: string }) {
       <Grid item xs={12}>
         <AddonsTable addons={status.addons} />
       </Grid>
-      <Grid item xs={12} md={7}>
+      <Grid item xs={12}>
         <PlatformServicesTable links={status.links} addons={status.addons} />
       </Grid>
-      <Grid item xs={12} md={5}>
+      <Grid item xs={12} md={6}>
         <VersionBomCard bom={status.bom} />
       </Grid>
       {!provisioning && timeline.length > 0 && timelineSection}

@@ -15,6 +15,7 @@ import type {
   NodeConditionStatus,
   NodeStatus,
 } from '@internal/plugin-kpaas-common';
+import { compactColumns } from '../shared/compactColumns';
 import { countReady } from '../shared/counts';
 import {
   formatBytes,
@@ -252,94 +253,95 @@ export function NodesTable(props: { nodes: NodeStatus[]; now: number }) {
   }, [rows, search, role, status]);
 
   const columns = useMemo<TableColumn<NodeRow>[]>(
-    () => [
-      {
-        title: 'Name',
-        field: 'name',
-        highlight: true,
-        render: row => (
-          <span data-testid="node-name" style={nowrap}>
-            {row.name}
-          </span>
-        ),
-      },
-      {
-        title: 'Roles',
-        field: 'roles',
-        render: row => <span style={nowrap}>{row.roles}</span>,
-      },
-      {
-        title: 'Status',
-        field: 'status',
-        render: row => <NodeStatusChip node={row.node} />,
-      },
-      {
-        title: 'Conditions',
-        sorting: false,
-        render: row => <ConditionList conditions={row.node.conditions} />,
-      },
-      {
-        title: 'Version',
-        field: 'version',
-        render: row => <span style={nowrap}>{row.version}</span>,
-      },
-      {
-        title: 'IPs',
-        field: 'ips',
-        // One address per line, never broken inside an address.
-        render: row => (
-          <>
-            {[row.node.internalIp, row.node.externalIp]
-              .filter(Boolean)
-              .map(ip => (
-                <div key={ip} data-testid="node-ip" style={nowrap}>
-                  {ip}
-                </div>
-              ))}
-          </>
-        ),
-      },
-      {
-        title: 'CPU',
-        field: 'cpuAllocatable',
-        customSort: (a, b) =>
-          compareNumbers(a.cpuAllocatable, b.cpuAllocatable),
-        render: row => (
-          <UsageBar
-            allocatable={row.cpuAllocatable}
-            capacity={row.cpuCapacity}
-            format={formatCores}
-            unit=" cores"
-          />
-        ),
-      },
-      {
-        title: 'Memory',
-        field: 'memoryAllocatable',
-        customSort: (a, b) =>
-          compareNumbers(a.memoryAllocatable, b.memoryAllocatable),
-        render: row => (
-          <UsageBar
-            allocatable={row.memoryAllocatable}
-            capacity={row.memoryCapacity}
-            format={formatBytes}
-          />
-        ),
-      },
-      {
-        title: 'Age',
-        field: 'createdAt',
-        // Oldest first when ascending, like `kubectl get nodes --sort-by`.
-        customSort: (a, b) => compareNumbers(b.createdAt, a.createdAt),
-        render: row => (
-          <span style={nowrap}>
-            {Number.isNaN(row.createdAt)
-              ? ''
-              : formatElapsed(now - row.createdAt)}
-          </span>
-        ),
-      },
-    ],
+    () =>
+      compactColumns<NodeRow>([
+        {
+          title: 'Name',
+          field: 'name',
+          highlight: true,
+          render: row => (
+            <span data-testid="node-name" style={nowrap}>
+              {row.name}
+            </span>
+          ),
+        },
+        {
+          title: 'Roles',
+          field: 'roles',
+          render: row => <span style={nowrap}>{row.roles}</span>,
+        },
+        {
+          title: 'Status',
+          field: 'status',
+          render: row => <NodeStatusChip node={row.node} />,
+        },
+        {
+          title: 'Conditions',
+          sorting: false,
+          render: row => <ConditionList conditions={row.node.conditions} />,
+        },
+        {
+          title: 'Version',
+          field: 'version',
+          render: row => <span style={nowrap}>{row.version}</span>,
+        },
+        {
+          title: 'IPs',
+          field: 'ips',
+          // One address per line, never broken inside an address.
+          render: row => (
+            <>
+              {[row.node.internalIp, row.node.externalIp]
+                .filter(Boolean)
+                .map(ip => (
+                  <div key={ip} data-testid="node-ip" style={nowrap}>
+                    {ip}
+                  </div>
+                ))}
+            </>
+          ),
+        },
+        {
+          title: 'CPU',
+          field: 'cpuAllocatable',
+          customSort: (a, b) =>
+            compareNumbers(a.cpuAllocatable, b.cpuAllocatable),
+          render: row => (
+            <UsageBar
+              allocatable={row.cpuAllocatable}
+              capacity={row.cpuCapacity}
+              format={formatCores}
+              unit=" cores"
+            />
+          ),
+        },
+        {
+          title: 'Memory',
+          field: 'memoryAllocatable',
+          customSort: (a, b) =>
+            compareNumbers(a.memoryAllocatable, b.memoryAllocatable),
+          render: row => (
+            <UsageBar
+              allocatable={row.memoryAllocatable}
+              capacity={row.memoryCapacity}
+              format={formatBytes}
+            />
+          ),
+        },
+        {
+          title: 'Age',
+          field: 'createdAt',
+          // Oldest first when ascending, like `kubectl get nodes --sort-by`.
+          customSort: (a, b) => compareNumbers(b.createdAt, a.createdAt),
+          render: row => (
+            <span style={nowrap}>
+              {Number.isNaN(row.createdAt)
+                ? ''
+                : formatElapsed(now - row.createdAt)}
+            </span>
+          ),
+        },
+      ]),
     [now],
   );
 

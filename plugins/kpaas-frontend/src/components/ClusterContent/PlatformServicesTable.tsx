@@ -19,6 +19,7 @@ import {
   tlsExpiresSoon,
   tlsText,
 } from '../shared/PlatformLinks';
+import { compactColumns } from '../shared/compactColumns';
 
 function RouteCell(props: {
   link: PlatformLinkStatus;
@@ -50,7 +51,11 @@ const columnsFor = (
     title: 'URL',
     field: 'url',
     render: link => (
-      <Link to={link.url} data-testid="platform-service-link">
+      <Link
+        to={link.url}
+        data-testid="platform-service-link"
+        style={{ whiteSpace: 'nowrap' }}
+      >
         {link.url}
       </Link>
     ),
@@ -65,14 +70,17 @@ const columnsFor = (
     render: link => {
       const probe = link.probe;
       if (!probe) return <StatusPending>not probed yet</StatusPending>;
+      // The error itself is in the Probe error column.
       const text =
-        probe.httpStatus !== undefined
-          ? `${probe.httpStatus}`
-          : probe.error ?? 'no answer';
-      return probe.ok ? (
-        <StatusOK>{text}</StatusOK>
-      ) : (
-        <StatusError>{text}</StatusError>
+        probe.httpStatus !== undefined ? `${probe.httpStatus}` : 'no answer';
+      return (
+        <span style={{ whiteSpace: 'nowrap' }}>
+          {probe.ok ? (
+            <StatusOK>{text}</StatusOK>
+          ) : (
+            <StatusError>{text}</StatusError>
+          )}
+        </span>
       );
     },
   },
@@ -101,6 +109,8 @@ const columnsFor = (
   {
     title: 'Probe error',
     sorting: false,
+    // A long host name or config key breaks only when it cannot fit the table at all.
+    cellStyle: { overflowWrap: 'break-word' },
     render: link =>
       link.probe?.error ? (
         <Typography variant="body2" color="error">
@@ -122,7 +132,7 @@ export function PlatformServicesTable(props: {
   return (
     <Table<PlatformLinkStatus>
       title="Platform services"
-      columns={columnsFor(props.addons ?? [])}
+      columns={compactColumns(columnsFor(props.addons ?? []))}
       data={props.links}
       options={{ search: false, paging: false, padding: 'dense' }}
       emptyContent={

@@ -181,7 +181,7 @@ describe('FleetPage', () => {
     // No nodes first, then 5/6, then the full ones.
     ['Nodes', 1, ['charlie', 'bravo', 'alpha', 'delta']],
     // Unknown first, then v1.32.9 before v1.33.5.
-    ['Kubernetes', 1, ['charlie', 'delta', 'bravo', 'alpha']],
+    ['K8s', 1, ['charlie', 'delta', 'bravo', 'alpha']],
     ['Environment', 1, ['alpha', 'bravo', 'delta', 'charlie']],
     // Healthiest first when descending.
     ['Health', 2, ['delta', 'alpha', 'bravo', 'charlie']],

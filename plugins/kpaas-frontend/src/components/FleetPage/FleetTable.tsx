@@ -13,6 +13,7 @@ import Box from '@material-ui/core/Box';
 import Tooltip from '@material-ui/core/Tooltip';
 import Typography from '@material-ui/core/Typography';
 import type { ClusterSummary } from '@internal/plugin-kpaas-common';
+import { compactColumns } from '../shared/compactColumns';
 import { LastChecked } from '../shared/LastChecked';
 import { compareNumbers, FleetRow } from './fleetRows';
 
@@ -24,6 +25,11 @@ const STATUS_COMPONENT = {
 } as const;
 
 const nowrap = { whiteSpace: 'nowrap' } as const;
+/**
+ * Fills the cell without asking for room: a truncated text (reason, owner) neither widens its
+ * column nor the table; the column gets its width from the other cells and the space left.
+ */
+const fillCell = { width: 0, minWidth: '100%' } as const;
 
 function EntityLink(props: {
   entityRef?: string;
@@ -53,7 +59,7 @@ function HealthCell(props: { summary: ClusterSummary }) {
   const { state, reason, stale } = props.summary;
   const Status = STATUS_COMPONENT[state] ?? StatusWarning;
   return (
-    <Box maxWidth={320} minWidth={140}>
+    <Box minWidth={150}>
       <span
         data-testid="fleet-health"
         aria-label={`Cluster health: ${state}`}
@@ -74,6 +80,7 @@ function HealthCell(props: { summary: ClusterSummary }) {
             color="textSecondary"
             noWrap
             data-testid="fleet-health-reason"
+            style={fillCell}
           >
             {reason}
           </Typography>
@@ -137,123 +144,147 @@ function FleetRowDetails(props: { summary: ClusterSummary }) {
 export function FleetTable(props: { rows: FleetRow[]; emptyText: string }) {
   const { rows, emptyText } = props;
   const columns = useMemo<TableColumn<FleetRow>[]>(
-    () => [
-      {
-        title: 'Cluster',
-        field: 'name',
-        highlight: true,
-        render: row => (
-          <EntityLink
-            entityRef={row.summary.entityRef}
-            testId="fleet-cluster-name"
-          >
-            {row.name}
-          </EntityLink>
-        ),
-      },
-      {
-        title: 'Health',
-        field: 'healthRank',
-        customSort: (a, b) =>
-          a.healthRank - b.healthRank || a.name.localeCompare(b.name, 'en'),
-        render: row => <HealthCell summary={row.summary} />,
-      },
-      {
-        title: 'Kubernetes',
-        field: 'summary.kubernetesVersion',
-        customSort: (a, b) =>
-          (a.summary.kubernetesVersion ?? '').localeCompare(
-            b.summary.kubernetesVersion ?? '',
-            'en',
-            { numeric: true },
-          ),
-        render: row => (
-          <span style={nowrap} data-testid="fleet-version">
-            {row.summary.kubernetesVersion ?? 'unknown'}
-          </span>
-        ),
-      },
-      {
-        title: 'Nodes',
-        field: 'nodesReady',
-        customSort: (a, b) =>
-          compareNumbers(a.nodesReady, b.nodesReady) ||
-          a.summary.nodes.total - b.summary.nodes.total,
-        render: row => (
-          <span data-testid="fleet-nodes">
-            <Ratio
-              part={row.summary.nodes.ready}
-              total={row.summary.nodes.total}
-              word="ready"
-            />
-          </span>
-        ),
-      },
-      {
-        title: 'Add-ons',
-        field: 'addonsHealthy',
-        customSort: (a, b) =>
-          compareNumbers(a.addonsHealthy, b.addonsHealthy) ||
-          a.summary.addons.total - b.summary.addons.total,
-        render: row => (
-          <span data-testid="fleet-addons">
-            <Ratio
-              part={row.summary.addons.healthy}
-              total={row.summary.addons.total}
-              word="healthy"
-            />
-          </span>
-        ),
-      },
-      {
-        title: 'Owner',
-        field: 'ownerName',
-        render: row =>
-          row.summary.owner ? (
-            <EntityLink entityRef={row.summary.owner} testId="fleet-owner">
-              {row.ownerName}
+    () =>
+      compactColumns<FleetRow>([
+        {
+          title: 'Cluster',
+          field: 'name',
+          highlight: true,
+          render: row => (
+            <EntityLink
+              entityRef={row.summary.entityRef}
+              testId="fleet-cluster-name"
+            >
+              {row.name}
             </EntityLink>
-          ) : (
-            ''
           ),
-      },
-      {
-        title: 'Environment',
-        field: 'environment',
-        render: row => (
-          <span style={nowrap} data-testid="fleet-environment">
-            {row.environment}
-          </span>
-        ),
-      },
-      {
-        title: 'Target',
-        field: 'target',
-        render: row => (
-          <span style={nowrap} data-testid="fleet-target">
-            {row.target}
-          </span>
-        ),
-      },
-      {
-        title: 'Last checked',
-        field: 'checkedAt',
-        // Most recent first when ascending is what nobody wants: oldest (stalest) first.
-        customSort: (a, b) => compareNumbers(a.checkedAt, b.checkedAt),
-        render: row => (
-          <span style={nowrap}>
-            <LastChecked at={row.summary.checkedAt} />
-          </span>
-        ),
-      },
-    ],
+        },
+        {
+          title: 'Health',
+          field: 'healthRank',
+          customSort: (a, b) =>
+            a.healthRank - b.healthRank || a.name.localeCompare(b.name, 'en'),
+          render: row => <HealthCell summary={row.summary} />,
+        },
+        {
+          title: 'K8s',
+          tooltip: 'Kubernetes version (the API server reports it)',
+          field: 'summary.kubernetesVersion',
+          customSort: (a, b) =>
+            (a.summary.kubernetesVersion ?? '').localeCompare(
+              b.summary.kubernetesVersion ?? '',
+              'en',
+              { numeric: true },
+            ),
+          render: row => (
+            <span style={nowrap} data-testid="fleet-version">
+              {row.summary.kubernetesVersion ?? 'unknown'}
+            </span>
+          ),
+        },
+        {
+          title: 'Nodes',
+          field: 'nodesReady',
+          customSort: (a, b) =>
+            compareNumbers(a.nodesReady, b.nodesReady) ||
+            a.summary.nodes.total - b.summary.nodes.total,
+          render: row => (
+            <span data-testid="fleet-nodes">
+              <Ratio
+                part={row.summary.nodes.ready}
+                total={row.summary.nodes.total}
+                word="ready"
+              />
+            </span>
+          ),
+        },
+        {
+          title: 'Add-ons',
+          field: 'addonsHealthy',
+          customSort: (a, b) =>
+            compareNumbers(a.addonsHealthy, b.addonsHealthy) ||
+            a.summary.addons.total - b.summary.addons.total,
+          render: row => (
+            <span data-testid="fleet-addons">
+              <Ratio
+                part={row.summary.addons.healthy}
+                total={row.summary.addons.total}
+                word="healthy"
+              />
+            </span>
+          ),
+        },
+        {
+          title: 'Owner',
+          field: 'ownerName',
+          render: row =>
+            row.summary.owner ? (
+              <Box minWidth={110}>
+                <Tooltip title={row.summary.owner}>
+                  <Box
+                    overflow="hidden"
+                    textOverflow="ellipsis"
+                    style={{ ...nowrap, ...fillCell }}
+                  >
+                    <EntityLink
+                      entityRef={row.summary.owner}
+                      testId="fleet-owner"
+                    >
+                      {row.ownerName}
+                    </EntityLink>
+                  </Box>
+                </Tooltip>
+              </Box>
+            ) : (
+              ''
+            ),
+        },
+        {
+          // Environment and target share a column: nine columns do not fit 1280 px.
+          title: 'Environment',
+          field: 'environment',
+          customSort: (a, b) =>
+            a.environment.localeCompare(b.environment, 'en') ||
+            a.target.localeCompare(b.target, 'en'),
+          render: row => (
+            <>
+              <Typography
+                variant="body2"
+                style={nowrap}
+                data-testid="fleet-environment"
+              >
+                {row.environment}
+              </Typography>
+              <Typography
+                variant="caption"
+                color="textSecondary"
+                style={nowrap}
+                data-testid="fleet-target"
+                title="Target"
+              >
+                {row.target}
+              </Typography>
+            </>
+          ),
+        },
+        {
+          title: 'Checked',
+          field: 'checkedAt',
+          // Most recent first when ascending is what nobody wants: oldest (stalest) first.
+          customSort: (a, b) => compareNumbers(a.checkedAt, b.checkedAt),
+          render: row => (
+            <span style={nowrap}>
+              <LastChecked at={row.summary.checkedAt} />
+            </span>
+          ),
+        },
+      ]),
     [],
   );
 
   return (
     <Box data-testid="fleet-table">
       <Table<FleetRow>
-        title="Clusters"
         columns={columns}
         data={rows}
         detailPanel={({ rowData }) => (
@@ -261,6 +292,7 @@ export function FleetTable(props: { rows: FleetRow[]; emptyText: string }) {
         )}
         options={{
           search: false,
+          toolbar: false,
           paging: true,
           pageSize: 50,
           pageSizeOptions: [20, 50, 100],
