@@ -5,6 +5,7 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import YAML from 'yaml';
+import { acquireE2eSlot } from './e2eSlot';
 import {
   demoClusterSpec,
   kpaasHaFixture,
@@ -46,7 +47,11 @@ async function waitForHttp(
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     if (child.exitCode !== null) {
-      throw new Error(`Backstage exited (${child.exitCode}) before ${url} answered:\n${output().slice(-4000)}`);
+      throw new Error(
+        `Backstage exited (${
+          child.exitCode
+        }) before ${url} answered:\n${output().slice(-4000)}`,
+      );
     }
     try {
       const res = await fetch(url);
@@ -56,7 +61,9 @@ async function waitForHttp(
     }
     await new Promise(resolve => setTimeout(resolve, 500));
   }
-  throw new Error(`${url} did not answer within ${timeoutMs} ms:\n${output().slice(-4000)}`);
+  throw new Error(
+    `${url} did not answer within ${timeoutMs} ms:\n${output().slice(-4000)}`,
+  );
 }
 
 /** Options of {@link startApp}; all optional. */
@@ -77,7 +84,32 @@ export interface StartAppOptions {
  * free ports of 127.0.0.1, registering the stand-in as the `demo` cluster through
  * `kpaas.clusters[]` (the same wiring `npm start` uses).
  */
-export async function startApp(options: StartAppOptions = {}): Promise<RunningApp> {
+export async function startApp(
+  options: StartAppOptions = {},
+): Promise<RunningApp> {
+  // One whole app at a time across the jest workers (see e2eSlot.ts), released by stop().
+  const release = await acquireE2eSlot(
+    `the app of ${path.basename(expect.getState().testPath ?? 'an e2e test')}`,
+  );
+  try {
+    const app = await startAppInSlot(options);
+    return {
+      ...app,
+      stop: async () => {
+        try {
+          await app.stop();
+        } finally {
+          release();
+        }
+      },
+    };
+  } catch (error) {
+    release();
+    throw error;
+  }
+}
+
+async function startAppInSlot(options: StartAppOptions): Promise<RunningApp> {
   const host = '127.0.0.1';
   const readerToken = randomBytes(24).toString('hex');
   const kubeApi = await startKubeApiStandIn({
@@ -94,7 +126,9 @@ export async function startApp(options: StartAppOptions = {}): Promise<RunningAp
   const [appPort, backendPort] = [await freePort(host), await freePort(host)];
   const appUrl = `http://${host}:${appPort}`;
   const backendUrl = `http://${host}:${backendPort}`;
-  const dir = fs.mkdtempSync(path.join(process.env.TMPDIR ?? os.tmpdir(), 'kpaas-e2e-'));
+  const dir = fs.mkdtempSync(
+    path.join(process.env.TMPDIR ?? os.tmpdir(), 'kpaas-e2e-'),
+  );
   const configPath = path.join(dir, 'app-config.e2e.yaml');
   fs.writeFileSync(
     configPath,
@@ -107,7 +141,10 @@ export async function startApp(options: StartAppOptions = {}): Promise<RunningAp
         // One SQLite file per plugin in the run's temp dir instead of `:memory:`: in-memory
         // databases are restored through the CLI's dev IPC, whose 5 s timeout fails the backend
         // start on a loaded machine ("IPC request 'DevDataStore.load' … timed out").
-        database: { client: 'better-sqlite3', connection: { directory: path.join(dir, 'db') } },
+        database: {
+          client: 'better-sqlite3',
+          connection: { directory: path.join(dir, 'db') },
+        },
       },
       kpaas: {
         clusters: [
@@ -124,7 +161,12 @@ export async function startApp(options: StartAppOptions = {}): Promise<RunningAp
     }),
   );
 
-  const configArgs = ['--config', path.join(repoRoot, 'app-config.yaml'), '--config', configPath];
+  const configArgs = [
+    '--config',
+    path.join(repoRoot, 'app-config.yaml'),
+    '--config',
+    configPath,
+  ];
   if (options.extraConfig) {
     const extraPath = path.join(dir, 'app-config.e2e.extra.yaml');
     fs.writeFileSync(extraPath, YAML.stringify(options.extraConfig));
@@ -179,11 +221,23 @@ export async function startApp(options: StartAppOptions = {}): Promise<RunningAp
 
   try {
     const timeoutMs = options.timeoutMs ?? 240_000;
-    await waitForHttp(`${backendUrl}/api/kpaas/health`, child, () => log, timeoutMs);
+    await waitForHttp(
+      `${backendUrl}/api/kpaas/health`,
+      child,
+      () => log,
+      timeoutMs,
+    );
     await waitForHttp(appUrl, child, () => log, timeoutMs);
   } catch (error) {
     await stop();
     throw error;
   }
-  return { appUrl, backendUrl, kubeApi, databaseDir: path.join(dir, 'db'), output: () => log, stop };
+  return {
+    appUrl,
+    backendUrl,
+    kubeApi,
+    databaseDir: path.join(dir, 'db'),
+    output: () => log,
+    stop,
+  };
 }

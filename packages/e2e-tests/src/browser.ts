@@ -34,7 +34,11 @@ export async function signInAsGuest(page: Page, appUrl: string) {
   await enter.waitFor({ state: 'detached' });
 }
 
-export async function saveScreenshot(page: Page, name: string, options: { selector?: string } = {}) {
+export async function saveScreenshot(
+  page: Page,
+  name: string,
+  options: { selector?: string } = {},
+) {
   fs.mkdirSync(ARTIFACTS_DIR, { recursive: true });
   const file = path.join(ARTIFACTS_DIR, name);
   if (options.selector) {

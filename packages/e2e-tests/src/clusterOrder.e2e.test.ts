@@ -36,8 +36,10 @@ import { ClusterRig, startClusterRig } from './clusterRig';
 import { fillClusterOrder } from './clusterOrderForm';
 import { saveScreenshot } from './browser';
 import { INVALID_ORDERS, applyMutation } from './invalidOrders';
+import { E2E_SLOT_WAIT_MS } from './e2eSlot';
 
-jest.setTimeout(900_000);
+// the app may first wait for the e2e slot (see e2eSlot.ts)
+jest.setTimeout(E2E_SLOT_WAIT_MS + 900_000);
 
 const CLUSTER = 'e2e-lab';
 const ORG = 'platform-team';

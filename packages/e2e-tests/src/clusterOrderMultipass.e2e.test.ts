@@ -28,8 +28,10 @@ import {
 import { rigSkipReason, OrderSession, startOrderSession } from './orderHarness';
 import { ClusterRig, startClusterRig } from './clusterRig';
 import { fillClusterOrder } from './clusterOrderForm';
+import { E2E_SLOT_WAIT_MS } from './e2eSlot';
 
-jest.setTimeout(600_000);
+// the app may first wait for the e2e slot (see e2eSlot.ts)
+jest.setTimeout(E2E_SLOT_WAIT_MS + 600_000);
 
 const CLUSTER = 'e2e-mp';
 

@@ -10,8 +10,10 @@ import path from 'node:path';
 import { Browser, BrowserContext, Locator, Page } from 'playwright-core';
 import { startApp, RunningApp } from './appHarness';
 import { CHROMIUM_PATH, launchChromium } from './browser';
+import { E2E_SLOT_WAIT_MS } from './e2eSlot';
 
-jest.setTimeout(420_000);
+// the app may first wait for the e2e slot (see e2eSlot.ts)
+jest.setTimeout(E2E_SLOT_WAIT_MS + 420_000);
 
 const haveChromium = fs.existsSync(CHROMIUM_PATH);
 const describeWithChromium = haveChromium ? describe : describe.skip;

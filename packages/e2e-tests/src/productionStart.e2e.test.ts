@@ -19,6 +19,7 @@ import {
   TestPostgres,
   TestRedis,
 } from '@internal/kpaas-testkit';
+import { acquireE2eSlot, E2E_SLOT_WAIT_MS } from './e2eSlot';
 
 const repoRoot = path.resolve(__dirname, '../../..');
 // The key app-config.yaml carried until 2026-12.
@@ -95,7 +96,11 @@ const unavailable = postgresUnavailableReason() ?? redisUnavailableReason();
     let rotationConfig: string;
     let env: Record<string, string>;
 
+    let releaseSlot: () => void = () => {};
+
     beforeAll(async () => {
+      // backends started here are as heavy as an e2e app: one at a time (see e2eSlot.ts)
+      releaseSlot = await acquireE2eSlot('productionStart.e2e.test.ts');
       const startedPg = await startTestPostgres();
       if ('skipped' in startedPg)
         throw new Error(`PostgreSQL: ${startedPg.skipped}`);
@@ -137,11 +142,15 @@ const unavailable = postgresUnavailableReason() ?? redisUnavailableReason();
         REDIS_URL: redis.url,
         KPAAS_ENCRYPTION_KEY: randomBytes(32).toString('base64'),
       };
-    }, 60_000);
+    }, E2E_SLOT_WAIT_MS + 60_000);
 
     afterAll(async () => {
-      await redis?.stop();
-      await pg?.stop();
+      try {
+        await redis?.stop();
+        await pg?.stop();
+      } finally {
+        releaseSlot();
+      }
     });
 
     it('names every unset variable before starting anything', async () => {
