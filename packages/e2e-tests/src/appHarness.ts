@@ -1,13 +1,13 @@
 import { ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import YAML from 'yaml';
 import { acquireE2eSlot } from './e2eSlot';
 import {
   demoClusterSpec,
+  freePort,
   kpaasHaFixture,
   KubeApiStandIn,
   startKubeApiStandIn,
@@ -25,17 +25,6 @@ export interface RunningApp {
   /** Everything Backstage printed, for failure messages. */
   output(): string;
   stop(): Promise<void>;
-}
-
-async function freePort(host: string): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', reject);
-    server.listen(0, host, () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
 }
 
 async function waitForHttp(

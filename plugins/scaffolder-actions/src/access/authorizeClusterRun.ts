@@ -9,13 +9,14 @@ import {
   BasicPermission,
 } from '@backstage/plugin-permission-common';
 import {
+  ClusterRegistration,
   KpaasClusterPermission,
   kpaasClusterCreatePermission,
   kpaasClusterUpdatePermission,
   kpaasServicePrincipalName,
   normalizeRepoUrl,
 } from '@internal/plugin-kpaas-common';
-import type { ClusterRecord, KpaasBackendClient } from '../backendClient';
+import type { KpaasBackendClient } from '../backendClient';
 
 /** The action's `repoUrl` input, normalized; a malformed one is bad input naming the field. */
 function repoUrlInput(value: string): string {
@@ -50,7 +51,7 @@ export interface ClusterRunDecision {
   /** The permission the initiator holds for this run. */
   permission: BasicPermission | KpaasClusterPermission;
   /** kpaas-backend's registration of the cluster, when it has one (not looked up in dry runs). */
-  registration?: ClusterRecord;
+  registration?: ClusterRegistration;
   /** The normalized `repoUrl` input (bootstrap registers it). */
   repoUrl?: string;
 }
@@ -139,7 +140,7 @@ export class ClusterRunGuard {
       return { permission: kpaasClusterCreatePermission, repoUrl };
     }
 
-    let registration: ClusterRecord | undefined;
+    let registration: ClusterRegistration | undefined;
     try {
       registration = await this.#client.getCluster(cluster);
     } catch (e) {

@@ -20,16 +20,6 @@ export interface TerraformStateCredential {
   expiresAt: string;
 }
 
-/**
- * `GET /api/kpaas/clusters/:name` as the actions read it. `owner` and `repoUrl` are recorded at
- * registration (the cluster's catalog owner and its normalized repository URL); older
- * registrations may lack them.
- */
-export type ClusterRecord = ClusterRegistration & {
-  owner?: string;
-  repoUrl?: string;
-};
-
 /** Where Terraform finds a cluster's state in kpaas-backend. */
 export interface TerraformStateAddresses {
   address: string;
@@ -97,13 +87,13 @@ export class KpaasBackendClient {
   }
 
   /** The cluster's registration, or undefined when kpaas-backend has no cluster of that name. */
-  async getCluster(cluster: string): Promise<ClusterRecord | undefined> {
+  async getCluster(cluster: string): Promise<ClusterRegistration | undefined> {
     const response = await this.#fetch(
       `/clusters/${encodeURIComponent(cluster)}`,
     );
     if (response.status === 404) return undefined;
     if (!response.ok) throw await ResponseError.fromResponse(response);
-    return (await response.json()) as ClusterRecord;
+    return (await response.json()) as ClusterRegistration;
   }
 
   /**
@@ -111,7 +101,7 @@ export class KpaasBackendClient {
    * the repository the task ran from; kpaas-backend records it for the repo check of later runs.
    */
   async registerCluster(
-    body: RegisterClusterRequest & { repoUrl?: string },
+    body: RegisterClusterRequest,
     signal?: AbortSignal,
   ): Promise<void> {
     await this.#request('/clusters', body, signal);

@@ -1,6 +1,5 @@
 export { KpaasBackendClient } from './KpaasBackendClient';
 export type {
-  ClusterRecord,
   KpaasBackendClientOptions,
   TerraformStateAddresses,
   TerraformStateCredential,
