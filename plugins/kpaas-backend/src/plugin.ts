@@ -13,13 +13,18 @@ import {
 } from '@internal/plugin-kpaas-common';
 import { loadAddonCatalog } from './addonCatalog';
 import { kpaasClusterDirectoryServiceRef } from './clusterDirectory';
+import { createInventoryRouter } from './inventory/router';
+import { InventoryStore } from './inventory/InventoryStore';
 import { ClusterNetworks } from './network/ClusterNetworks';
 import {
   isClusterOwner,
   kpaasClusterResourceRef,
 } from './permissions/clusterResource';
 import { createRouter } from './service/router';
-import { ServicePrincipalPolicy } from './service/requirePermission';
+import {
+  KpaasAccess,
+  ServicePrincipalPolicy,
+} from './service/requirePermission';
 import { createStateRouter, terraformStateAuthPolicy } from './state';
 import { openKpaasStores } from './stores';
 import { LinkProber } from './status/LinkProber';
@@ -218,6 +223,22 @@ export const kpaasPlugin = createBackendPlugin({
         // Terraform authenticates with the per-run basic-auth credential, checked by the router.
         httpRouter.addAuthPolicy(terraformStateAuthPolicy);
 
+        // The machines of each cluster (src/inventory), read by cluster name by the actions.
+        const inventory = new InventoryStore(await database.getClient());
+        const access: KpaasAccess = {
+          permissions,
+          httpAuth,
+          servicePrincipals: ServicePrincipalPolicy.fromConfig(config),
+        };
+        httpRouter.use(
+          createInventoryRouter({
+            store: inventory,
+            access,
+            isRegistered: async name =>
+              (await registry.get(name)) !== undefined,
+          }),
+        );
+
         httpRouter.use(
           await createRouter({
             logger,
@@ -233,6 +254,7 @@ export const kpaasPlugin = createBackendPlugin({
             applyClusterConditions,
             archiveClusterState: async name => {
               await stateStore.archiveCluster(name);
+              await inventory.delete(name);
             },
           }),
         );

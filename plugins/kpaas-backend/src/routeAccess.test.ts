@@ -70,7 +70,7 @@ const principals = {
 type Principal = keyof typeof principals;
 const ORDER = Object.keys(principals) as Principal[];
 
-type Method = 'get' | 'post' | 'delete' | 'lock' | 'unlock';
+type Method = 'get' | 'post' | 'put' | 'delete' | 'lock' | 'unlock';
 interface Route {
   name: string;
   method: Method;
@@ -89,6 +89,11 @@ const registration = (name: string) => (standIn: KubeApiStandIn) => ({
   spec: clusterSpec(name),
   repoUrl: `https://Git.Example/org/${name}.git`,
 });
+
+const INVENTORY = [
+  { name: 'demo-cp-1', role: 'control-plane', address: '127.0.0.11', port: 22 },
+  { name: 'demo-w-1', role: 'worker', address: '127.0.0.21', port: 22 },
+];
 
 //                    anonymous noPerm owner nonOwner admin scaffolder otherPlugin external(read only)
 const routes: Route[] = [
@@ -148,6 +153,39 @@ const routes: Route[] = [
     method: 'delete',
     path: '/clusters/demo',
     expect: [401, 403, 204, 403, 204, 403, 403, 403],
+  },
+  // The machines (src/inventory): provision writes them, bootstrap records host keys, readers read.
+  {
+    name: 'inventory',
+    method: 'get',
+    path: '/clusters/demo/inventory',
+    expect: [401, 403, 200, 403, 200, 200, 403, 200],
+  },
+  {
+    name: 'write inventory',
+    method: 'put',
+    path: '/clusters/demo/inventory',
+    body: () => ({ taskId: 'task-2', nodes: INVENTORY }),
+    expect: [401, 403, 200, 403, 200, 200, 403, 403],
+  },
+  {
+    name: 'record host keys',
+    method: 'post',
+    path: '/clusters/demo/inventory/host-keys',
+    body: () => ({
+      taskId: 'task-2',
+      hostKeys: [
+        { name: 'demo-cp-1', fingerprint: `SHA256:${'k'.repeat(43)}` },
+      ],
+    }),
+    expect: [401, 403, 200, 403, 200, 200, 403, 403],
+  },
+  {
+    name: 'inventory of a name kpaas has not registered',
+    method: 'put',
+    path: '/clusters/fresh/inventory',
+    body: () => ({ taskId: 'task-3', nodes: INVENTORY }),
+    expect: [401, 403, 403, 403, 201, 201, 403, 403],
   },
   // Terraform state (src/state): registrars and updaters get a per-run credential; versions
   // are listed to readers; their content (private keys) and every change only to state admins.
@@ -378,6 +416,11 @@ describe('kpaas route access', () => {
       .set('Authorization', principals.scaffolder())
       .send(registration('demo')(standIn));
     expect(registered.status).toBe(201);
+    const inventory = await request(backend.server)
+      .put('/api/kpaas/clusters/demo/inventory')
+      .set('Authorization', principals.scaffolder())
+      .send({ taskId: 'task-1', nodes: INVENTORY });
+    expect(inventory.status).toBe(201);
     return backend;
   }
 

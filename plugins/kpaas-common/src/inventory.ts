@@ -42,16 +42,23 @@ export const inventoryNodeSchema = z.object({
   privateAddress: z
     .string()
     .optional()
-    .describe('Address inside the node network (kubelet/etcd); defaults to address'),
+    .describe(
+      'Address inside the node network (kubelet/etcd); defaults to address',
+    ),
   publicAddress: z
     .string()
     .optional()
     .describe('Public (floating) IP, when the target assigns one'),
   port: z.number().int().min(1).max(65535).default(22).describe('SSH port'),
-  user: z.string().optional().describe('SSH user for this node (overrides the default user)'),
+  user: z
+    .string()
+    .optional()
+    .describe('SSH user for this node (overrides the default user)'),
   hostKeyFingerprint: hostKeyFingerprintSchema
     .optional()
-    .describe('Expected SSH host key fingerprint; verified on every connection'),
+    .describe(
+      'Expected SSH host key fingerprint; verified on every connection',
+    ),
 });
 
 /** @public */
@@ -70,9 +77,69 @@ export const inventorySchema = z.array(inventoryNodeSchema).min(1);
 export const clusterEndpointsSchema = z.object({
   apiServerUrl: z.string().describe('https://<VIP or LB>:6443'),
   apiVip: z.string().optional().describe('Private VIP / LB address of the API'),
-  apiPublicAddress: z.string().optional().describe('Public address of the API LB'),
-  ingressAddress: z.string().optional().describe('Ingress (MetalLB or LB) address'),
+  apiPublicAddress: z
+    .string()
+    .optional()
+    .describe('Public address of the API LB'),
+  ingressAddress: z
+    .string()
+    .optional()
+    .describe('Ingress (MetalLB or LB) address'),
 });
 
 /** @public */
 export type ClusterEndpoints = z.infer<typeof clusterEndpointsSchema>;
+
+/**
+ * A host key as kpaas:bootstrap verified or (trust on first use) accepted it.
+ * @public
+ */
+export const nodeHostKeySchema = z.object({
+  name: z.string().min(1),
+  fingerprint: hostKeyFingerprintSchema,
+});
+
+/** @public */
+export type NodeHostKey = z.infer<typeof nodeHostKeySchema>;
+
+/**
+ * Body of `PUT /api/kpaas/clusters/:name/inventory` (kpaas:provision): the cluster's machines.
+ * Until the cluster is registered, its inventory belongs to the order's task (`taskId`).
+ * @public
+ */
+export const putInventoryRequestSchema = z
+  .object({
+    taskId: z.string().max(255).optional(),
+    nodes: inventorySchema,
+  })
+  .strict();
+
+/** @public */
+export type PutInventoryRequest = z.infer<typeof putInventoryRequestSchema>;
+
+/**
+ * Body of `POST /api/kpaas/clusters/:name/inventory/host-keys` (kpaas:bootstrap): fingerprints
+ * verified or trusted on first use, recorded on the named nodes.
+ * @public
+ */
+export const recordHostKeysRequestSchema = z
+  .object({
+    taskId: z.string().max(255).optional(),
+    hostKeys: z.array(nodeHostKeySchema).min(1),
+  })
+  .strict();
+
+/** @public */
+export type RecordHostKeysRequest = z.infer<typeof recordHostKeysRequestSchema>;
+
+/**
+ * A cluster's machines as kpaas-backend keeps them (`GET /api/kpaas/clusters/:name/inventory`).
+ * @public
+ */
+export interface ClusterInventory {
+  cluster: string;
+  nodes: InventoryNode[];
+  /** The scaffolder task that last wrote the machines. */
+  taskId?: string;
+  updatedAt: string;
+}
