@@ -11,3 +11,5 @@ export * from './spec';
 export * from './addons';
 export * from './readiness';
 export { normalizeRepoUrl, sameRepo } from './repoUrl';
+export * from './access';
+export * from './accessSchema';

@@ -78,6 +78,17 @@ export const kpaasClusterStateAdminPermission = createPermission({
 });
 
 /**
+ * Sign in to a cluster's API server: download its kubeconfig (OIDC through kubelogin, no
+ * credential inside). What the user may then do on the cluster is its RBAC (spec.access).
+ * @public
+ */
+export const kpaasClusterAccessPermission = createPermission({
+  name: 'kpaas.cluster.access',
+  attributes: { action: 'read' },
+  resourceType: KPAAS_CLUSTER_RESOURCE_TYPE,
+});
+
+/**
  * Every kpaas permission, for registration with the permissions registry.
  * @public
  */
@@ -88,6 +99,7 @@ export const kpaasPermissions = [
   kpaasClusterRefreshPermission,
   kpaasClusterDeletePermission,
   kpaasClusterStateAdminPermission,
+  kpaasClusterAccessPermission,
 ];
 
 /**
@@ -100,6 +112,7 @@ export const kpaasClusterPermissions = [
   kpaasClusterRefreshPermission,
   kpaasClusterDeletePermission,
   kpaasClusterStateAdminPermission,
+  kpaasClusterAccessPermission,
 ];
 
 /**

@@ -1,4 +1,5 @@
 import { z } from 'zod/v3'; // the scaffolder's createTemplateAction speaks zod v3: one schema serves both
+import { clusterAccessFields } from '../accessSchema';
 import { hostKeyFingerprintSchema, nodeRoles } from '../inventory';
 import {
   describeIpv4CidrProblem,
@@ -502,11 +503,16 @@ export const clusterAddonRefSchema = z
 /** @public */
 export type ClusterAddonRef = z.infer<typeof clusterAddonRefSchema>;
 
-/** SSH settings. Keys and passwords are never part of the spec: they are task secrets. @public */
+/**
+ * SSH settings (keys and passwords are never part of the spec: they are task secrets) and who
+ * gets into the cluster's API server (OIDC, groups; see ../accessSchema.ts).
+ * @public
+ */
 export const sshAccessSchema = z
   .object({
     sshUser: sshUserSchema.default('ubuntu'),
     sshPort: portSchema.default(22),
+    ...clusterAccessFields,
   })
   .strict()
   .default({});
