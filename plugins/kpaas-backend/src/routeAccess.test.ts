@@ -121,6 +121,14 @@ const routes: Route[] = [
     path: '/clusters/demo/timeline',
     expect: [401, 403, 200, 403, 200, 200, 403, 200],
   },
+  // The OIDC kubeconfig (src/access), kpaas.cluster.access: owners and admins, no service.
+  // demo has no Keycloak add-on and no issuer, so allowed callers are told that (409).
+  {
+    name: 'kubeconfig',
+    method: 'get',
+    path: '/clusters/demo/kubeconfig',
+    expect: [401, 403, 409, 403, 409, 403, 403, 403],
+  },
   {
     name: 're-register',
     method: 'post',

@@ -27,6 +27,7 @@ import {
   TimelineResponse,
   normalizeRepoUrl,
 } from '@internal/plugin-kpaas-common';
+import { createKubeconfigRouter } from '../access/kubeconfigRouter';
 import type { ClusterNetworks } from '../network/ClusterNetworks';
 import type { KpaasClusterResource } from '../permissions/clusterResource';
 import type { ClusterRegistry } from '../registry/ClusterRegistry';
@@ -216,6 +217,9 @@ export async function createRouter(
     if (!record) throw new NotFoundError(`no cluster named "${name}"`);
     return record;
   };
+
+  // GET /clusters/:name/kubeconfig (src/access): OIDC kubeconfig, kpaas.cluster.access
+  router.use(createKubeconfigRouter({ registry, access: auth, logger }));
 
   router.get('/health', (_req, res) => {
     const body: KpaasHealthResponse = { status: 'ok' };
