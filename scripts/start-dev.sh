@@ -8,7 +8,9 @@ mkdir -p "$DEMO_DIR"
 rm -f "$DEMO_DIR/app-config.demo.yaml"
 
 # The demo stand-in is the only place the test kit runs outside tests: it serves a realistic
-# K-PaaS HA cluster on 127.0.0.x so the cluster page has live data. KPAAS_NO_DEMO=1 skips it.
+# K-PaaS HA cluster on 127.0.0.x so the cluster page has live data, and a stand-in of its ingress
+# that answers the platform links. KPAAS_NO_DEMO=1 skips it; KPAAS_DEMO_SCENARIO=degraded starts
+# it degraded (a NotReady worker, a drifted chart, Alertmanager down).
 demo_pid=""
 extra_config=()
 if [ "${KPAAS_NO_DEMO:-}" != "1" ]; then

@@ -1,16 +1,13 @@
 import { ChildProcess, spawn } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import YAML from 'yaml';
 import { acquireE2eSlot } from './e2eSlot';
 import {
-  demoClusterSpec,
   freePort,
-  kpaasHaFixture,
   KubeApiStandIn,
-  startKubeApiStandIn,
+  startDemoCluster,
 } from '@internal/kpaas-testkit';
 
 const repoRoot = path.resolve(__dirname, '../../..');
@@ -100,18 +97,9 @@ export async function startApp(
 
 async function startAppInSlot(options: StartAppOptions): Promise<RunningApp> {
   const host = '127.0.0.1';
-  const readerToken = randomBytes(24).toString('hex');
-  const kubeApi = await startKubeApiStandIn({
-    host,
-    fixture: kpaasHaFixture(),
-    tokens: {
-      [readerToken]: {
-        user: 'system:serviceaccount:kube-system:kpaas-reader',
-        groups: ['system:serviceaccounts'],
-        readOnly: true,
-      },
-    },
-  });
+  // The demo cluster as `npm start` serves it (API stand-in, platform UI stand-in, config).
+  const demo = await startDemoCluster({ host });
+  const kubeApi = demo.kubeApi;
   const [appPort, backendPort] = [await freePort(host), await freePort(host)];
   const appUrl = `http://${host}:${appPort}`;
   const backendUrl = `http://${host}:${backendPort}`;
@@ -135,18 +123,7 @@ async function startAppInSlot(options: StartAppOptions): Promise<RunningApp> {
           connection: { directory: path.join(dir, 'db') },
         },
       },
-      kpaas: {
-        clusters: [
-          {
-            name: 'demo',
-            entityRef: 'resource:default/demo',
-            url: kubeApi.url,
-            caData: kubeApi.caPem,
-            serviceAccountToken: readerToken,
-            spec: demoClusterSpec('demo'),
-          },
-        ],
-      },
+      kpaas: demo.config.kpaas,
     }),
   );
 
@@ -204,7 +181,7 @@ async function startAppInSlot(options: StartAppOptions): Promise<RunningApp> {
         });
       });
     }
-    await kubeApi.close();
+    await demo.close();
     fs.rmSync(dir, { recursive: true, force: true });
   };
 

@@ -5,3 +5,4 @@ export * from './fixtures';
 export * from './cluster';
 export * from './git';
 export * from './services';
+export * from './demo';

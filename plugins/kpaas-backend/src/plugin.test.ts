@@ -189,9 +189,9 @@ describe('kpaasPlugin', () => {
     );
     expect(s.addons.map((a: any) => [a.id, a.state, a.runningVersion])).toEqual(
       [
-        ['metallb', 'Healthy', '0.14.9'],
-        ['argo-cd', 'Healthy', '7.8.23'],
-        ['ingress-nginx', 'Healthy', '4.12.1'],
+        ['metallb', 'Healthy', '0.16.1'],
+        ['argo-cd', 'Healthy', '10.1.1'],
+        ['ingress-nginx', 'Healthy', '4.15.1'],
       ],
     );
     expect(s.addons.find((a: any) => a.id === 'argo-cd')).toMatchObject({
@@ -222,7 +222,7 @@ describe('kpaasPlugin', () => {
       containerRuntimes: [expect.stringMatching(/^cri-o:\/\//)],
       cni: expect.stringMatching(/^calico/),
       addons: expect.arrayContaining([
-        { id: 'metallb', chart: 'metallb', version: '0.14.9' },
+        { id: 'metallb', chart: 'metallb', version: '0.16.1' },
       ]),
     });
 

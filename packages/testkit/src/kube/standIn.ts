@@ -85,6 +85,8 @@ export interface KubeApiStandIn {
   registerCustomResource(spec: CustomResourceSpec): ResourceDefinition;
   addToken(token: string, identity: TokenIdentity): void;
   issueClientCert(user: string, groups?: string[]): IssuedCertificate;
+  /** A serving certificate for `dnsNames` signed by the cluster CA (`caPem`). */
+  issueServingCert(dnsNames: string[]): IssuedCertificate;
   kubeconfigYaml(options?: KubeconfigOptions): string;
   /** Writes a kubeconfig (mode 0600), creating parent directories; resolves to the path. */
   writeKubeconfig(path: string, options?: KubeconfigOptions): Promise<string>;
@@ -286,6 +288,7 @@ export async function startKubeApiStandIn(
     registerCustomResource: spec => registry.registerCustomResource(spec),
     addToken: (token, identity) => auth.addToken(token, identity),
     issueClientCert: (user, groups = []) => ca.issueClientCert(user, groups),
+    issueServingCert: dnsNames => ca.issueServingCertFor(dnsNames),
     kubeconfigYaml,
     writeKubeconfig: async (path, opts = {}) => {
       await mkdir(dirname(path), { recursive: true });

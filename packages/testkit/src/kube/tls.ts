@@ -187,6 +187,34 @@ export class CertificateAuthority {
     return { certPem, keyPem: key.privateKeyPem };
   }
 
+  /**
+   * A serving certificate for other names signed by this CA (e.g. the platform UIs' wildcard
+   * `*.<domain>` that the demo's ingress stand-in serves).
+   */
+  issueServingCertFor(dnsNames: string[], ips: string[] = []): IssuedCertificate {
+    const key = newKeyPair();
+    const certPem = createCertificatePem({
+      subject: [{ name: 'commonName', value: dnsNames[0] ?? ips[0] ?? 'server' }],
+      issuer: this.subject,
+      subjectKey: key,
+      signingKey: this.key,
+      years: 1,
+      extensions: [
+        { name: 'basicConstraints', cA: false, critical: true },
+        { name: 'keyUsage', digitalSignature: true, critical: true },
+        { name: 'extKeyUsage', serverAuth: true },
+        {
+          name: 'subjectAltName',
+          altNames: [
+            ...dnsNames.map(value => ({ type: 2, value })),
+            ...ips.map(ip => ({ type: 7, ip })),
+          ],
+        },
+      ],
+    });
+    return { certPem, keyPem: key.privateKeyPem };
+  }
+
   /** A client certificate as the apiserver reads it: CN is the user, each O a group. */
   issueClientCert(user: string, groups: string[] = []): IssuedCertificate {
     const key = newKeyPair();

@@ -17,7 +17,7 @@ import { kpaasPlugin } from '../plugin';
 
 export const ENCRYPTION_KEY = Buffer.alloc(32, 7).toString('base64');
 
-/** A catalog whose pinned versions match what kpaasHaFixture runs. */
+/** A catalog whose pinned versions match what kpaasHaFixture runs (the values pack's pins). */
 export function writeFixtureCatalog(): string {
   const dir = mkdtempSync(
     join(process.env.TMPDIR ?? tmpdir(), 'kpaas-catalog-'),
@@ -32,7 +32,7 @@ addons:
     title: MetalLB
     category: networking
     type: helm
-    helm: { repo: https://metallb.github.io/metallb, chart: metallb, version: 0.14.9, releaseName: metallb, namespace: metallb-system }
+    helm: { repo: https://metallb.github.io/metallb, chart: metallb, version: 0.16.1, releaseName: metallb, namespace: metallb-system }
     provides: [load-balancer]
     readiness:
       - { kind: Deployment, name: metallb-controller }
@@ -41,7 +41,7 @@ addons:
     title: Ingress NGINX
     category: networking
     type: helm
-    helm: { repo: https://kubernetes.github.io/ingress-nginx, chart: ingress-nginx, version: 4.12.1, releaseName: ingress-nginx, namespace: ingress-nginx }
+    helm: { repo: https://kubernetes.github.io/ingress-nginx, chart: ingress-nginx, version: 4.15.1, releaseName: ingress-nginx, namespace: ingress-nginx }
     dependsOn: [metallb]
     provides: [ingress-controller]
     exposesLoadBalancer: true
@@ -51,7 +51,7 @@ addons:
     title: Argo CD
     category: gitops
     type: helm
-    helm: { repo: https://argoproj.github.io/argo-helm, chart: argo-cd, version: 7.8.23, releaseName: argocd, namespace: argocd }
+    helm: { repo: https://argoproj.github.io/argo-helm, chart: argo-cd, version: 10.1.1, releaseName: argocd, namespace: argocd }
     readiness:
       - { kind: Deployment, name: argocd-server }
       - { kind: StatefulSet, name: argocd-application-controller }

@@ -6,7 +6,7 @@ import path from 'node:path';
 import Ajv from 'ajv';
 import yaml from 'yaml';
 import { createMockActionContext } from '@backstage/plugin-scaffolder-node-test-utils';
-import { demoClusterSpec } from '@internal/kpaas-testkit';
+import { DEMO_ADDONS, demoClusterSpec } from '@internal/kpaas-testkit';
 import { createAddonsAction } from './addons';
 import { examples } from './addons.examples';
 
@@ -14,12 +14,6 @@ import { examples } from './addons.examples';
 const SAMPLE: Record<string, unknown> = {
   '${{ steps.bootstrap.output.clusterName }}': 'demo',
   '${{ parameters.repoUrl }}': 'github.com?owner=acme&repo=demo-cluster',
-  '${{ steps.provision.output.inventory[0] }}': {
-    name: 'cp-1',
-    role: 'control-plane',
-    address: '172.16.0.101',
-    port: 22,
-  },
 };
 
 describe('kpaas:addons examples', () => {
@@ -87,15 +81,9 @@ describe('kpaas:addons examples', () => {
       await action.handler(ctx as any);
       const ids = outputs.plan.map((row: any) => row.id);
       // the demo cluster's add-ons, dependencies first (or last, when uninstalling)
-      const expected = [
-        'metallb',
-        'argo-cd',
-        'kube-prometheus-stack',
-        'ingress-nginx',
-      ];
-      expect([...ids].sort()).toEqual([...expected].sort());
+      expect([...ids].sort()).toEqual([...DEMO_ADDONS].sort());
       const before = (a: string, b: string) => ids.indexOf(a) < ids.indexOf(b);
-      expect(before('metallb', 'ingress-nginx')).toBe(!input.uninstall);
+      expect(before('metallb', 'envoy-gateway')).toBe(!input.uninstall);
     },
   );
 });
