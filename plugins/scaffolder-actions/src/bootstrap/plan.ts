@@ -5,6 +5,7 @@ import {
   InventoryNode,
 } from '@internal/plugin-kpaas-common';
 import yaml from 'yaml';
+import { apiServerOidcExtraArgs } from './apiServerOidc';
 
 /** Pinned chart versions of the CNIs (kubeadm installer). */
 export const CNI_CHART_VERSIONS = {
@@ -94,6 +95,7 @@ export function kubeadmInitConfig(
       ? 'unix:///var/run/crio/crio.sock'
       : 'unix:///run/containerd/containerd.sock';
   const advertise = firstCp.privateAddress ?? firstCp.address;
+  const oidcArgs = apiServerOidcExtraArgs(spec);
   const init = {
     apiVersion: 'kubeadm.k8s.io/v1beta4',
     kind: 'InitConfiguration',
@@ -114,6 +116,8 @@ export function kubeadmInitConfig(
       certSANs: [endpoints.apiServerHost, endpoints.apiVip].filter(
         (x, i, a): x is string => !!x && a.indexOf(x) === i,
       ),
+      // OIDC sign-in (spec.access, see ./apiServerOidc.ts); absent when OIDC is off
+      ...(oidcArgs.length ? { extraArgs: oidcArgs } : {}),
     },
   };
   const kubelet = {

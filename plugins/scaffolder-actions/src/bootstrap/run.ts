@@ -41,6 +41,7 @@ import {
   kubeadmInitConfig,
   parseKeyValues,
 } from './plan';
+import { oidcCaEnv } from './apiServerOidc';
 import {
   checkKpaasCpInventory,
   checkKpaasCpSpec,
@@ -522,7 +523,10 @@ export async function runBootstrap(
               },
             ]);
             await step(cp1, 'kubeadm init', script(cp1, 'kubeadm-init.sh'), {
-              env: { KUBEADM_CONFIG: `${dir}/kubeadm-config.yaml` },
+              env: {
+                KUBEADM_CONFIG: `${dir}/kubeadm-config.yaml`,
+                ...oidcCaEnv(spec),
+              },
             });
           },
         }),
@@ -596,6 +600,7 @@ export async function runBootstrap(
           ROLE: n.role,
           NODE_NAME: n.name,
           ADVERTISE_ADDRESS: n.privateAddress ?? n.address,
+          ...(n.role === 'control-plane' ? oidcCaEnv(spec) : {}),
         });
         await phase('join control planes', async () => {
           // one at a time: each join adds an etcd member, and etcd must keep quorum in between

@@ -4,10 +4,14 @@
 # in a private temp dir under /run that is removed on exit, never into argv or a lasting file.
 # Skips when the node has already joined (/etc/kubernetes/kubelet.conf exists).
 # env: ENDPOINT (host:port), CA_CERT_HASH, ROLE (control-plane | worker), NODE_NAME,
-#      ADVERTISE_ADDRESS (control planes), KPAAS_JOIN_TOKEN, KPAAS_CERTIFICATE_KEY (control planes)
+#      ADVERTISE_ADDRESS (control planes), KPAAS_JOIN_TOKEN, KPAAS_CERTIFICATE_KEY (control planes),
+#      OIDC_CA_B64 (control planes, optional: base64 PEM of the OIDC issuer's CA)
 # shellcheck source=lib.sh
 . "$(dirname "$0")/lib.sh"
 need_env ENDPOINT CA_CERT_HASH ROLE NODE_NAME
+
+# The OIDC issuer's CA (spec.access.oidc.caPem), where --oidc-ca-file points kube-apiserver.
+install_oidc_ca
 
 if [[ -s $ROOT/etc/kubernetes/kubelet.conf ]]; then
   skip "kubeadm join: $NODE_NAME has already joined"

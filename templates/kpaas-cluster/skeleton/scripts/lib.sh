@@ -53,3 +53,16 @@ write_if_changed() {
   mv -f "$tmp" "$dest"
   return 0
 }
+# Writes the OIDC issuer's CA ($OIDC_CA_B64, base64 PEM) to /etc/kubernetes/pki/oidc-ca.crt
+# (kube-apiserver's --oidc-ca-file); nothing without it. Public data: mode 0644.
+install_oidc_ca() {
+  [[ -n ${OIDC_CA_B64-} ]] || return 0
+  mkdir -p "$ROOT/etc/kubernetes/pki"
+  printf '%s' "$OIDC_CA_B64" | base64 -d >"$ROOT/etc/kubernetes/pki/oidc-ca.crt.tmp" ||
+    die "OIDC_CA_B64 is not base64"
+  grep -q -- '-----BEGIN CERTIFICATE-----' "$ROOT/etc/kubernetes/pki/oidc-ca.crt.tmp" ||
+    die "OIDC_CA_B64 holds no PEM certificate"
+  chmod 0644 "$ROOT/etc/kubernetes/pki/oidc-ca.crt.tmp"
+  mv -f "$ROOT/etc/kubernetes/pki/oidc-ca.crt.tmp" "$ROOT/etc/kubernetes/pki/oidc-ca.crt"
+  log "OIDC issuer CA written to /etc/kubernetes/pki/oidc-ca.crt"
+}
