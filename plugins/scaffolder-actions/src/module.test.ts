@@ -35,16 +35,18 @@ describe('scaffolderModuleKpaas', () => {
     );
 
     const bootstrap = byId.get('kpaas:bootstrap');
-    expect(bootstrap.schema.input.required).toContain('inventory');
-    expect(
-      bootstrap.schema.input.properties.inventory.items.properties.role.enum,
-    ).toEqual(['control-plane', 'worker', 'lb']);
+    // the machines come from kpaas-backend by cluster name, not from step outputs
+    expect(Object.keys(bootstrap.schema.input.properties)).toEqual(
+      expect.arrayContaining(['repoPath', 'repoUrl', 'sshUser']),
+    );
+    expect(bootstrap.schema.input.properties.inventory).toBeUndefined();
     expect(Object.keys(bootstrap.schema.output.properties)).toEqual(
       expect.arrayContaining(['apiServerUrl', 'hostKeys', 'nodes']),
     );
 
     const addons = byId.get('kpaas:addons');
     expect(addons.schema.input.properties.uninstall.type).toBe('boolean');
+    expect(addons.schema.input.properties.controlPlane).toBeUndefined();
     expect(Object.keys(addons.schema.output.properties)).toEqual(
       expect.arrayContaining(['plan', 'addons', 'endpoints', 'hostsSnippet']),
     );

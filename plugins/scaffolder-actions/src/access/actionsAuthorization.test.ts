@@ -14,6 +14,7 @@ import { mockCredentials, mockServices } from '@backstage/backend-test-utils';
 import { createMockActionContext } from '@backstage/plugin-scaffolder-node-test-utils';
 import { AuthorizeResult } from '@backstage/plugin-permission-common';
 import { demoClusterSpec } from '@internal/kpaas-testkit';
+import type { InventoryNode } from '@internal/plugin-kpaas-common';
 import { Rig, startRig } from '../provision/__testUtils__/provisionRig';
 import { createBootstrapAction } from '../actions/bootstrap';
 import { createAddonsAction } from '../actions/addons';
@@ -256,6 +257,8 @@ describe('kpaas:bootstrap and kpaas:addons authorize before contacting any node'
   beforeEach(() => {
     kpaas.registrations.clear();
     kpaas.requests.length = 0;
+    // the machines provision stored: a run that got past the check would contact them
+    kpaas.inventories.set('demo', inventory() as InventoryNode[]);
   });
 
   const inventory = () =>
@@ -295,7 +298,6 @@ describe('kpaas:bootstrap and kpaas:addons authorize before contacting any node'
         context({
           repoPath: '.',
           repoUrl: REPO,
-          inventory: inventory(),
           sshUser: 'root',
         }) as any,
       ),
@@ -311,7 +313,6 @@ describe('kpaas:bootstrap and kpaas:addons authorize before contacting any node'
         context({
           repoPath: '.',
           repoUrl: REPO,
-          inventory: inventory(),
           sshUser: 'root',
         }) as any,
       ),
@@ -328,7 +329,6 @@ describe('kpaas:bootstrap and kpaas:addons authorize before contacting any node'
         context({
           repoPath: '.',
           repoUrl: FOREIGN,
-          inventory: inventory(),
           sshUser: 'root',
         }) as any,
       ),
@@ -338,8 +338,6 @@ describe('kpaas:bootstrap and kpaas:addons authorize before contacting any node'
     onlyReadTheRegistration();
   });
 
-  const controlPlane = () => ({ ...inventory()[0] });
-
   it('addons: denied update; the control plane is not contacted', async () => {
     kpaas.registrations.set('demo', registration());
     await expect(
@@ -348,7 +346,6 @@ describe('kpaas:bootstrap and kpaas:addons authorize before contacting any node'
           repoPath: '.',
           repoUrl: REPO,
           clusterName: 'demo',
-          controlPlane: controlPlane(),
           sshUser: 'root',
         }) as any,
       ),
@@ -366,7 +363,6 @@ describe('kpaas:bootstrap and kpaas:addons authorize before contacting any node'
           repoPath: '.',
           repoUrl: FOREIGN,
           clusterName: 'demo',
-          controlPlane: controlPlane(),
           sshUser: 'root',
         }) as any,
       ),
@@ -383,7 +379,6 @@ describe('kpaas:bootstrap and kpaas:addons authorize before contacting any node'
           repoPath: '.',
           repoUrl: REPO,
           clusterName: 'prod',
-          controlPlane: controlPlane(),
           sshUser: 'root',
         }) as any,
       ),

@@ -14,7 +14,6 @@ export const examples: TemplateExample[] = [
           input: {
             repoUrl: '${{ parameters.repoUrl }}',
             clusterName: '${{ steps.bootstrap.output.clusterName }}',
-            controlPlane: '${{ steps.provision.output.inventory[0] }}',
           },
         },
       ],
@@ -30,12 +29,6 @@ export const examples: TemplateExample[] = [
           name: 'Uninstall platform add-ons',
           input: {
             clusterName: 'demo',
-            controlPlane: {
-              name: 'cp-1',
-              role: 'control-plane',
-              address: '10.0.0.11',
-              port: 22,
-            },
             uninstall: true,
           },
         },

@@ -172,18 +172,19 @@ describe('kpaas:addons against the SSH rig and the Kubernetes API stand-in', () 
       .filter(c => c.cmd === 'helm');
   };
 
+  /** The machine kpaas:provision stored for the cluster (the stand-in's inventory of "lab"). */
+  const controlPlane = () => ({
+    name: NODE,
+    role: 'control-plane' as const,
+    address: rig.nodes[0].host,
+    port: rig.nodes[0].port,
+    hostKeyFingerprint: rig.nodes[0].hostKeyFingerprint,
+  });
+
   const input = (extra: Record<string, unknown> = {}) => {
-    const node = rig.nodes[0];
     return {
       repoPath: '.',
       apiServerUrl: standIn.url,
-      controlPlane: {
-        name: NODE,
-        role: 'control-plane' as const,
-        address: node.host,
-        port: node.port,
-        hostKeyFingerprint: node.hostKeyFingerprint,
-      },
       sshUser: 'root',
       concurrency: 4,
       timeoutMinutes: 1,
@@ -193,9 +194,10 @@ describe('kpaas:addons against the SSH rig and the Kubernetes API stand-in', () 
   };
 
   const runAction = async (
-    extra: Record<string, unknown> = {},
+    { controlPlane: cp, ...extra }: Record<string, unknown> = {},
     isDryRun = false,
   ) => {
+    kpaas.inventories.set('lab', [(cp as any) ?? controlPlane()]);
     const lines: string[] = [];
     const capture = (m: unknown) => lines.push(String(m));
     const outputs: Record<string, any> = {};
@@ -649,7 +651,7 @@ describe('kpaas:addons against the SSH rig and the Kubernetes API stand-in', () 
       .map(n => n.metadata!.name)
       .sort();
     const { error, outputs } = await runAction({
-      controlPlane: { ...input().controlPlane, port: closedPort },
+      controlPlane: { ...controlPlane(), port: closedPort },
     });
     expect(error).toBeDefined();
     expect(error!.message).toContain(NODE);

@@ -4,7 +4,6 @@ import {
   ClusterRunGuard,
 } from '../access/authorizeClusterRun';
 import { KpaasBackendClient } from '../backendClient';
-import { inventoryNodeSchema } from '@internal/plugin-kpaas-common';
 import { AddonsActionOptions, runAddonsAction } from '../addons/action';
 import { examples } from './addons.examples';
 
@@ -56,7 +55,7 @@ export function createAddonsAction(options: AddonsActionOptions) {
           z
             .string({
               description:
-                'Cluster name as registered by kpaas:bootstrap (its API credentials come from kpaas-backend)',
+                'Cluster name as registered by kpaas:bootstrap; must be the name in cluster.yaml. Helm runs over SSH on the first control plane of its inventory in kpaas-backend',
             })
             .optional(),
         apiServerUrl: z =>
@@ -65,10 +64,6 @@ export function createAddonsAction(options: AddonsActionOptions) {
               description: 'API server URL, when the cluster is not registered',
             })
             .optional(),
-        controlPlane: () =>
-          inventoryNodeSchema.describe(
-            'First control-plane node: Helm runs there over SSH',
-          ),
         sshUser: z =>
           z.string({ description: 'SSH user on the node' }).default('ubuntu'),
         concurrency: z =>

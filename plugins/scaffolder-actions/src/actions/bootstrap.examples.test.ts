@@ -23,18 +23,12 @@ describe('kpaas:bootstrap examples', () => {
         // template expressions are resolved before validation: replace them with sample data
         const input = {
           ...step.input,
-          inventory:
-            typeof step.input.inventory === 'string'
-              ? [{ name: 'cp-1', role: 'control-plane', address: '10.0.0.11' }]
-              : step.input.inventory,
+          repoUrl: 'github.com?owner=acme&repo=demo-cluster',
         };
         expect(validate(input)).toBe(true);
-        expect(
-          validate({
-            ...input,
-            inventory: [{ name: 'Bad_Name', role: 'x', address: '' }],
-          }),
-        ).toBe(false);
+        expect(validate({ ...input, concurrency: 0 })).toBe(false);
+        // the machines come from kpaas-backend by cluster name, never from the step input
+        expect(Object.keys(input)).not.toContain('inventory');
       }
     }
   });

@@ -3,7 +3,8 @@ import yaml from 'yaml';
 
 export const examples: TemplateExample[] = [
   {
-    description: 'Bootstrap the machines that kpaas:provision created',
+    description:
+      'Bootstrap the machines kpaas:provision stored in kpaas-backend for the cluster of cluster.yaml',
     example: yaml.stringify({
       steps: [
         {
@@ -13,7 +14,6 @@ export const examples: TemplateExample[] = [
           input: {
             repoPath: '.',
             repoUrl: '${{ parameters.repoUrl }}',
-            inventory: '${{ steps.provision.output.inventory }}',
             sshUser: 'ubuntu',
           },
         },
@@ -30,20 +30,8 @@ export const examples: TemplateExample[] = [
           action: 'kpaas:bootstrap',
           name: 'Build the Kubernetes cluster',
           input: {
-            inventory: [
-              {
-                name: 'cp-1',
-                role: 'control-plane',
-                address: '10.0.0.11',
-                port: 22,
-              },
-              {
-                name: 'worker-1',
-                role: 'worker',
-                address: '10.0.0.21',
-                port: 22,
-              },
-            ],
+            repoPath: './cluster',
+            repoUrl: '${{ parameters.repoUrl }}',
             sshUser: 'kpaas',
             trustOnFirstUse: true,
           },

@@ -5,7 +5,6 @@ import {
 } from '@backstage/backend-plugin-api';
 import type { Config } from '@backstage/config';
 import { createTemplateAction } from '@backstage/plugin-scaffolder-node';
-import { inventoryNodeSchema } from '@internal/plugin-kpaas-common';
 import {
   actionServicePrincipalsFromConfig,
   ClusterRunGuard,
@@ -29,8 +28,9 @@ export interface BootstrapActionOptions {
 }
 
 /**
- * `kpaas:bootstrap`: prepares every node over SSH (verified host keys) and builds a kubeadm HA
- * cluster behind the API VIP/LB, then registers it with kpaas-backend.
+ * `kpaas:bootstrap`: reads the cluster's machines from kpaas-backend by the name in cluster.yaml
+ * (kpaas:provision stored them), prepares every node over SSH (verified host keys, recorded in
+ * the inventory) and builds a kubeadm HA cluster behind the API VIP/LB, then registers it.
  *
  * Secrets: `sshPrivateKey` (+ optional `sshPassphrase`).
  *
@@ -70,11 +70,6 @@ export function createBootstrapAction(options: BootstrapActionOptions) {
                 'The repository the workspace was fetched from (RepoUrlPicker value or https URL). Registered with the cluster; a run on a registered cluster is refused unless this is its registered repository.',
             })
             .optional(),
-        inventory: z =>
-          z.array(inventoryNodeSchema, {
-            description:
-              'Nodes to bootstrap: the `inventory` output of kpaas:provision, or the existing hosts',
-          }),
         sshUser: z =>
           z
             .string({
@@ -93,9 +88,9 @@ export function createBootstrapAction(options: BootstrapActionOptions) {
           z
             .boolean({
               description:
-                'Accept unknown host keys once, log them and return them in `hostKeys` to commit to the repo. A changed key always aborts.',
+                'Accept unknown host keys once, log them, record them in the cluster inventory and return them in `hostKeys`. A changed key always aborts. Default: true for machines kpaas created (every target but existing), false for existing hosts',
             })
-            .default(false),
+            .optional(),
         concurrency: z =>
           z
             .number({
@@ -162,7 +157,6 @@ export function createBootstrapAction(options: BootstrapActionOptions) {
         ...i,
         repoPath: i.repoPath ?? '.',
         sshUser: i.sshUser ?? 'ubuntu',
-        trustOnFirstUse: i.trustOnFirstUse ?? false,
         concurrency: i.concurrency ?? 50,
         connectTimeoutSeconds: i.connectTimeoutSeconds ?? 20,
         commandTimeoutSeconds: i.commandTimeoutSeconds ?? 900,

@@ -4,12 +4,13 @@
  * stand-in fails `install` on demo-worker-1 (KPAAS_STANDIN_APT_FAIL) and takes 3 s per call.
  */
 import { utils as sshUtils } from 'ssh2';
-import { BootstrapHarness, startBootstrapHarness,
+import {
+  BootstrapHarness,
+  startBootstrapHarness,
   runBootstrapAction as runAction,
 } from './bootstrapHarness';
 
 jest.setTimeout(180_000);
-
 
 describe('kpaas:bootstrap faults', () => {
   let h: BootstrapHarness;

@@ -17,7 +17,10 @@ import type { PermissionsService } from '@backstage/backend-plugin-api';
 import { mockServices } from '@backstage/backend-test-utils';
 import { ConfigReader } from '@backstage/config';
 import { createMockActionContext } from '@backstage/plugin-scaffolder-node-test-utils';
-import { RegisterClusterRequest } from '@internal/plugin-kpaas-common';
+import type {
+  InventoryNode,
+  RegisterClusterRequest,
+} from '@internal/plugin-kpaas-common';
 import fs from 'node:fs';
 import http from 'node:http';
 import os from 'node:os';
@@ -49,6 +52,16 @@ export interface BootstrapHarness {
   registrations: Array<{
     body: RegisterClusterRequest;
     authorization?: string;
+  }>;
+  /**
+   * The stand-in's cluster inventories (kpaas-backend's GET/PUT /clusters/:name/inventory and
+   * POST .../host-keys), seeded with {@link BootstrapHarness.inventory} for "demo".
+   */
+  inventories: Map<string, InventoryNode[]>;
+  /** Bodies of POST /clusters/:name/inventory/host-keys. */
+  recordedHostKeys: Array<{
+    cluster: string;
+    hostKeys: Array<{ name: string; fingerprint: string }>;
   }>;
   discovery: {
     getBaseUrl(id: string): Promise<string>;
@@ -98,10 +111,63 @@ export async function startBootstrapHarness(
   const stopControllers = startNodeControllers({ rig, api, nodes });
 
   const registrations: BootstrapHarness['registrations'] = [];
+  const inventories: BootstrapHarness['inventories'] = new Map();
+  const recordedHostKeys: BootstrapHarness['recordedHostKeys'] = [];
   const server = http.createServer((req, res) => {
     let body = '';
     req.on('data', d => (body += d));
     req.on('end', () => {
+      const json = (status: number, value: unknown) => {
+        res.writeHead(status, { 'content-type': 'application/json' });
+        res.end(JSON.stringify(value));
+      };
+      const inv =
+        /^\/api\/kpaas\/clusters\/([^/]+)\/inventory(\/host-keys)?(\?.*)?$/.exec(
+          req.url ?? '',
+        );
+      if (inv) {
+        const cluster = decodeURIComponent(inv[1]);
+        const nodes = inventories.get(cluster);
+        if (req.method === 'PUT') {
+          inventories.set(cluster, JSON.parse(body).nodes);
+          json(200, { cluster, nodes: inventories.get(cluster) });
+        } else if (!nodes) {
+          json(404, {
+            error: { name: 'NotFoundError', message: 'no inventory' },
+          });
+        } else if (req.method === 'GET') {
+          json(200, { cluster, nodes, updatedAt: '2026-01-01T00:00:00Z' });
+        } else {
+          // POST host-keys: a changed key is refused, as kpaas-backend does
+          const { hostKeys } = JSON.parse(body) as {
+            hostKeys: Array<{ name: string; fingerprint: string }>;
+          };
+          recordedHostKeys.push({ cluster, hostKeys });
+          const changed = hostKeys.filter(k =>
+            nodes.some(
+              n =>
+                n.name === k.name &&
+                n.hostKeyFingerprint &&
+                n.hostKeyFingerprint !== k.fingerprint,
+            ),
+          );
+          if (changed.length) {
+            json(409, {
+              error: { name: 'ConflictError', message: 'host key changed' },
+            });
+            return;
+          }
+          inventories.set(
+            cluster,
+            nodes.map(n => {
+              const key = hostKeys.find(k => k.name === n.name);
+              return key ? { ...n, hostKeyFingerprint: key.fingerprint } : n;
+            }),
+          );
+          json(200, { cluster, nodes: inventories.get(cluster) });
+        }
+        return;
+      }
       // the run's repo check reads the registration: none until the run registers it
       const one = /^\/api\/kpaas\/clusters\/([^/]+)$/.exec(req.url ?? '');
       if (req.method === 'GET' && one) {
@@ -192,12 +258,16 @@ export async function startBootstrapHarness(
       },
     });
   fs.writeFileSync(path.join(workspace, 'cluster.yaml'), clusterYaml());
+  // what kpaas:provision stores for an existing target: the hosts, with their known keys
+  inventories.set('demo', inventory());
 
   return {
     rig,
     api,
     workspace,
     registrations,
+    inventories,
+    recordedHostKeys,
     discovery,
     auth: mockServices.auth(),
     inventory,
@@ -233,7 +303,8 @@ export function nodeWrittenFiles(
 
 /**
  * Runs kpaas:bootstrap on the harness with the tests' default input (every rig node, root,
- * host keys verified), capturing the log lines. `signal` goes on the context (the mock context
+ * host keys verified), capturing the log lines. The kpaas-backend stand-in holds the machines
+ * provision would have stored: every rig node with its key, or `input.inventory` when given. `signal` goes on the context (the mock context
  * drops it); `sshPrivateKey` replaces the rig's key.
  */
 export function runBootstrapAction(
@@ -271,18 +342,19 @@ export function runBootstrapAction(
     debug: push,
     child: () => logger,
   };
+  const { inventory, ...rest } = input as { inventory?: InventoryNode[] };
+  h.inventories.set('demo', inventory ?? h.inventory());
   const ctx = createMockActionContext({
     input: {
       repoPath: '.',
       repoUrl: HARNESS_REPO_URL,
-      inventory: h.inventory(),
       sshUser: 'root',
       trustOnFirstUse: false,
       concurrency: 50,
       connectTimeoutSeconds: 5,
       commandTimeoutSeconds: 60,
       nodeReadyTimeoutSeconds: 20,
-      ...input,
+      ...rest,
     } as any,
     workspacePath: h.workspace,
     secrets: { sshPrivateKey: options.sshPrivateKey ?? h.rig.privateKey },

@@ -7,13 +7,12 @@ import type {
 import type { Config } from '@backstage/config';
 import { InputError } from '@backstage/errors';
 import * as k8s from '@kubernetes/client-node';
-import type { InventoryNode } from '@internal/plugin-kpaas-common';
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import yaml from 'yaml';
 import type { ClusterRunDecision } from '../access/authorizeClusterRun';
-import { KpaasBackendClient } from '../backendClient';
+import { KpaasBackendClient, readClusterInventory } from '../backendClient';
 import { resolveRepoPath } from '../workspace/resolveRepoPath';
 import {
   readTaskPrivateKey,
@@ -63,7 +62,6 @@ export interface AddonsInput {
   repoUrl?: string;
   clusterName?: string;
   apiServerUrl?: string;
-  controlPlane: InventoryNode;
   sshUser: string;
   concurrency: number;
   timeoutMinutes: number;
@@ -115,6 +113,8 @@ function reader(root: string) {
 export function loadAddonPlan(
   ctx: Pick<AddonsContext, 'input' | 'workspacePath'>,
   options: Pick<AddonsActionOptions, 'valuesPackDir'>,
+  /** Private address of the first control plane (from the inventory), once known. */
+  firstControlPlaneAddress?: string,
 ): AddonPlan {
   const repo = resolveRepoPath(ctx.workspacePath, ctx.input.repoPath);
   const readRepoFile = reader(repo);
@@ -141,8 +141,7 @@ export function loadAddonPlan(
       catalogText,
       readPackFile,
       readRepoFile,
-      firstControlPlaneAddress:
-        ctx.input.controlPlane.privateAddress ?? ctx.input.controlPlane.address,
+      firstControlPlaneAddress,
     });
   } catch (e) {
     if (e instanceof AddonPlanError) throw new InputError(e.message);
@@ -159,13 +158,32 @@ export async function runAddonsAction(
   > = {},
 ): Promise<AddonsOutput> {
   const { input, logger } = ctx;
-  const plan = loadAddonPlan(ctx, options);
-  if (input.clusterName && input.clusterName !== plan.clusterName) {
+  const planned = loadAddonPlan(ctx, options);
+  if (input.clusterName && input.clusterName !== planned.clusterName) {
     throw new InputError(
-      `clusterName "${input.clusterName}" is not the cluster of ${input.repoPath}/cluster.yaml ("${plan.clusterName}"); pass that repository's cluster name, or leave clusterName out`,
+      `clusterName "${input.clusterName}" is not the cluster of ${input.repoPath}/cluster.yaml ("${planned.clusterName}"); pass that repository's cluster name, or leave clusterName out`,
     );
   }
-  await ctx.authorize(plan.clusterName);
+  await ctx.authorize(planned.clusterName);
+  // Helm runs on the first control plane, found in the cluster's inventory (kpaas:provision
+  // stored it, kpaas:bootstrap added the host key it verified); dry runs contact nothing
+  const cp = ctx.isDryRun
+    ? undefined
+    : (
+        await readClusterInventory(ctx.client, planned.clusterName, {
+          taskId: ctx.taskId,
+          signal: ctx.signal,
+          action: 'kpaas:addons',
+        })
+      ).find(n => n.role === 'control-plane');
+  if (!ctx.isDryRun && !cp) {
+    throw new InputError(
+      `kpaas:addons: the inventory of cluster "${planned.clusterName}" has no control-plane node; run kpaas:provision again`,
+    );
+  }
+  const plan = cp
+    ? loadAddonPlan(ctx, options, cp.privateAddress ?? cp.address)
+    : planned;
   // uninstall runs the waves backwards (dependants first): show that order
   const rows = input.uninstall ? planRows(plan).reverse() : planRows(plan);
   logger.info(
@@ -220,18 +238,17 @@ export async function runAddonsAction(
     }
   };
 
-  const cp = input.controlPlane;
   let session: SshNodeSession | undefined;
   let workDirAbsolute: string | undefined;
   const workDir = `.kpaas/addons-${randomBytes(6).toString('hex')}`;
   try {
     session = await connectNode(
       {
-        name: cp.name,
-        host: cp.address,
-        port: cp.port,
-        user: cp.user ?? input.sshUser,
-        hostKeyFingerprint: cp.hostKeyFingerprint,
+        name: cp!.name,
+        host: cp!.address,
+        port: cp!.port,
+        user: cp!.user ?? input.sshUser,
+        hostKeyFingerprint: cp!.hostKeyFingerprint,
       },
       {
         privateKey,

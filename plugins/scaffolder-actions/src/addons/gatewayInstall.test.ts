@@ -87,17 +87,9 @@ describe('Gateway API routing (envoy-gateway) on the rig', () => {
   const stops: Array<() => void> = [];
 
   const input = () => {
-    const node = rig.nodes[0];
     return {
       repoPath: '.',
       apiServerUrl: standIn.url,
-      controlPlane: {
-        name: NODE,
-        role: 'control-plane' as const,
-        address: node.host,
-        port: node.port,
-        hostKeyFingerprint: node.hostKeyFingerprint,
-      },
       sshUser: 'root',
       concurrency: 4,
       timeoutMinutes: 1,
@@ -105,7 +97,11 @@ describe('Gateway API routing (envoy-gateway) on the rig', () => {
     };
   };
   const plan = (): AddonPlan =>
-    loadAddonPlan({ input: input() as any, workspacePath: workspace }, {});
+    loadAddonPlan(
+      { input: input() as any, workspacePath: workspace },
+      {},
+      rig.nodes[0].host,
+    );
   const kubeConfig = () => {
     const kc = new k8s.KubeConfig();
     kc.loadFromString(standIn.kubeconfigYaml());

@@ -27,13 +27,27 @@ describe('scripts/addons/helm-git-chart.sh', () => {
     const chart = path.join(repo, 'deploy/chart/local-path-provisioner');
     fs.mkdirSync(chart, { recursive: true });
     const git = (...args: string[]) =>
-      execFileSync('git', ['-C', repo, '-c', 'user.email=t@t', '-c', 'user.name=t', ...args]);
+      execFileSync('git', [
+        '-C',
+        repo,
+        '-c',
+        'user.email=t@t',
+        '-c',
+        'user.name=t',
+        ...args,
+      ]);
     git('init', '-q', '-b', 'main');
-    fs.writeFileSync(path.join(chart, 'Chart.yaml'), 'name: local-path-provisioner\nversion: 0.0.37\n');
+    fs.writeFileSync(
+      path.join(chart, 'Chart.yaml'),
+      'name: local-path-provisioner\nversion: 0.0.37\n',
+    );
     git('add', '.');
     git('commit', '-qm', 'v0.0.37');
     git('tag', 'v0.0.37');
-    fs.writeFileSync(path.join(chart, 'Chart.yaml'), 'name: local-path-provisioner\nversion: 0.0.38-dev\n');
+    fs.writeFileSync(
+      path.join(chart, 'Chart.yaml'),
+      'name: local-path-provisioner\nversion: 0.0.38-dev\n',
+    );
     git('commit', '-qam', 'next');
 
     // helm records its arguments and the Chart.yaml it was given
@@ -50,11 +64,14 @@ describe('scripts/addons/helm-git-chart.sh', () => {
 
   afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
 
-  (hasShellcheck ? it : it.skip)('passes shellcheck (skipped when shellcheck is not installed)', () => {
-    const r = spawnSync('shellcheck', [SCRIPT], { encoding: 'utf8' });
-    expect(r.stdout + r.stderr).toBe('');
-    expect(r.status).toBe(0);
-  });
+  (hasShellcheck ? it : it.skip)(
+    'passes shellcheck (skipped when shellcheck is not installed)',
+    () => {
+      const r = spawnSync('shellcheck', [SCRIPT], { encoding: 'utf8' });
+      expect(r.stdout + r.stderr).toBe('');
+      expect(r.status).toBe(0);
+    },
+  );
 
   it('installs the chart of exactly the pinned tag with the values files, then removes the checkout', () => {
     const values = path.join(dir, 'values.yaml');
@@ -62,7 +79,16 @@ describe('scripts/addons/helm-git-chart.sh', () => {
     const tmp = fs.mkdtempSync(path.join(dir, 'tmp-'));
     const r = spawnSync(
       'bash',
-      [SCRIPT, `file://${repo}`, 'v0.0.37', 'deploy/chart/local-path-provisioner', 'local-path-provisioner', 'local-path-storage', '-f', values],
+      [
+        SCRIPT,
+        `file://${repo}`,
+        'v0.0.37',
+        'deploy/chart/local-path-provisioner',
+        'local-path-provisioner',
+        'local-path-storage',
+        '-f',
+        values,
+      ],
       { encoding: 'utf8', env: { ...env, TMPDIR: tmp } },
     );
     expect(r.stderr).toBe('');
@@ -79,10 +105,19 @@ describe('scripts/addons/helm-git-chart.sh', () => {
   it('refuses a branch name instead of a release tag, before cloning', () => {
     const r = spawnSync(
       'bash',
-      [SCRIPT, `file://${repo}`, 'main', 'deploy/chart/local-path-provisioner', 'x', 'ns'],
+      [
+        SCRIPT,
+        `file://${repo}`,
+        'main',
+        'deploy/chart/local-path-provisioner',
+        'x',
+        'ns',
+      ],
       { encoding: 'utf8', env },
     );
     expect(r.status).toBe(2);
-    expect(r.stderr).toContain("TAG must be a release tag such as v0.0.37, got 'main'");
+    expect(r.stderr).toContain(
+      "TAG must be a release tag such as v0.0.37, got 'main'",
+    );
   });
 });

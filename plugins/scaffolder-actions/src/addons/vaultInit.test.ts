@@ -456,11 +456,11 @@ describe('VaultInitialization through the pod proxy', () => {
       {
         input: {
           repoPath: '.',
-          controlPlane: { name: 'lab-cp-1', address: '10.10.0.11' },
         } as any,
         workspacePath: workspace,
       },
       {},
+      '10.10.0.11',
     );
     fs.rmSync(workspace, { recursive: true, force: true });
     expect(plan.addons.map(a => a.id)).toEqual(['vault']);

@@ -4,7 +4,10 @@ import type {
 } from '@backstage/backend-plugin-api';
 import { ResponseError } from '@backstage/errors';
 import type {
+  ClusterInventory,
   ClusterRegistration,
+  NodeHostKey,
+  PutInventoryRequest,
   RegisterClusterRequest,
   TimelineEventRequest,
 } from '@internal/plugin-kpaas-common';
@@ -59,6 +62,7 @@ export class KpaasBackendClient {
     path: string,
     body?: unknown,
     signal?: AbortSignal,
+    method: 'GET' | 'POST' | 'PUT' = body === undefined ? 'GET' : 'POST',
   ): Promise<Response> {
     const baseUrl = await this.#discovery.getBaseUrl('kpaas');
     const { token } = await this.#auth.getPluginRequestToken({
@@ -66,7 +70,7 @@ export class KpaasBackendClient {
       targetPluginId: 'kpaas',
     });
     return fetch(`${baseUrl}${path}`, {
-      method: body === undefined ? 'GET' : 'POST',
+      method,
       headers: {
         Authorization: `Bearer ${token}`,
         ...(body === undefined ? {} : { 'Content-Type': 'application/json' }),
@@ -80,8 +84,9 @@ export class KpaasBackendClient {
     path: string,
     body: unknown,
     signal?: AbortSignal,
+    method?: 'POST' | 'PUT',
   ): Promise<Response> {
-    const response = await this.#fetch(path, body, signal);
+    const response = await this.#fetch(path, body, signal, method);
     if (!response.ok) throw await ResponseError.fromResponse(response);
     return response;
   }
@@ -105,6 +110,58 @@ export class KpaasBackendClient {
     signal?: AbortSignal,
   ): Promise<void> {
     await this.#request('/clusters', body, signal);
+  }
+
+  /**
+   * The cluster's machines as kpaas:provision recorded them, or undefined when it has none.
+   * `taskId`: until the cluster is registered only the order's task may read them (409).
+   */
+  async getInventory(
+    cluster: string,
+    taskId?: string,
+    signal?: AbortSignal,
+  ): Promise<ClusterInventory | undefined> {
+    const query = taskId ? `?taskId=${encodeURIComponent(taskId)}` : '';
+    const response = await this.#fetch(
+      `/clusters/${encodeURIComponent(cluster)}/inventory${query}`,
+      undefined,
+      signal,
+    );
+    if (response.status === 404) return undefined;
+    if (!response.ok) throw await ResponseError.fromResponse(response);
+    return (await response.json()) as ClusterInventory;
+  }
+
+  /**
+   * Stores the cluster's machines (kpaas:provision, after apply): `PUT /clusters/:name/inventory`.
+   * Nodes that are the same machine as before keep the host keys bootstrap recorded.
+   */
+  async putInventory(
+    cluster: string,
+    body: PutInventoryRequest,
+    signal?: AbortSignal,
+  ): Promise<ClusterInventory> {
+    const response = await this.#request(
+      `/clusters/${encodeURIComponent(cluster)}/inventory`,
+      body,
+      signal,
+      'PUT',
+    );
+    return (await response.json()) as ClusterInventory;
+  }
+
+  /** Records verified (or trusted-on-first-use) host keys on the cluster's inventory. */
+  async recordHostKeys(
+    cluster: string,
+    body: { taskId?: string; hostKeys: NodeHostKey[] },
+    signal?: AbortSignal,
+  ): Promise<ClusterInventory> {
+    const response = await this.#request(
+      `/clusters/${encodeURIComponent(cluster)}/inventory/host-keys`,
+      body,
+      signal,
+    );
+    return (await response.json()) as ClusterInventory;
   }
 
   /** Records one step of a cluster's provisioning timeline. */

@@ -4,3 +4,4 @@ export type {
   TerraformStateAddresses,
   TerraformStateCredential,
 } from './KpaasBackendClient';
+export { readClusterInventory } from './readInventory';

@@ -3,6 +3,7 @@ import {
   ClusterSpec,
   DerivedEndpoints,
   deriveEndpoints,
+  deriveInventory,
   formatSpecErrors,
   InventoryNode,
   parseClusterSpec,
@@ -24,7 +25,7 @@ import {
   StepLogger,
 } from '../ssh';
 import type { ClusterRunDecision } from '../access/authorizeClusterRun';
-import { KpaasBackendClient } from '../backendClient';
+import { KpaasBackendClient, readClusterInventory } from '../backendClient';
 import { resolveRepoPath } from '../workspace/resolveRepoPath';
 import { missingPin, NodeDownloads, readNodeDownloads } from './downloads';
 import {
@@ -71,10 +72,10 @@ const REMOTE_SCRIPT_DIR = '.kpaas/scripts';
 
 export interface BootstrapInput {
   repoPath: string;
-  inventory: InventoryNode[];
   sshUser: string;
   knownHosts?: string;
-  trustOnFirstUse: boolean;
+  /** Default: true for machines kpaas created (every target but `existing`). */
+  trustOnFirstUse?: boolean;
   concurrency: number;
   connectTimeoutSeconds: number;
   commandTimeoutSeconds: number;
@@ -146,7 +147,6 @@ async function loadPlan(ctx: BootstrapContext) {
   const parsed = parseClusterSpec(specText);
   if (!parsed.ok) throw new InputError(formatSpecErrors(parsed.errors));
   const spec: ClusterSpec = parsed.spec;
-  checkInventory(input.inventory, spec);
   const { downloads } = ctx.downloads;
   const downloadProblems = [
     ...ctx.downloads.problems,
@@ -165,28 +165,8 @@ async function loadPlan(ctx: BootstrapContext) {
     );
   }
   if (spec.spec.kubernetes.installer === 'kpaas-cp') {
-    const problems = [
-      ...checkKpaasCpSpec(spec),
-      ...checkKpaasCpInventory(input.inventory, input.sshUser),
-    ];
-    if (problems.length) {
-      throw new InputError(
-        `cluster.yaml is not ready for installer kpaas-cp:\n${problems
-          .map(p => `  - ${p}`)
-          .join('\n')}`,
-      );
-    }
-  }
-  const endpoints = endpointsWithInventory(
-    deriveEndpoints(spec),
-    input.inventory,
-  );
-  if (!endpoints.apiServerUrl || !endpoints.apiServerHost) {
-    throw new InputError(
-      `spec.controlPlane.endpoint: the API address is not known yet (${endpoints.pending.join(
-        '; ',
-      )}); set spec.controlPlane.endpoint.address`,
-    );
+    const problems = checkKpaasCpSpec(spec);
+    if (problems.length) throw kpaasCpNotReady(problems);
   }
   const scripts: Array<{ name: string; content: Buffer; mode: number }> = [];
   for (const name of NODE_SCRIPTS) {
@@ -210,7 +190,59 @@ async function loadPlan(ctx: BootstrapContext) {
   } catch (e) {
     throw new InputError(`knownHosts: ${(e as Error).message}`);
   }
-  return { spec, endpoints, scripts, privateKey, knownHosts, downloads };
+  return { spec, scripts, privateKey, knownHosts, downloads };
+}
+
+function kpaasCpNotReady(problems: string[]): InputError {
+  return new InputError(
+    `cluster.yaml is not ready for installer kpaas-cp:\n${problems
+      .map(p => `  - ${p}`)
+      .join('\n')}`,
+  );
+}
+
+/**
+ * The machines to bootstrap, from their one home in kpaas-backend (kpaas:provision stored them),
+ * checked against cluster.yaml, and the API endpoint they give. A dry run contacts nothing: it
+ * shows the machines cluster.yaml plans, addresses only Terraform knows as "assigned at apply".
+ */
+async function loadNodes(ctx: BootstrapContext, spec: ClusterSpec) {
+  const { input } = ctx;
+  if (ctx.isDryRun) {
+    const planned: InventoryNode[] = deriveInventory(spec).map(n => ({
+      name: n.name,
+      role: n.role,
+      address: n.address ?? 'assigned at apply',
+      port: n.port,
+    }));
+    const endpoints = endpointsWithInventory(deriveEndpoints(spec), []);
+    return {
+      inventory: planned,
+      endpoints,
+      apiServerUrl:
+        endpoints.apiServerUrl ??
+        `https://<assigned at apply>:${endpoints.apiServerPort}`,
+    };
+  }
+  const inventory = await readClusterInventory(ctx.client, spec.metadata.name, {
+    taskId: ctx.taskId,
+    signal: ctx.signal,
+    action: 'kpaas:bootstrap',
+  });
+  checkInventory(inventory, spec);
+  if (spec.spec.kubernetes.installer === 'kpaas-cp') {
+    const problems = checkKpaasCpInventory(inventory, input.sshUser);
+    if (problems.length) throw kpaasCpNotReady(problems);
+  }
+  const endpoints = endpointsWithInventory(deriveEndpoints(spec), inventory);
+  if (!endpoints.apiServerUrl || !endpoints.apiServerHost) {
+    throw new InputError(
+      `spec.controlPlane.endpoint: the API address is not known yet (${endpoints.pending.join(
+        '; ',
+      )}); set spec.controlPlane.endpoint.address`,
+    );
+  }
+  return { inventory, endpoints, apiServerUrl: endpoints.apiServerUrl };
 }
 
 /** kpaas:bootstrap, see ../actions/bootstrap.ts. */
@@ -218,24 +250,23 @@ export async function runBootstrap(
   ctx: BootstrapContext,
 ): Promise<BootstrapOutput> {
   const { input, logger, signal } = ctx;
-  const { spec, endpoints, scripts, privateKey, knownHosts, downloads } =
-    await loadPlan(ctx);
+  const { spec, scripts, privateKey, knownHosts, downloads } = await loadPlan(
+    ctx,
+  );
   const clusterName = spec.metadata.name;
-  const apiServerUrl = endpoints.apiServerUrl!;
   const { repoUrl } = await ctx.authorize(clusterName);
+  const { inventory, endpoints, apiServerUrl } = await loadNodes(ctx, spec);
   const byRole = (role: InventoryNode['role']) =>
-    input.inventory.filter(n => n.role === role);
+    inventory.filter(n => n.role === role);
   const [firstCp, ...otherCps] = byRole('control-plane');
   const workers = byRole('worker');
   const lbs = byRole('lb');
 
   if (ctx.isDryRun) {
     logger.info(
-      `dry run: would bootstrap ${clusterName} (${
-        input.inventory.length
-      } nodes: ${1 + otherCps.length} control planes, ${
-        workers.length
-      } workers, ${
+      `dry run: would bootstrap ${clusterName} (${inventory.length} nodes: ${
+        1 + otherCps.length
+      } control planes, ${workers.length} workers, ${
         lbs.length
       } lb) behind ${apiServerUrl}; nothing was contacted`,
     );
@@ -265,7 +296,8 @@ export async function runBootstrap(
     privateKey,
     passphrase: ctx.secrets?.sshPassphrase,
     knownHosts,
-    trustOnFirstUse: input.trustOnFirstUse,
+    trustOnFirstUse:
+      input.trustOnFirstUse ?? spec.spec.target.type !== 'existing',
     connectTimeoutMs: input.connectTimeoutSeconds * 1000,
     commandTimeoutMs: input.commandTimeoutSeconds * 1000,
     logger: maskedLogger,
@@ -343,7 +375,7 @@ export async function runBootstrap(
 
   const sessions = await phase('connect', () =>
     connectAll(
-      input.inventory.map(n => ({
+      inventory.map(n => ({
         name: n.name,
         host: n.address,
         port: n.port,
@@ -355,16 +387,30 @@ export async function runBootstrap(
     ),
   );
   const session = (n: InventoryNode) => sessions.get(n.name)!;
-  const all = input.inventory.map(session);
+  const all = inventory.map(session);
   const hostKeys = all.map(s => ({
     name: s.name,
     fingerprint: s.hostKey.fingerprint,
   }));
+  // keys verified against known_hosts or trusted on first use go into the inventory, where
+  // kpaas:addons and the next runs find them
+  const newKeys = hostKeys.filter(
+    k => !inventory.find(n => n.name === k.name)?.hostKeyFingerprint,
+  );
   const scriptDirs = new Map<string, string>();
   const script = (s: SshNodeSession, name: string) =>
     `bash ${scriptDirs.get(s.name)}/${name}`;
 
   try {
+    if (newKeys.length > 0) {
+      await phase('record host keys', () =>
+        ctx.client.recordHostKeys(
+          clusterName,
+          { taskId: ctx.taskId, hostKeys: newKeys },
+          signal,
+        ),
+      );
+    }
     await phase('upload scripts', () =>
       runOnNodes(
         all,
@@ -383,7 +429,7 @@ export async function runBootstrap(
       const facts = new Map<string, Record<string, string>>();
       const failures: string[] = [];
       const results = await Promise.allSettled(
-        input.inventory.map(async n => {
+        inventory.map(async n => {
           const r = await session(n).exec(
             'preflight',
             script(session(n), 'preflight.sh'),
@@ -397,12 +443,10 @@ export async function runBootstrap(
       );
       results.forEach((r, i) => {
         if (r.status === 'rejected')
-          failures.push(
-            `${input.inventory[i].name}: ${(r.reason as Error).message}`,
-          );
+          failures.push(`${inventory[i].name}: ${(r.reason as Error).message}`);
       });
       const hostnames = new Map<string, string[]>();
-      for (const n of input.inventory) {
+      for (const n of inventory) {
         const f = facts.get(n.name);
         if (!f) continue;
         const verdict = judgePreflight(n, f);
@@ -624,7 +668,7 @@ export async function runBootstrap(
             pendingWorkers.map(session),
             input.concurrency,
             s => {
-              const n = input.inventory.find(x => x.name === s.name)!;
+              const n = inventory.find(x => x.name === s.name)!;
               return step(
                 s,
                 'kubeadm join (worker)',
