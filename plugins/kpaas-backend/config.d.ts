@@ -49,8 +49,10 @@ export interface Config {
     /** Cluster status refresh. */
     refresh?: {
       /**
-       * How often cluster status is refreshed (default every 30 seconds, first run after a
-       * random 5-15 s delay). Runs on one replica (scope global); all replicas serve the result.
+       * How often each cluster's status is refreshed (default every 30 seconds, first run
+       * after a random 5-15 s delay). Every replica runs the refresh task and claims due
+       * clusters in the database (table kpaas_status_refresh), so each cluster is refreshed
+       * once per interval across all replicas; all replicas serve the result from the cache.
        */
       schedule?: SchedulerServiceTaskScheduleDefinitionConfig;
       /** Timeout of one Kubernetes API request (default 5). */

@@ -98,7 +98,7 @@ describe('kpaasPlugin', () => {
     expect(res.body).toEqual({ status: 'ok' });
   });
 
-  it('registers the kpaas permissions, the kpaas-cluster resource type and a global refresh task', async () => {
+  it('registers the kpaas permissions, the kpaas-cluster resource type and a refresh task on every replica', async () => {
     const permissionsRegistry = mockServices.permissionsRegistry.mock({
       getPermissionRuleset: () =>
         ({ getRuleByName: () => isClusterOwner } as any),
@@ -127,8 +127,9 @@ describe('kpaasPlugin', () => {
     rig = await startKpaas();
     expect(rig.scheduleDefinition).toMatchObject({
       id: 'kpaas-cluster-status-refresh',
-      frequency: { seconds: 30 },
-      scope: 'global',
+      // ticks within the 30 s interval; each tick claims only due clusters (RefreshClaims)
+      frequency: { milliseconds: 5000 },
+      scope: 'local',
     });
   });
 

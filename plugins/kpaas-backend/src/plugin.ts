@@ -28,16 +28,19 @@ import {
 import { createStateRouter, terraformStateAuthPolicy } from './state';
 import { openKpaasStores } from './stores';
 import { LinkProber } from './status/LinkProber';
-import { StatusService } from './status/StatusService';
+import { RefreshClaims } from './status/RefreshClaims';
+import { CLAIM_MARGIN_MS, StatusService } from './status/StatusService';
 
-/** The refresh schedule: `kpaas.refresh.schedule`, default every 30 s, jittered, one replica. */
+/**
+ * The refresh schedule: `kpaas.refresh.schedule`, default every 30 s, jittered. Its frequency is
+ * each cluster's interval; the task itself runs on every replica (see {@link refreshTick}).
+ */
 export function readRefreshSchedule(
   config: Config,
 ): SchedulerServiceTaskScheduleDefinition {
   const key = 'kpaas.refresh.schedule';
   if (config.has(key)) {
     return {
-      scope: 'global',
       ...readSchedulerServiceTaskScheduleDefinitionFromConfig(
         config.getConfig(key),
       ),
@@ -48,8 +51,21 @@ export function readRefreshSchedule(
     timeout: { minutes: 2 },
     // Jitter: replicas (and restarts) do not all hit the clusters at the same second.
     initialDelay: { milliseconds: 5000 + Math.floor(Math.random() * 10000) },
-    scope: 'global',
   };
+}
+
+/**
+ * The refresh task as scheduled: local (every replica) and ticking several times per interval,
+ * since each tick only claims the clusters that are due (RefreshClaims), across all replicas.
+ */
+export function refreshTick(
+  schedule: SchedulerServiceTaskScheduleDefinition,
+): SchedulerServiceTaskScheduleDefinition {
+  const tickMs = Math.min(
+    5000,
+    Math.max(250, Math.floor(intervalMsOf(schedule) / 6)),
+  );
+  return { ...schedule, frequency: { milliseconds: tickMs }, scope: 'local' };
 }
 
 function intervalMsOf(
@@ -167,14 +183,22 @@ export const kpaasPlugin = createBackendPlugin({
         const catalog = await loadAddonCatalog(config, logger);
         const schedule = readRefreshSchedule(config);
         const refreshConfig = config.getOptionalConfig('kpaas.refresh');
+        const clusterTimeoutMs =
+          (refreshConfig?.getOptionalNumber('clusterTimeoutSeconds') ?? 15) *
+          1000;
         const status = new StatusService({
           registry,
           cache: cache.withOptions({ defaultTtl: 3_600_000 }),
+          // each cluster refreshed by one replica per interval; a dead replica's claim expires
+          claims: new RefreshClaims(await database.getClient(), {
+            claimMs: clusterTimeoutMs + CLAIM_MARGIN_MS,
+          }),
           logger,
           catalog,
           networks,
           prober: new LinkProber({
             networks,
+            cache,
             domains: refreshConfig?.getOptionalStringArray('linkProbeDomains'),
             timeoutMs:
               (refreshConfig?.getOptionalNumber('linkProbeTimeoutSeconds') ??
@@ -187,9 +211,7 @@ export const kpaasPlugin = createBackendPlugin({
           requestTimeoutMs:
             (refreshConfig?.getOptionalNumber('requestTimeoutSeconds') ?? 5) *
             1000,
-          clusterTimeoutMs:
-            (refreshConfig?.getOptionalNumber('clusterTimeoutSeconds') ?? 15) *
-            1000,
+          clusterTimeoutMs,
           concurrency: refreshConfig?.getOptionalNumber('concurrency') ?? 10,
           provisioningGraceMs:
             (refreshConfig?.getOptionalNumber('provisioningGraceMinutes') ??
@@ -198,7 +220,7 @@ export const kpaasPlugin = createBackendPlugin({
 
         await scheduler.scheduleTask({
           id: 'kpaas-cluster-status-refresh',
-          ...schedule,
+          ...refreshTick(schedule),
           fn: async () => {
             const { refreshed, skipped } = await status.refreshAll();
             logger.debug(

@@ -12,7 +12,7 @@ import { AuthorizeResult } from '@backstage/plugin-permission-common';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { tmpdir } from 'node:os';
-import type { Knex } from 'knex';
+import knexFactory, { Knex } from 'knex';
 import { kpaasPlugin } from '../plugin';
 
 export const ENCRYPTION_KEY = Buffer.alloc(32, 7).toString('base64');
@@ -130,6 +130,14 @@ export async function startKpaas(options: RigOptions = {}) {
     authorizeConditional: async requests => decide(requests),
   });
   const scheduler = mockServices.scheduler.mock();
+  // A knex the rig can reach (in-memory SQLite unless given), to let "an interval pass".
+  const knex =
+    options.knex ??
+    knexFactory({
+      client: 'better-sqlite3',
+      connection: ':memory:',
+      useNullAsDefault: true,
+    });
   const backend = await startTestBackend({
     features: [
       kpaasPlugin,
@@ -166,19 +174,26 @@ export async function startKpaas(options: RigOptions = {}) {
           },
         },
       }),
-      ...(options.knex
-        ? [mockServices.database.factory({ knex: options.knex })]
-        : []),
+      mockServices.database.factory({ knex }),
     ],
   });
   const task = scheduler.scheduleTask.mock.calls[0]?.[0];
   return {
     server: backend.server,
-    stop: () => backend.stop(),
+    stop: async () => {
+      await backend.stop();
+      if (!options.knex) await knex.destroy();
+    },
     lines,
     scheduleDefinition: task,
-    /** Runs the scheduled refresh once, as the scheduler would. */
+    /**
+     * Runs the scheduled refresh once, as the scheduler would one interval later: clusters that
+     * are not backing off are due again (their refresh claims in kpaas_status_refresh).
+     */
     runRefresh: async () => {
+      await knex('kpaas_status_refresh')
+        .where({ failures: 0 })
+        .update({ next_due_ms: 0 });
       await (task!.fn as () => Promise<void>)();
     },
   };

@@ -1,3 +1,4 @@
+import type { CacheService } from '@backstage/backend-plugin-api';
 import { request as httpsRequest } from 'node:https';
 import { rootCertificates, TLSSocket } from 'node:tls';
 import type { PlatformLinkStatus } from '@internal/plugin-kpaas-common';
@@ -45,6 +46,11 @@ export interface LinkProberOptions {
   timeoutMs?: number;
   /** How long a probe result is reused. */
   ttlMs?: number;
+  /**
+   * Shares probe results between replicas (the plugin's cache service): a link probed by one
+   * replica is not probed again by another within `ttlMs`.
+   */
+  cache?: CacheService;
   /**
    * Where to connect for a host (tests point platform hosts at a loopback server); default DNS
    * on the URL's host and port.
@@ -111,13 +117,35 @@ export class LinkProber {
     if (cached && cached.expires > Date.now()) return cached.probe;
     let pending = this.inflight.get(url);
     if (!pending) {
-      pending = this.run(parsed, caPem).finally(() =>
+      pending = this.sharedOrRun(parsed, url, caPem).finally(() =>
         this.inflight.delete(url),
       );
       this.inflight.set(url, pending);
     }
-    const probe = await pending;
+    return pending;
+  }
+
+  private async sharedOrRun(
+    parsed: URL,
+    url: string,
+    caPem?: string,
+  ): Promise<LinkProbe> {
+    const shared = this.options.cache;
+    const key = `link-probe:${url}`;
+    const stored = await shared?.get<LinkProbe>(key).catch(() => undefined);
+    if (stored && typeof stored === 'object') {
+      const age = Date.now() - Date.parse(stored.checkedAt);
+      if (age >= 0 && age < this.ttlMs) {
+        this.cache.set(url, {
+          probe: stored,
+          expires: Date.now() + this.ttlMs - age,
+        });
+        return stored;
+      }
+    }
+    const probe = await this.run(parsed, caPem);
     this.cache.set(url, { probe, expires: Date.now() + this.ttlMs });
+    await shared?.set(key, probe, { ttl: this.ttlMs }).catch(() => undefined);
     return probe;
   }
 

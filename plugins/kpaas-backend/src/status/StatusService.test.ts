@@ -1,4 +1,5 @@
 import type { CacheService } from '@backstage/backend-plugin-api';
+import type { Knex } from 'knex';
 import { mockServices } from '@backstage/backend-test-utils';
 import {
   kpaasHaFixture,
@@ -11,6 +12,8 @@ import type {
 } from '../registry/ClusterRegistry';
 import { ClusterNetworks } from '../network/ClusterNetworks';
 import { StatusService } from './StatusService';
+import { RefreshClaims } from './RefreshClaims';
+import { claimsDatabase } from './__testUtils__/claimsDatabase';
 
 /** The stand-in listens on loopback, which the default cluster networks refuse. */
 const networks = new ClusterNetworks(['127.0.0.0/8']);
@@ -33,12 +36,20 @@ function sharedCache(): CacheService {
 
 describe('StatusService across replicas', () => {
   let standIn: KubeApiStandIn;
+  let db: Knex;
   beforeAll(async () => {
     standIn = await startKubeApiStandIn({
       fixture: kpaasHaFixture({ addons: false }),
     });
+    db = await claimsDatabase();
   });
-  afterAll(() => standIn.close());
+  afterAll(async () => {
+    await standIn.close();
+    await db.destroy();
+  });
+  beforeEach(() => db('kpaas_status_refresh').delete());
+  /** A replica's claims over the shared database. */
+  const claims = () => new RefreshClaims(db, { claimMs: 20_000 });
 
   const record: ClusterRecord = {
     name: 'demo',
@@ -66,12 +77,14 @@ describe('StatusService across replicas', () => {
       networks,
       registry: registry(),
       cache,
+      claims: claims(),
       logger,
     });
     const reader = new StatusService({
       networks,
       registry: registry(),
       cache,
+      claims: claims(),
       logger,
       memoTtlMs: 60_000,
     });
@@ -82,7 +95,9 @@ describe('StatusService across replicas', () => {
     expect(first?.status.nodes).toHaveLength(6);
 
     standIn.setNodeReady('worker-1', false);
-    await refresher.refreshAll();
+    // not due again within the interval: a scheduled run leaves it, a refresh computes it
+    expect(await refresher.refreshAll()).toEqual({ refreshed: 0, skipped: 1 });
+    await refresher.refresh(record);
     // Within the TTL the reader serves its copy without asking the cache.
     expect((await reader.peek('demo'))?.etag).toBe(first?.etag);
 
@@ -119,6 +134,7 @@ describe('StatusService across replicas', () => {
         networks,
         registry: registry(),
         cache,
+        claims: claims(),
         logger: mockServices.logger.mock(),
       });
     standIn.setNodeReady('worker-1', false, 'KubeletNotReady');
@@ -162,6 +178,7 @@ describe('StatusService across replicas', () => {
       networks,
       registry: unreachable,
       cache: sharedCache(),
+      claims: claims(),
       logger: mockServices.logger.mock(),
       intervalMs: 1000,
       maxBackoffMs: 3000,
@@ -169,7 +186,7 @@ describe('StatusService across replicas', () => {
     const delays: number[] = [];
     for (let i = 0; i < 4; i++) {
       await service.refresh(record);
-      const b = service.backoffOf('demo')!;
+      const b = (await service.backoffOf('demo'))!;
       delays.push(Math.round((b.nextAttemptAt - Date.now()) / 1000));
     }
     expect(delays).toEqual([1, 2, 3, 3]);

@@ -9,6 +9,7 @@ import type {
 } from '@internal/plugin-kpaas-common';
 import pLimit from 'p-limit';
 import { createHash } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { gzipSync } from 'node:zlib';
 import type {
   ClusterRecord,
@@ -22,24 +23,32 @@ import {
 } from './collectStatus';
 import { KubeClusterClient } from './KubeClusterClient';
 import { LinkProber } from './LinkProber';
+import type { RefreshClaims } from './RefreshClaims';
 import type { ClusterNetworks } from '../network/ClusterNetworks';
 
 /*
  * Computes cluster statuses and serves them fast:
- *  - the scheduled refresh (one replica, scope 'global') computes every cluster with bounded
- *    concurrency and a deadline per cluster, and writes the results to the shared cache;
+ *  - the scheduled refresh runs on every replica; each claims due clusters in the database
+ *    (RefreshClaims), so a cluster is computed once per interval across all replicas and the
+ *    work spreads over them, with bounded concurrency and a deadline per cluster; results go
+ *    to the shared cache (Redis in production);
  *  - every replica serves from an in-process copy (pre-serialised, tagged and gzipped: a
  *    1000-node status is ~1.2 MB of JSON) and revalidates it against the cache in the
  *    background after `memoTtlMs`;
  *  - a cluster that was never computed is computed on demand ("cold"), once, however many
  *    requests ask at the same time;
- *  - an unreachable cluster backs off exponentially (capped), so it costs nothing in most
- *    intervals; failures of one cluster are data in its status, never an exception.
+ *  - an unreachable cluster backs off exponentially (capped, shared through the claims), so it
+ *    costs nothing in most intervals; failures of one cluster are data in its status, never an
+ *    exception;
+ *  - a replica that dies mid-refresh leaves a claim that expires after `clusterTimeoutMs` plus
+ *    a margin; another replica then takes the cluster over.
  */
 
 export interface StatusServiceOptions {
   registry: ClusterRegistry;
   cache: CacheService;
+  /** Who refreshes which cluster, across replicas (database). */
+  claims: RefreshClaims;
   logger: LoggerService;
   catalog?: AddonCatalog;
   /** Where cluster connections may go (kpaas.clusterNetworks). */
@@ -98,6 +107,9 @@ interface Backoff {
   nextAttemptAt: number;
 }
 
+/** How long a claim outlives a cluster's deadline (writing the result, a slow database). */
+export const CLAIM_MARGIN_MS = 5000;
+
 const cacheKey = (name: string) => `status:${name}`;
 const etagKey = (name: string) => `status-etag:${name}`;
 /** Set once a registration was seen Healthy: from then on a problem is Degraded, not Provisioning. */
@@ -106,14 +118,19 @@ const settledKey = (name: string) => `status-settled:${name}`;
 export class StatusService {
   private readonly memo = new Map<string, Memo>();
   private readonly inflight = new Map<string, Promise<ServedBody>>();
-  private readonly backoff = new Map<string, Backoff>();
   private readonly revalidating = new Set<string>();
   private readonly prober: LinkProber;
   private readonly limit: ReturnType<typeof pLimit>;
   private readonly o: Required<
     Omit<
       StatusServiceOptions,
-      'catalog' | 'prober' | 'registry' | 'cache' | 'logger' | 'networks'
+      | 'catalog'
+      | 'prober'
+      | 'registry'
+      | 'cache'
+      | 'claims'
+      | 'logger'
+      | 'networks'
     >
   >;
 
@@ -194,11 +211,14 @@ export class StatusService {
     return (await this.peek(cluster.name)) ?? this.refresh(cluster);
   }
 
-  /** Computes one cluster now (deduplicated with a computation already running). */
+  /**
+   * Computes one cluster now, due or not (deduplicated with a computation already running
+   * here; when another replica is computing it, that replica's result is returned).
+   */
   refresh(cluster: ClusterRecord): Promise<ServedBody> {
     let pending = this.inflight.get(cluster.name);
     if (!pending) {
-      pending = this.compute(cluster).finally(() =>
+      pending = this.claimAndCompute(cluster).finally(() =>
         this.inflight.delete(cluster.name),
       );
       this.inflight.set(cluster.name, pending);
@@ -206,36 +226,107 @@ export class StatusService {
     return pending;
   }
 
+  private async claimAndCompute(cluster: ClusterRecord): Promise<ServedBody> {
+    const { claims } = this.options;
+    const deadline = Date.now() + this.claimMs() * 2;
+    for (;;) {
+      const claim = await claims.claim(cluster.name);
+      if (claim) return this.computeClaimed(cluster, claim.failures);
+      // Another replica computes it: wait for its claim to end, then serve what it stored.
+      while ((await claims.isClaimed(cluster.name)) && Date.now() < deadline)
+        await sleep(100);
+      const stored = await this.readCache(cluster.name);
+      if (stored) return stored;
+      if (Date.now() >= deadline) {
+        throw new Error(
+          `the status of ${cluster.name} is being computed by another replica, which has not stored it`,
+        );
+      }
+    }
+  }
+
+  private claimMs(): number {
+    return this.o.clusterTimeoutMs + CLAIM_MARGIN_MS;
+  }
+
+  /** Computes a claimed cluster, stores the result, then releases the claim with its next due time. */
+  private async computeClaimed(
+    cluster: ClusterRecord,
+    failures: number,
+  ): Promise<ServedBody> {
+    const claimedAt = Date.now();
+    let memo: Memo | undefined;
+    try {
+      memo = await this.compute(cluster);
+      return memo;
+    } finally {
+      const ok = memo ? memo.status.api.reachable && !memo.status.stale : false;
+      const next = ok ? 0 : failures + 1;
+      const delay = ok
+        ? this.o.intervalMs
+        : Math.min(this.o.intervalMs * 2 ** (next - 1), this.o.maxBackoffMs);
+      await this.options.claims
+        .release(cluster.name, claimedAt + delay, next)
+        .catch(error =>
+          this.options.logger.warn(
+            `kpaas: cannot release the refresh claim of ${cluster.name}: ${error}`,
+          ),
+        );
+    }
+  }
+
   /** Forgets a deleted cluster. */
   async forget(name: string): Promise<void> {
     this.memo.delete(name);
-    this.backoff.delete(name);
+    await this.options.claims.forget(name);
     await this.options.cache.delete(cacheKey(name));
     await this.options.cache.delete(etagKey(name));
     await this.options.cache.delete(settledKey(name));
   }
 
-  /** The scheduled refresh: every cluster not backing off, bounded concurrency. */
+  /**
+   * The scheduled refresh (on every replica): claims due clusters one by one, `concurrency` at a
+   * time, until none is due; clusters another replica claimed, and those backing off, are left.
+   */
   async refreshAll(): Promise<{ refreshed: number; skipped: number }> {
-    const clusters = await this.options.registry.list();
-    const now = Date.now();
-    const due = clusters.filter(
-      c => (this.backoff.get(c.name)?.nextAttemptAt ?? 0) <= now,
-    );
-    const results = await Promise.allSettled(
-      due.map(c => this.limit(() => this.refresh(c))),
-    );
-    for (const [i, result] of results.entries()) {
-      if (result.status === 'rejected') {
-        this.options.logger.warn(
-          `kpaas: status refresh of ${due[i].name} failed: ${result.reason}`,
-        );
+    const { claims, logger, registry } = this.options;
+    const clusters = await registry.list();
+    const byName = new Map(clusters.map(c => [c.name, c]));
+    await claims.ensure([...byName.keys()]);
+    let refreshed = 0;
+    const worker = async () => {
+      for (;;) {
+        const [claim] = await claims.claimDue(1);
+        if (!claim) return;
+        const cluster = byName.get(claim.cluster);
+        if (!cluster) {
+          // deleted, or listed after this run started: the next run sees it
+          if (!(await registry.get(claim.cluster))) {
+            await claims.forget(claim.cluster);
+          } else await claims.release(claim.cluster, 0, claim.failures);
+          continue;
+        }
+        refreshed++;
+        const run = this.computeClaimed(cluster, claim.failures);
+        this.inflight.set(cluster.name, run);
+        await run
+          .catch(error =>
+            logger.warn(
+              `kpaas: status refresh of ${cluster.name} failed: ${error}`,
+            ),
+          )
+          .finally(() => this.inflight.delete(cluster.name));
       }
-    }
-    return { refreshed: due.length, skipped: clusters.length - due.length };
+    };
+    await Promise.all(
+      Array.from({ length: Math.max(1, this.o.concurrency) }, () =>
+        this.limit(worker),
+      ),
+    );
+    return { refreshed, skipped: clusters.length - refreshed };
   }
 
-  private async compute(cluster: ClusterRecord): Promise<ServedBody> {
+  private async compute(cluster: ClusterRecord): Promise<Memo> {
     const { registry, logger, catalog } = this.options;
     const deadline = new AbortController();
     const timer = setTimeout(() => deadline.abort(), this.o.clusterTimeoutMs);
@@ -293,29 +384,17 @@ export class StatusService {
       clearTimeout(timer);
     }
 
-    this.recordBackoff(cluster.name, status);
     status = await this.withProvisioning(cluster, status);
     const memo = toMemo(status, JSON.stringify(status));
     await this.store(cluster.name, memo);
     return memo;
   }
 
-  private recordBackoff(name: string, status: ClusterStatus) {
-    if (status.api.reachable && !status.stale) {
-      this.backoff.delete(name);
-      return;
-    }
-    const failures = (this.backoff.get(name)?.failures ?? 0) + 1;
-    const delay = Math.min(
-      this.o.intervalMs * 2 ** (failures - 1),
-      this.o.maxBackoffMs,
-    );
-    this.backoff.set(name, { failures, nextAttemptAt: Date.now() + delay });
-  }
-
-  /** Backoff state, for tests and diagnostics. */
-  backoffOf(name: string): Backoff | undefined {
-    return this.backoff.get(name);
+  /** Backoff state (shared by the replicas), for tests and diagnostics. */
+  async backoffOf(name: string): Promise<Backoff | undefined> {
+    const state = await this.options.claims.state(name);
+    if (!state || state.failures === 0) return undefined;
+    return { failures: state.failures, nextAttemptAt: state.nextDueMs };
   }
 
   /**
@@ -438,7 +517,10 @@ function fleetLabels(
   cluster: ClusterRecord,
 ): Pick<ClusterSummary, 'owner' | 'environment' | 'target'> {
   const spec = cluster.spec as
-    | { metadata?: { environment?: unknown }; spec?: { target?: { type?: unknown } } }
+    | {
+        metadata?: { environment?: unknown };
+        spec?: { target?: { type?: unknown } };
+      }
     | undefined;
   const environment = spec?.metadata?.environment;
   const target = spec?.spec?.target?.type;
