@@ -6,3 +6,4 @@ export * from './cluster';
 export * from './git';
 export * from './services';
 export * from './demo';
+export * from './keycloak';

@@ -108,7 +108,7 @@ describe('cluster access model', () => {
     ).toEqual([
       [
         'ClusterRoleBinding',
-        'kpaas:owner:cluster-admin',
+        'kpaas-owner-cluster-admin',
         undefined,
         'cluster-admin',
         { kind: 'Group', name: 'oidc:platform-team' },
@@ -116,7 +116,7 @@ describe('cluster access model', () => {
       ],
       [
         'RoleBinding',
-        'kpaas:group:dev-team:edit',
+        'kpaas-group-dev-team-edit',
         'dev',
         'edit',
         { kind: 'Group', name: 'oidc:dev-team' },
@@ -124,7 +124,7 @@ describe('cluster access model', () => {
       ],
       [
         'ClusterRoleBinding',
-        'kpaas:group:auditors:view',
+        'kpaas-group-auditors-view',
         undefined,
         'view',
         { kind: 'Group', name: 'oidc:auditors' },

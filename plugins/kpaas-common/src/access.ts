@@ -130,9 +130,13 @@ export interface AccessBinding {
   field: string;
 }
 
+/** `kpaas-<parts>`, a DNS-1123 subdomain (what every API server accepts as an RBAC name). */
 function bindingName(parts: string[]): string {
-  const name = `kpaas:${parts.join(':')}`.toLowerCase();
-  return name.length <= 253 ? name : name.slice(0, 253);
+  const name = `kpaas-${parts.join('-')}`
+    .toLowerCase()
+    .replace(/[^a-z0-9.-]+/g, '-')
+    .slice(0, 253);
+  return name.replace(/[^a-z0-9]+$/, '');
 }
 
 /**

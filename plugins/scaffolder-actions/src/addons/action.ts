@@ -31,6 +31,7 @@ import {
   PlanRow,
   planRows,
 } from './plan';
+import { runClusterAccess } from './rbacStep';
 import { SshRemoteShell } from './remoteShell';
 import {
   AddonResult,
@@ -295,6 +296,18 @@ export async function runAddonsAction(
     const addons = input.uninstall
       ? await uninstallAddons(runOptions)
       : await installAddons(runOptions);
+    // sign-in (spec.access): Keycloak realm and client, RBAC bindings; after a clean install
+    if (!input.uninstall && addons.every(a => a.status !== 'failed')) {
+      await runClusterAccess({
+        repoDir: resolveRepoPath(ctx.workspacePath, input.repoPath),
+        plan,
+        kubeConfig: kc,
+        connect: (host, port) => session!.forwardOut(host, port),
+        logger: maskedLogger,
+        addSecret: v => masker.add(v),
+        signal: ctx.signal,
+      });
+    }
     const { endpoints, hostsSnippet } = input.uninstall
       ? { endpoints: [], hostsSnippet: '' }
       : await uiEndpoints(plan, cluster);

@@ -225,6 +225,34 @@ export class SshNodeSession {
     return this.target.user === 'root';
   }
 
+  /**
+   * A TCP stream from the node to `host:port` (SSH direct-tcpip), e.g. to a Service's cluster
+   * IP that only the cluster's nodes reach. The caller ends it.
+   */
+  forwardOut(host: string, port: number): Promise<NodeJS.ReadWriteStream> {
+    if (this.closed) {
+      return Promise.reject(
+        new NodeUnreachableError(
+          this.target.name,
+          `${
+            this.lostReason ?? 'SSH connection closed'
+          } before forwarding to ${host}:${port}`,
+        ),
+      );
+    }
+    return new Promise((resolve, reject) => {
+      this.client.forwardOut('127.0.0.1', 0, host, port, (err, stream) =>
+        err
+          ? reject(
+              new Error(
+                `${this.target.name}: cannot open a connection to ${host}:${port}: ${err.message}`,
+              ),
+            )
+          : resolve(stream),
+      );
+    });
+  }
+
   /** Runs one step. Rejects with StepFailedError / StepTimeoutError / NodeUnreachableError / CancelledError. */
   exec(
     step: string,

@@ -1,0 +1,8 @@
+export { startKeycloakAdminStandIn } from './keycloakAdminStandIn';
+export type {
+  KeycloakAdminStandIn,
+  KeycloakAdminStandInOptions,
+  KeycloakStandInClient,
+  KeycloakStandInRealm,
+  KeycloakStandInRequest,
+} from './keycloakAdminStandIn';
