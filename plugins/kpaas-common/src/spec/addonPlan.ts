@@ -3,7 +3,7 @@ import { orderByDependencies } from '../addons/graph';
 import { derivePlatformRouting, PlatformRouting } from '../addons/routes';
 import { AddonCatalog, AddonCategory, AddonDefinition } from '../addons/schema';
 import { SpecValidationError } from './errors';
-import { ClusterSpec } from './schema';
+import { ClusterAddonRef, ClusterSpec } from './schema';
 
 /** One add-on of the install plan. @public */
 export interface PlannedAddon {
@@ -46,11 +46,23 @@ export function resolveAddonInstallSet(
   spec: ClusterSpec,
   catalog: AddonCatalog,
 ): AddonInstallSetResult {
+  return resolveAddonRefs(spec.spec.addons, catalog);
+}
+
+/**
+ * {@link resolveAddonInstallSet} for a list of add-on references (`spec.addons` before a whole
+ * spec exists, e.g. the order form's choice); error paths are `spec.addons[i].id`.
+ * @public
+ */
+export function resolveAddonRefs(
+  refs: ReadonlyArray<ClusterAddonRef>,
+  catalog: AddonCatalog,
+): AddonInstallSetResult {
   const byId = catalogIndex(catalog);
   const errors: SpecValidationError[] = [];
   const requested = new Map<string, Record<string, unknown> | undefined>();
 
-  spec.spec.addons.forEach((ref, i) => {
+  refs.forEach((ref, i) => {
     if (!byId.has(ref.id)) {
       errors.push({
         path: `spec.addons[${i}].id`,

@@ -18,8 +18,8 @@ export interface DefaultClusterSpecOptions {
   domain?: string;
 }
 
-/** Node network per target: the seed systems' networks. */
-const defaultNodeCidr: Record<ClusterTargetType, string> = {
+/** Node network per target (the seed systems' networks), when the order names none. @public */
+export const defaultNodeCidrs: Readonly<Record<ClusterTargetType, string>> = {
   // K-PaaS Lite terraform-layered: VPC 172.16.0.0/16, nodes subnet 172.16.0.0/24
   'kakao-cloud': '172.16.0.0/24',
   // Multipass's default bridge on macOS (vmnet shared network)
@@ -28,6 +28,23 @@ const defaultNodeCidr: Record<ClusterTargetType, string> = {
   vagrant: '192.168.100.0/24',
   existing: '10.10.0.0/24',
 };
+
+/**
+ * The MetalLB pool (host .210-.250) and ingress address (host .201) of a node network, when the
+ * order leaves them empty; each is undefined when the network is too small or not a CIDR.
+ * @public
+ */
+export function defaultNetworkAddresses(nodeCidr: string): {
+  metallbRange?: string;
+  ingressIp?: string;
+} {
+  const first = cidrHost(nodeCidr, NODE_ADDRESS_PLAN.metallbFirstHost);
+  const last = cidrHost(nodeCidr, NODE_ADDRESS_PLAN.metallbLastHost);
+  return {
+    metallbRange: first && last ? `${first}-${last}` : undefined,
+    ingressIp: cidrHost(nodeCidr, NODE_ADDRESS_PLAN.ingressHost),
+  };
+}
 
 /**
  * A valid spec for a target with the seed systems' shape, for templates and tests:
@@ -46,7 +63,7 @@ export function defaultClusterSpec(
   target: ClusterTargetType,
   options: DefaultClusterSpecOptions = {},
 ): ClusterSpec {
-  const nodeCidr = defaultNodeCidr[target];
+  const nodeCidr = defaultNodeCidrs[target];
   const host = (offset: number) => cidrHost(nodeCidr, offset) as string;
 
   const targets: Record<ClusterTargetType, ClusterSpecInput['spec']['target']> =
@@ -83,10 +100,7 @@ export function defaultClusterSpec(
       workers: { count: small ? 2 : 3 },
       network: {
         nodeCidr,
-        metallbRange: `${host(NODE_ADDRESS_PLAN.metallbFirstHost)}-${host(
-          NODE_ADDRESS_PLAN.metallbLastHost,
-        )}`,
-        ingressIp: host(NODE_ADDRESS_PLAN.ingressHost),
+        ...defaultNetworkAddresses(nodeCidr),
         domain: options.domain ?? 'k-paas.io',
       },
       access: { sshUser: target === 'vagrant' ? 'vagrant' : 'ubuntu' },

@@ -113,6 +113,7 @@ export {
   derivePlatformLinks,
   derivePlatformRoutingOfSpec,
   resolveAddonInstallSet,
+  resolveAddonRefs,
 } from './addonPlan';
 export type {
   AddonInstallPlan,
@@ -120,5 +121,31 @@ export type {
   PlannedAddon,
   PlatformLink,
 } from './addonPlan';
-export { defaultClusterSpec } from './defaults';
+export {
+  defaultClusterSpec,
+  defaultNetworkAddresses,
+  defaultNodeCidrs,
+} from './defaults';
 export type { DefaultClusterSpecOptions } from './defaults';
+export {
+  clusterOrderFormSchema,
+  clusterSpecFromForm,
+  clusterSpecInputFromForm,
+  formFieldOfSpecPath,
+  formatOrderFormErrors,
+  previewClusterSpecFromForm,
+} from './form';
+export type {
+  ClusterOrderForm,
+  ClusterOrderFormError,
+  ClusterSpecFromFormResult,
+} from './form';
+export {
+  CLUSTER_YAML_HEADER,
+  GENERATED_FROM_CLUSTER_YAML,
+  platformHostNames,
+  renderClusterYaml,
+  renderHostsSnippet,
+} from './render';
+export { ASSIGNED_AT_APPLY, clusterSummary } from './summary';
+export type { ClusterSummaryPlan } from './summary';
