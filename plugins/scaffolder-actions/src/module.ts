@@ -10,6 +10,7 @@ import {
   createBootstrapAction,
   createProvisionAction,
 } from './actions';
+import { createClusterRepoAction } from './actions/clusterRepo';
 import { createScmFileUrlFilter } from './filters/scmFileUrl';
 import { createScmTypeFilter } from './filters/scmType';
 import { ToolShutdown } from './process/shutdown';
@@ -48,6 +49,7 @@ export const scaffolderModuleKpaas = createBackendModule({
         // every action authorizes the task's initiator with these permissions before it runs
         const services = { discovery, auth, permissions, config };
         scaffolder.addActions(
+          createClusterRepoAction(),
           createProvisionAction({ ...services, toolShutdown }),
           createBootstrapAction(services),
           createAddonsAction(services),
