@@ -10,6 +10,7 @@ import {
   createBootstrapAction,
   createProvisionAction,
 } from './actions';
+import { KpaasBackendClient } from './backendClient';
 import { createClusterRepoAction } from './actions/clusterRepo';
 import { createScmFileUrlFilter } from './filters/scmFileUrl';
 import { createScmTypeFilter } from './filters/scmType';
@@ -46,8 +47,16 @@ export const scaffolderModuleKpaas = createBackendModule({
         // so no orphan keeps running or holds its state lock.
         const toolShutdown = new ToolShutdown();
         lifecycle.addShutdownHook(() => toolShutdown.shutdown());
+        // one kpaas-backend client for every action: registration, inventory, timeline, state
+        const client = new KpaasBackendClient({
+          discovery,
+          auth,
+          stateBaseUrl: config.getOptionalString(
+            'kpaas.terraformState.baseUrl',
+          ),
+        });
         // every action authorizes the task's initiator with these permissions before it runs
-        const services = { discovery, auth, permissions, config };
+        const services = { discovery, auth, permissions, config, client };
         scaffolder.addActions(
           createClusterRepoAction(),
           createProvisionAction({ ...services, toolShutdown }),

@@ -20,10 +20,12 @@ export type { AddonVerification } from '../addons/verify';
  * @public
  */
 export function createAddonsAction(options: AddonsActionOptions) {
-  const client = new KpaasBackendClient({
-    discovery: options.discovery,
-    auth: options.auth,
-  });
+  const client =
+    options.client ??
+    new KpaasBackendClient({
+      discovery: options.discovery,
+      auth: options.auth,
+    });
   const guard = new ClusterRunGuard({
     permissions: options.permissions,
     client,

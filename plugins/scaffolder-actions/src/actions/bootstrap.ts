@@ -25,6 +25,8 @@ export interface BootstrapActionOptions {
   permissions: PermissionsService;
   /** Reads `kpaas.actions.servicePrincipals`. */
   config?: Config;
+  /** The module's one kpaas-backend client (built in its init); default: one of its own. */
+  client?: KpaasBackendClient;
 }
 
 /**
@@ -37,10 +39,12 @@ export interface BootstrapActionOptions {
  * @public
  */
 export function createBootstrapAction(options: BootstrapActionOptions) {
-  const client = new KpaasBackendClient({
-    discovery: options.discovery,
-    auth: options.auth,
-  });
+  const client =
+    options.client ??
+    new KpaasBackendClient({
+      discovery: options.discovery,
+      auth: options.auth,
+    });
   const guard = new ClusterRunGuard({
     permissions: options.permissions,
     client,

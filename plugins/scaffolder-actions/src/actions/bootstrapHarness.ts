@@ -68,14 +68,10 @@ export interface BootstrapHarness {
     getExternalBaseUrl(id: string): Promise<string>;
   };
   auth: ReturnType<typeof mockServices.auth>;
-  inventory(): Array<{
-    name: string;
-    role: HarnessNode['role'];
-    address: string;
-    port: number;
-    hostKeyFingerprint: string;
-  }>;
-  clusterYaml(): string;
+  /** Every rig node as kpaas:provision would store it, with its host key. */
+  inventory(): InventoryNode[];
+  /** cluster.yaml of an `existing` target with every rig node, or only the nodes named. */
+  clusterYaml(only?: string[]): string;
   stop(): Promise<void>;
 }
 
@@ -210,7 +206,7 @@ export async function startBootstrapHarness(
       `http://127.0.0.1:${port}/api/${id}`,
   };
 
-  const inventory = () =>
+  const inventory = (): InventoryNode[] =>
     nodes.map(n => {
       const info = rig.node(n.name);
       return {
@@ -221,8 +217,11 @@ export async function startBootstrapHarness(
         hostKeyFingerprint: info.hostKeyFingerprint,
       };
     });
-  const clusterYaml = () =>
-    yaml.stringify({
+  const clusterYaml = (only?: string[]) => {
+    const hosts = inventory().filter(n => !only || only.includes(n.name));
+    const count = (role: HarnessNode['role']) =>
+      hosts.filter(n => n.role === role).length;
+    return yaml.stringify({
       apiVersion: 'kpaas.io/v1alpha1',
       kind: 'Cluster',
       metadata: {
@@ -233,7 +232,7 @@ export async function startBootstrapHarness(
       spec: {
         target: {
           type: 'existing',
-          hosts: inventory().map(n => ({
+          hosts: hosts.map(n => ({
             name: n.name,
             role: n.role,
             address: n.address,
@@ -247,16 +246,17 @@ export async function startBootstrapHarness(
           cni: 'calico',
         },
         controlPlane: {
-          count: nodes.filter(n => n.role === 'control-plane').length,
-          endpoint: nodes.some(n => n.role === 'lb')
+          count: count('control-plane'),
+          endpoint: hosts.some(n => n.role === 'lb')
             ? { type: 'vip', address: vip, port: api.port }
             : { type: 'lb', address: vip, port: api.port },
         },
-        workers: { count: nodes.filter(n => n.role === 'worker').length },
+        workers: { count: count('worker') },
         network: { nodeCidr: `${prefix}.0/24`, domain: 'kpaas.example.com' },
         access: { sshUser: 'root' },
       },
     });
+  };
   fs.writeFileSync(path.join(workspace, 'cluster.yaml'), clusterYaml());
   // what kpaas:provision stores for an existing target: the hosts, with their known keys
   inventories.set('demo', inventory());

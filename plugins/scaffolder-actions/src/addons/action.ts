@@ -13,12 +13,11 @@ import path from 'node:path';
 import yaml from 'yaml';
 import type { ClusterRunDecision } from '../access/authorizeClusterRun';
 import { KpaasBackendClient, readClusterInventory } from '../backendClient';
+import { RunEvent, RunRecorder } from '../core/runRecorder';
 import { resolveRepoPath } from '../workspace/resolveRepoPath';
 import {
   readTaskPrivateKey,
-  SecretMasker,
   SshNodeSession,
-  StepLogger,
   connectNode,
   shellQuote,
 } from '../ssh';
@@ -49,6 +48,8 @@ export interface AddonsActionOptions {
   permissions: PermissionsService;
   /** Reads `kpaas.actions.servicePrincipals`. */
   config?: Config;
+  /** The module's one kpaas-backend client (built in its init); default: one of its own. */
+  client?: KpaasBackendClient;
   /**
    * Directory holding the values pack (`values/addons.yaml`, `values/<id>/…`) when the cluster
    * repo does not carry one. Default: the kpaas repository's own `values/`.
@@ -202,42 +203,22 @@ export async function runAddonsAction(
     return { plan: rows, addons: [], endpoints, hostsSnippet };
   }
 
-  const masker = new SecretMasker();
-  masker.add(privateKey);
-  masker.add(ctx.secrets?.sshPrivateKey);
-  masker.add(ctx.secrets?.sshPassphrase);
-  const maskedLogger: StepLogger = {
-    info: m => logger.info(masker.mask(m)),
-    warn: m => logger.warn(masker.mask(m)),
-    error: m => logger.error(masker.mask(m)),
-  };
-
-  // timeline entries only for a cluster kpaas:bootstrap registered (clusterName given)
-  const client = input.clusterName ? ctx.client : undefined;
-  const clusterName = plan.clusterName;
-  const timeline = async (event: {
-    step: string;
-    status: 'running' | 'succeeded' | 'failed' | 'skipped';
-    startedAt?: string;
-    finishedAt?: string;
-    summary?: string;
-  }) => {
-    if (!client) return;
-    try {
-      await client.postTimelineEvent(clusterName, {
-        phase: 'addons',
-        ...event,
-        summary: event.summary
-          ? masker.mask(event.summary).slice(0, 2000)
-          : undefined,
-        taskId: ctx.taskId,
-      });
-    } catch (e) {
-      maskedLogger.warn(
-        `could not record ${event.step} in the kpaas timeline of ${clusterName} (continuing): ${e}`,
-      );
-    }
-  };
+  // one masker and the timeline (phase "addons"), written only for a cluster kpaas:bootstrap
+  // registered (clusterName given)
+  const recorder = new RunRecorder({
+    phase: 'addons',
+    cluster: plan.clusterName,
+    client: input.clusterName ? ctx.client : undefined,
+    logger,
+    taskId: ctx.taskId,
+    secrets: [
+      privateKey,
+      ctx.secrets?.sshPrivateKey,
+      ctx.secrets?.sshPassphrase,
+    ],
+  });
+  const { masker } = recorder;
+  const maskedLogger = recorder.logger;
 
   let session: SshNodeSession | undefined;
   let workDirAbsolute: string | undefined;
@@ -289,7 +270,7 @@ export async function runAddonsAction(
       workDir,
       hooks: {
         checkpoint: ctx.checkpoint,
-        timeline,
+        timeline: (event: RunEvent) => recorder.timeline(event),
         addSecret: (v: string) => masker.add(v),
       },
     };

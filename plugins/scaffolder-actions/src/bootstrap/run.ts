@@ -18,7 +18,6 @@ import {
   NodeFailuresError,
   readTaskPrivateKey,
   runOnNodes,
-  SecretMasker,
   shellQuote,
   SshExecutorOptions,
   SshNodeSession,
@@ -26,6 +25,7 @@ import {
 } from '../ssh';
 import type { ClusterRunDecision } from '../access/authorizeClusterRun';
 import { KpaasBackendClient, readClusterInventory } from '../backendClient';
+import { PhaseTiming, RunRecorder } from '../core/runRecorder';
 import { resolveRepoPath } from '../workspace/resolveRepoPath';
 import { missingPin, NodeDownloads, readNodeDownloads } from './downloads';
 import {
@@ -87,7 +87,7 @@ export interface BootstrapOutput {
   clusterName: string;
   nodes: ReadyNode[];
   hostKeys: Array<{ name: string; fingerprint: string }>;
-  phaseTimings: Array<{ phase: string; seconds: number }>;
+  phaseTimings: PhaseTiming[];
 }
 
 export interface BootstrapContext {
@@ -283,15 +283,22 @@ export async function runBootstrap(
     };
   }
 
-  const masker = new SecretMasker();
-  masker.add(privateKey);
-  masker.add(ctx.secrets?.sshPrivateKey);
-  masker.add(ctx.secrets?.sshPassphrase);
-  const maskedLogger: StepLogger = {
-    info: m => logger.info(masker.mask(m)),
-    warn: m => logger.warn(masker.mask(m)),
-    error: m => logger.error(masker.mask(m)),
-  };
+  // one masker, the phase timings and the timeline (phase "bootstrap") for the whole run
+  const recorder = new RunRecorder({
+    phase: 'bootstrap',
+    cluster: clusterName,
+    client: ctx.client,
+    logger,
+    taskId: ctx.taskId,
+    secrets: [
+      privateKey,
+      ctx.secrets?.sshPrivateKey,
+      ctx.secrets?.sshPassphrase,
+    ],
+  });
+  const { masker, phaseTimings } = recorder;
+  const maskedLogger = recorder.logger;
+  const phase = recorder.phase.bind(recorder);
   const options: SshExecutorOptions = {
     privateKey,
     passphrase: ctx.secrets?.sshPassphrase,
@@ -305,57 +312,6 @@ export async function runBootstrap(
     signal,
   };
 
-  // Each phase is a step of the cluster's timeline in kpaas-backend (phase "bootstrap"); a
-  // failed write only warns: the cluster matters more than its timeline.
-  const backend = ctx.client;
-  const timeline = async (
-    step: string,
-    status: 'succeeded' | 'failed',
-    startedAt: Date,
-    summary?: string,
-  ) => {
-    try {
-      await backend.postTimelineEvent(clusterName, {
-        phase: 'bootstrap',
-        step,
-        status,
-        startedAt: startedAt.toISOString(),
-        finishedAt: new Date().toISOString(),
-        summary: summary ? masker.mask(summary).slice(0, 2000) : undefined,
-        taskId: ctx.taskId,
-      });
-    } catch (e) {
-      maskedLogger.warn(
-        `could not record "${step}" in the kpaas timeline of ${clusterName} (continuing): ${e}`,
-      );
-    }
-  };
-
-  const phaseTimings: BootstrapOutput['phaseTimings'] = [];
-  const phase = async <T>(name: string, fn: () => Promise<T>): Promise<T> => {
-    const startedAt = new Date();
-    const start = startedAt.getTime();
-    maskedLogger.info(`=== ${name}`);
-    let failure: unknown;
-    try {
-      return await fn();
-    } catch (e) {
-      failure = e;
-      throw e;
-    } finally {
-      const seconds = Math.round((Date.now() - start) / 100) / 10;
-      phaseTimings.push({ phase: name, seconds });
-      maskedLogger.info(`=== ${name}: ${seconds} s`);
-      await timeline(
-        name,
-        failure === undefined ? 'succeeded' : 'failed',
-        startedAt,
-        failure === undefined
-          ? `${seconds} s`
-          : String((failure as Error)?.message ?? failure),
-      );
-    }
-  };
   // per-node step with timing
   const step = async (
     s: SshNodeSession,

@@ -10,7 +10,7 @@ import {
   UnknownHostKeyError,
 } from './errors';
 import { KnownHosts, sha256Fingerprint } from './hostKeys';
-import { SecretMasker } from './mask';
+import { SecretMasker } from '../core/secretMasker';
 
 /** One machine to connect to. */
 export interface SshTarget {

@@ -10,7 +10,7 @@ export type {
 export { connectAll, NodeFailuresError, runOnNodes } from './fleet';
 export type { NodeWork } from './fleet';
 export { KnownHosts, knownHostsName, sha256Fingerprint } from './hostKeys';
-export { SecretMasker } from './mask';
+export { SecretMasker } from '../core/secretMasker';
 export {
   CancelledError,
   HostKeyChangedError,
