@@ -1,5 +1,8 @@
 import { ResponseError } from '@backstage/errors';
-import type { ClusterStatus, TimelineEntry } from '@internal/plugin-kpaas-common';
+import type {
+  ClusterStatus,
+  TimelineEntry,
+} from '@internal/plugin-kpaas-common';
 import type { KpaasApi } from '../api';
 
 /** A KpaasApi whose methods are jest mocks, answering `status` and `timeline` by default. */
@@ -12,13 +15,14 @@ export function mockKpaasApi(
   return {
     listClusters: jest.fn(async () => []),
     getCluster: jest.fn(),
-    getClusterStatus: jest.fn((_name: string, _options?: { signal?: AbortSignal }) =>
-      answer(status),
+    getClusterStatus: jest.fn(
+      (_name: string, _options?: { signal?: AbortSignal }) => answer(status),
     ),
-    getClusterTimeline: jest.fn((_name: string, _options?: { signal?: AbortSignal }) =>
-      answer(entries),
+    getClusterTimeline: jest.fn(
+      (_name: string, _options?: { signal?: AbortSignal }) => answer(entries),
     ),
     refreshCluster: jest.fn((_name: string) => answer(status)),
+    getKubeconfig: jest.fn(async (_name: string) => ''),
   };
 }
 

@@ -35,6 +35,11 @@ export interface KpaasApi {
    * Resolves to the status of the check it ran.
    */
   refreshCluster(name: string): Promise<ClusterStatus>;
+  /**
+   * `GET /clusters/:name/kubeconfig` (needs kpaas.cluster.access): a kubeconfig (YAML) that
+   * signs in through OIDC with kubelogin; no token or key inside.
+   */
+  getKubeconfig(name: string): Promise<string>;
 }
 
 /**

@@ -7,7 +7,11 @@ import {
   retryAfterSeconds,
 } from './KpaasClient';
 
-function fakeResponse(status: number, body: unknown, headers: Record<string, string> = {}) {
+function fakeResponse(
+  status: number,
+  body: unknown,
+  headers: Record<string, string> = {},
+) {
   const text = JSON.stringify(body);
   return {
     ok: status >= 200 && status < 300,
@@ -32,8 +36,12 @@ function setup(response: Response) {
 describe('KpaasClient', () => {
   it('reads a status from the discovered kpaas base URL through fetchApi', async () => {
     const { client, fetch } = setup(fakeResponse(200, healthyStatus()));
-    await expect(client.getClusterStatus('demo')).resolves.toEqual(healthyStatus());
-    expect(fetch.mock.calls[0][0]).toBe('http://backstage.test/api/kpaas/clusters/demo/status');
+    await expect(client.getClusterStatus('demo')).resolves.toEqual(
+      healthyStatus(),
+    );
+    expect(fetch.mock.calls[0][0]).toBe(
+      'http://backstage.test/api/kpaas/clusters/demo/status',
+    );
   });
 
   it('encodes cluster names and unwraps list answers', async () => {
@@ -44,16 +52,47 @@ describe('KpaasClient', () => {
     );
     const list = setup(fakeResponse(200, { items: [] }));
     await expect(list.client.listClusters()).resolves.toEqual([]);
-    expect(list.fetch.mock.calls[0][0]).toBe('http://backstage.test/api/kpaas/clusters');
+    expect(list.fetch.mock.calls[0][0]).toBe(
+      'http://backstage.test/api/kpaas/clusters',
+    );
   });
 
   it('POSTs a refresh and returns the fresh status', async () => {
-    const { client, fetch } = setup(fakeResponse(200, { status: healthyStatus() }));
-    await expect(client.refreshCluster('demo')).resolves.toEqual(healthyStatus());
+    const { client, fetch } = setup(
+      fakeResponse(200, { status: healthyStatus() }),
+    );
+    await expect(client.refreshCluster('demo')).resolves.toEqual(
+      healthyStatus(),
+    );
     expect(fetch.mock.calls[0]).toEqual([
       'http://backstage.test/api/kpaas/clusters/demo/refresh',
       { method: 'POST' },
     ]);
+  });
+
+  it('downloads the kubeconfig as text, and surfaces a 403 as a ResponseError', async () => {
+    const yamlText = 'apiVersion: v1\nkind: Config\n';
+    const ok = setup({
+      ok: true,
+      status: 200,
+      text: async () => yamlText,
+    } as unknown as Response);
+    await expect(ok.client.getKubeconfig('demo')).resolves.toBe(yamlText);
+    expect(ok.fetch.mock.calls[0][0]).toBe(
+      'http://backstage.test/api/kpaas/clusters/demo/kubeconfig',
+    );
+    const denied = setup(
+      fakeResponse(403, {
+        error: {
+          name: 'NotAllowedError',
+          message: 'not allowed: kpaas.cluster.access',
+        },
+        response: { statusCode: 403 },
+      }),
+    );
+    await expect(denied.client.getKubeconfig('demo')).rejects.toBeInstanceOf(
+      ResponseError,
+    );
   });
 
   it("throws a ResponseError with the backend's reason", async () => {
@@ -72,7 +111,11 @@ describe('KpaasClient', () => {
 
   it('reads Retry-After from a 429', async () => {
     const { client } = setup(
-      fakeResponse(429, { error: { name: 'Error', message: 'slow down' } }, { 'Retry-After': '12' }),
+      fakeResponse(
+        429,
+        { error: { name: 'Error', message: 'slow down' } },
+        { 'Retry-After': '12' },
+      ),
     );
     const error = await client.refreshCluster('demo').catch(e => e);
     expect(retryAfterSeconds(error)).toBe(12);

@@ -26,8 +26,13 @@ export class KpaasClient implements KpaasApi {
     this.fetchApi = options.fetchApi;
   }
 
-  async listClusters(options?: { signal?: AbortSignal }): Promise<ClusterSummary[]> {
-    const body = await this.getJson<ListClustersResponse>('clusters', options?.signal);
+  async listClusters(options?: {
+    signal?: AbortSignal;
+  }): Promise<ClusterSummary[]> {
+    const body = await this.getJson<ListClustersResponse>(
+      'clusters',
+      options?.signal,
+    );
     return body.items;
   }
 
@@ -66,6 +71,16 @@ export class KpaasClient implements KpaasApi {
     }
     const body = (await response.json()) as RefreshClusterResponse;
     return body.status;
+  }
+
+  async getKubeconfig(name: string): Promise<string> {
+    const response = await this.fetchApi.fetch(
+      await this.url(`${clusterPath(name)}/kubeconfig`),
+    );
+    if (!response.ok) {
+      throw await ResponseError.fromResponse(response);
+    }
+    return response.text();
   }
 
   private async getJson<T>(path: string, signal?: AbortSignal): Promise<T> {

@@ -25,6 +25,7 @@ import { AddonsTable } from './AddonsTable';
 import { PlatformServicesTable } from './PlatformServicesTable';
 import { ProvisioningTimeline } from './ProvisioningTimeline';
 import { VersionBomCard } from './VersionBomCard';
+import { ClusterAccessCard } from '../KubeconfigButton';
 
 /**
  * The Cluster tab of a kpaas cluster entity: nodes, add-ons, platform services, provisioning
@@ -142,6 +143,9 @@ function ClusterDetails(props: { clusterName: string }) {
       </Grid>
       <Grid item xs={12} md={6}>
         <VersionBomCard bom={status.bom} />
+      </Grid>
+      <Grid item xs={12} md={6}>
+        <ClusterAccessCard clusterName={clusterName} />
       </Grid>
       {!provisioning && timeline.length > 0 && timelineSection}
     </Grid>

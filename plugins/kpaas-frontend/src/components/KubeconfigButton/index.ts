@@ -1,0 +1,2 @@
+export { ClusterAccessCard } from './ClusterAccessCard';
+export { KubeconfigButton } from './KubeconfigButton';
