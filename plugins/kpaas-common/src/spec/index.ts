@@ -149,3 +149,17 @@ export {
 } from './render';
 export { ASSIGNED_AT_APPLY, clusterSummary } from './summary';
 export type { ClusterSummaryPlan } from './summary';
+export {
+  TERRAFORM_VARIABLES_FILE,
+  VAGRANT_CONFIG_FILE,
+  deriveKakaoCloudVariables,
+  deriveMultipassVariables,
+  deriveTargetMachineConfig,
+  deriveVagrantConfig,
+} from './targets';
+export type {
+  KakaoCloudTerraformVariables,
+  MultipassTerraformVariables,
+  TargetMachineConfig,
+  VagrantConfig,
+} from './targets';
