@@ -93,7 +93,8 @@ export const rigTargetDir: string = path.join(
 export interface RigTargetNode {
   name: string;
   role: 'control-plane' | 'worker' | 'lb';
-  private_ip: string;
+  /** Absent: `dhcp_addresses[name]`, else 198.18.0.<n> (a DHCP-like target). */
+  private_ip?: string;
   public_ip?: string | null;
 }
 
@@ -104,6 +105,10 @@ export interface RigTargetVariables {
   api_lb_public_ip?: string | null;
   ingress_ip?: string | null;
   ssh_port?: number;
+  /** Private addresses by node name for nodes without `private_ip` (Multipass-like DHCP). */
+  dhcp_addresses?: Record<string, string>;
+  /** Public addresses by node name for nodes without `public_ip` (Kakao-like floating IPs). */
+  public_ips?: Record<string, string>;
   /** How long creating each node takes (cancellation tests). */
   create_seconds?: number;
   /** Creating this node fails after the others were created. */

@@ -14,13 +14,25 @@ variable "cluster_name" {
 }
 
 variable "nodes" {
-  description = "The machines the rig pretends to create (control planes first)"
+  description = "The machines the rig pretends to create (control planes first); extra attributes of the real targets' nodes (cpus, ...) are ignored"
   type = list(object({
     name       = string
     role       = string
-    private_ip = string
+    private_ip = optional(string)
     public_ip  = optional(string)
   }))
+}
+
+variable "dhcp_addresses" {
+  description = "Private addresses the rig hands out by node name to nodes that bring none (like Multipass DHCP); others get 198.18.0.<n>"
+  type        = map(string)
+  default     = {}
+}
+
+variable "public_ips" {
+  description = "Public addresses the rig assigns by node name (like Kakao floating IPs)"
+  type        = map(string)
+  default     = {}
 }
 
 variable "api_lb_vip" {
@@ -68,7 +80,14 @@ variable "failure_quotes_env" {
 }
 
 locals {
-  nodes_by_name = { for n in var.nodes : n.name => n }
+  nodes_by_name = {
+    for i, n in var.nodes : n.name => {
+      name       = n.name
+      role       = n.role
+      private_ip = n.private_ip != null ? n.private_ip : lookup(var.dhcp_addresses, n.name, "198.18.0.${i + 1}")
+      public_ip  = n.public_ip != null ? n.public_ip : try(var.public_ips[n.name], null)
+    }
+  }
 }
 
 resource "terraform_data" "network" {

@@ -1,5 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
+import yaml from 'yaml';
 import { mockCredentials } from '@backstage/backend-test-utils';
 import {
   canaryValues,
@@ -10,6 +11,7 @@ import {
   startRig,
 } from '../provision/__testUtils__/provisionRig';
 import { startRefusingMirror } from '../provision/__testUtils__/refusingMirror';
+import { TERRAFORM_VARIABLES_FILE } from '@internal/plugin-kpaas-common';
 
 jest.setTimeout(120_000);
 
@@ -59,6 +61,14 @@ function onLogLine(ctx: any, pattern: RegExp): Promise<void> {
       if (pattern.test(String(line))) resolve();
     });
   });
+}
+
+/** Sets spec.workers.count in the rig repo's cluster.yaml, as a person editing it would. */
+function setWorkers(rig: Rig, count: number, repo = '.') {
+  const file = path.join(rig.workspace, repo, 'cluster.yaml');
+  const doc = yaml.parseDocument(fs.readFileSync(file, 'utf8'));
+  doc.setIn(['spec', 'workers', 'count'], count);
+  fs.writeFileSync(file, doc.toString());
 }
 
 const NODE_NAMES = [
@@ -212,18 +222,8 @@ describeRealTerraform('kpaas:provision', () => {
       expect(outputsOf(publicCtx).inventory[3].address).toBe('203.0.113.21');
       expect(outputsOf(publicCtx).inventory[0].address).toBe('172.16.0.101');
 
-      // a worker more: one resource added, the state moves on in the same lineage
-      rig.setVariables({
-        nodes: [
-          ...(JSON.parse(
-            fs.readFileSync(
-              path.join(rig.workspace, 'terraform/terraform.tfvars.json'),
-              'utf8',
-            ),
-          ).nodes as any[]),
-          { name: 'demo-worker-4', role: 'worker', private_ip: '172.16.0.114' },
-        ],
-      });
+      // a worker more in cluster.yaml: one resource added, the state moves on in the same lineage
+      setWorkers(rig, 4);
       const grow = rig.context({ mode: 'apply' });
       await rig.action().handler(grow);
       expect(outputsOf(grow).planSummary).toMatchObject({ add: 1, destroy: 0 });
@@ -255,6 +255,81 @@ describeRealTerraform('kpaas:provision', () => {
       expect(destroyed.items[0].resources).toBe(0);
       expect(destroyed.items[0].lineage).toBe(applied.items[0].lineage);
       expect(destroyed.lock).toBeUndefined();
+    });
+
+    it('scale up by editing cluster.yaml: 3 → 4 workers plans "1 to add, 0 to change, 0 to destroy", applies, outputs 4 workers; a lowered count is refused with the field before terraform runs', async () => {
+      rig.renderRepo('kakao-cloud');
+      await rig.action().handler(rig.context({ mode: 'apply' }));
+      const tfvars = path.join(
+        rig.workspace,
+        'terraform',
+        TERRAFORM_VARIABLES_FILE,
+      );
+      const variables = () => JSON.parse(fs.readFileSync(tfvars, 'utf8'));
+      expect(variables().nodes).toHaveLength(6);
+      // a hand edit of the derived file is no input: it is rewritten from cluster.yaml
+      fs.writeFileSync(tfvars, '{"cluster_name": "other", "nodes": []}');
+
+      setWorkers(rig, 4);
+      const plan = rig.context({ mode: 'plan' });
+      await rig.action().handler(plan);
+      expect(outputsOf(plan).planSummary).toEqual({
+        add: 1,
+        change: 0,
+        destroy: 0,
+        resources: [
+          { address: 'terraform_data.node["demo-worker-4"]', action: 'create' },
+        ],
+      });
+      expect(rig.logText(plan)).toContain(
+        'Plan: 1 to add, 0 to change, 0 to destroy.',
+      );
+      expect(outputsOf(plan).summary).toContain(
+        '**Terraform plan:** 1 to add, 0 to change, 0 to destroy.',
+      );
+      expect(variables().nodes.at(-1)).toEqual({
+        name: 'demo-worker-4',
+        role: 'worker',
+        private_ip: '172.16.0.114',
+      });
+
+      const apply = rig.context({ mode: 'apply' });
+      await rig.action().handler(apply);
+      expect(outputsOf(apply).planSummary).toMatchObject({
+        add: 1,
+        change: 0,
+        destroy: 0,
+      });
+      expect(
+        outputsOf(apply)
+          .inventory.filter((n: any) => n.role === 'worker')
+          .map((n: any) => [n.name, n.address, n.publicAddress]),
+      ).toEqual([
+        ['demo-worker-1', '172.16.0.111', '203.0.113.21'],
+        ['demo-worker-2', '172.16.0.112', '203.0.113.22'],
+        ['demo-worker-3', '172.16.0.113', '203.0.113.23'],
+        ['demo-worker-4', '172.16.0.114', '203.0.113.24'],
+      ]);
+      expect(outputsOf(apply).summary).toContain(
+        '| demo-worker-4 | worker | 172.16.0.114 |',
+      );
+
+      // lowered by hand: refused before terraform runs, naming the field and the way out
+      setWorkers(rig, 2);
+      const callsBefore = rig.calls().length;
+      for (const mode of ['plan', 'apply']) {
+        const refused = await failureOf(
+          rig.action().handler(rig.context({ mode })),
+        );
+        expect(refused.name).toBe('InputError');
+        expect(refused.message).toMatch(
+          /spec\.workers\.count is 2 but the cluster has 4 workers: lowering it would destroy demo-worker-3, demo-worker-4.*Set spec\.workers\.count back to 4.*remove-workers flow/,
+        );
+      }
+      expect(rig.calls()).toHaveLength(callsBefore);
+      expect((await stateVersions(rig)).items[0].resources).toBe(
+        KAKAO_RIG_RESOURCES + 1,
+      );
     });
 
     it('fails with the phase and the masked last lines of the error output; a re-run continues from the stored state', async () => {
@@ -499,11 +574,14 @@ resource "terraform_data" "x" {}
 
     it('rejects outputs that break the contract with the output named', async () => {
       rig.renderRepo('multipass', {
-        variables: {
-          nodes: [
-            { name: 'demo-cp-1', role: 'master' as any, private_ip: '1.2.3.4' },
-          ],
-        },
+        tf: `terraform {
+  backend "http" {}
+}
+resource "terraform_data" "vm" {}
+output "nodes" {
+  value = [{ name = "demo-cp-1", role = "master", private_ip = "1.2.3.4", public_ip = null, ssh_port = 22 }]
+}
+`,
       });
       await expect(
         rig.action().handler(rig.context({ mode: 'apply' })),
@@ -685,7 +763,9 @@ describe('kpaas:provision before anything runs', () => {
     const ctx = rig.context({ mode: 'apply' }, { isDryRun: true });
     await rig.action().handler(ctx);
     const log = rig.logText(ctx);
-    expect(log).toContain('Would run in terraform:');
+    expect(log).toContain(
+      'Would write terraform/cluster.auto.tfvars.json from cluster.yaml and run in terraform:',
+    );
     expect(log).toContain('terraform apply -input=false <scratch>/tfplan');
     expect(log).toContain('TF_VAR_application_credential_secret');
     expect(log).toContain('TF_HTTP_PASSWORD');
@@ -696,7 +776,43 @@ describe('kpaas:provision before anything runs', () => {
       name: 'demo-cp-1',
       address: '172.16.0.101',
     });
-    expect(out.endpoints.apiServerUrl).toBe('https://pending:6443');
+    expect(out.endpoints.apiServerUrl).toBe('https://<assigned at apply>:6443');
     expectNoCanary(rig, ctx);
   });
+
+  it.each([
+    ['kakao-cloud', 6, 'API server: https://<assigned at apply>:6443'],
+    ['multipass', 6, '| demo-cp-1 | control-plane | _assigned at apply_ |'],
+    ['vagrant', 5, '| demo-lb-2 | lb | 192.168.100.122 |'],
+    ['existing', 3, '| demo-worker-2 | worker | 10.10.0.112 |'],
+  ] as const)(
+    'dry run of %s: nothing refused, the planned machines (addresses only the tool knows "assigned at apply") and a summary, nothing written or run',
+    async (target, machines, line) => {
+      rig.renderRepo(target);
+      const before = readTree(rig.workspace).map(f => f.file);
+      const ctx = rig.context({ mode: 'apply' }, { isDryRun: true });
+      await rig.action().handler(ctx);
+      const out = outputsOf(ctx);
+      expect(out.target).toBe(target);
+      expect(out.inventory).toHaveLength(machines);
+      expect(out.summary).toContain(`### Machines of \`demo\` (${target})`);
+      expect(out.summary).toContain(line);
+      if (target === 'multipass') {
+        expect(out.inventory.map((n: any) => n.address)).toEqual(
+          Array(6).fill('assigned at apply'),
+        );
+      }
+      if (target === 'kakao-cloud' || target === 'multipass') {
+        expect(out.summary).toContain(
+          '**Terraform plan:** not made in a dry run',
+        );
+        expect(rig.logText(ctx)).toContain(
+          `${TERRAFORM_VARIABLES_FILE} would hold:`,
+        );
+      }
+      expect(readTree(rig.workspace).map(f => f.file)).toEqual(before);
+      expect(rig.calls()).toEqual([]);
+      expect(rig.timeline).toEqual([]);
+    },
+  );
 });

@@ -54,7 +54,13 @@ const terraformOutputsSchema = z
   })
   .passthrough();
 
-const PENDING = 'pending';
+/**
+ * What the inventory and endpoints show for an address only the machines' tool knows (Multipass
+ * DHCP, the Kakao NLB) before it ran: in a dry run and a plan before the first apply.
+ */
+export const ASSIGNED_AT_APPLY = 'assigned at apply';
+const urlOf = (host: string | undefined, port: number) =>
+  `https://${host ?? `<${ASSIGNED_AT_APPLY}>`}:${port}`;
 
 /** Inventory + endpoints from `terraform output -json`; errors name the output and the fix. */
 export function parseTerraformOutputs(
@@ -123,7 +129,7 @@ export function parseTerraformOutputs(
   return {
     inventory,
     endpoints: {
-      apiServerUrl: `https://${apiHost ?? PENDING}:${derived.apiServerPort}`,
+      apiServerUrl: urlOf(apiHost, derived.apiServerPort),
       apiVip,
       apiPublicAddress,
       ingressAddress: outputs.ingress_ip?.value || derived.ingressAddress,
@@ -143,7 +149,7 @@ export function hasNodesOutput(outputJson: string): boolean {
 /**
  * Inventory + endpoints as far as the spec determines them (dry run, plan before the first
  * apply, existing hosts, Vagrant's pinned addresses). Addresses only known after provisioning
- * (Multipass DHCP, the Kakao NLB) read `pending`.
+ * (Multipass DHCP, the Kakao NLB) read {@link ASSIGNED_AT_APPLY}.
  */
 export function inventoryFromSpec(spec: ClusterSpec): {
   inventory: ProvisionedNode[];
@@ -152,7 +158,7 @@ export function inventoryFromSpec(spec: ClusterSpec): {
   const inventory = deriveInventory(spec).map(node => ({
     name: node.name,
     role: node.role,
-    address: node.address ?? PENDING,
+    address: node.address ?? ASSIGNED_AT_APPLY,
     privateAddress: node.address,
     port: node.port,
     ...(node.hostKeyFingerprint
@@ -163,8 +169,7 @@ export function inventoryFromSpec(spec: ClusterSpec): {
   return {
     inventory,
     endpoints: {
-      apiServerUrl:
-        derived.apiServerUrl ?? `https://${PENDING}:${derived.apiServerPort}`,
+      apiServerUrl: urlOf(derived.apiServerHost, derived.apiServerPort),
       apiVip: derived.apiVip,
       ingressAddress: derived.ingressAddress,
     },

@@ -10,8 +10,23 @@ describe('sshPublicKeyOf', () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kpaas-key-'));
     try {
       const keyFile = path.join(dir, 'id');
-      execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', '', '-f', keyFile]);
-      const expected = fs.readFileSync(`${keyFile}.pub`, 'utf8').trim().split(' ').slice(0, 2).join(' ');
+      execFileSync('ssh-keygen', [
+        '-q',
+        '-t',
+        'ed25519',
+        '-N',
+        '',
+        '-C',
+        '',
+        '-f',
+        keyFile,
+      ]);
+      const expected = fs
+        .readFileSync(`${keyFile}.pub`, 'utf8')
+        .trim()
+        .split(' ')
+        .slice(0, 2)
+        .join(' ');
       expect(sshPublicKeyOf(fs.readFileSync(keyFile, 'utf8'))).toBe(expected);
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });

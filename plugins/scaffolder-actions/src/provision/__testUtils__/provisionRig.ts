@@ -86,45 +86,36 @@ export const describeRealTerraform = (title: string, fn: () => void) =>
     fn,
   );
 
-/** The rig target's nodes for a 3 + 3 Kakao cluster in 172.16.0.0/24 (workers have public IPs). */
+/*
+ * kpaas:provision writes the real target's variables from cluster.yaml on every run
+ * (cluster.auto.tfvars.json, loaded after terraform.tfvars.json): `cluster_name` and `nodes` come
+ * from there. terraform.tfvars.json carries only what the rig plays the cloud for: addresses
+ * the tool assigns (public IPs, DHCP), the load balancer, and the failure knobs.
+ */
+
+/** The rig's cloud for a 3 + 3 Kakao cluster in 172.16.0.0/24 (workers have public IPs). */
 export function kakaoRigVariables(): RigTargetVariables {
   return {
     cluster_name: 'demo',
-    nodes: [
-      ...[1, 2, 3].map(n => ({
-        name: `demo-cp-${n}`,
-        role: 'control-plane' as const,
-        private_ip: `172.16.0.${100 + n}`,
-      })),
-      ...[1, 2, 3].map(n => ({
-        name: `demo-worker-${n}`,
-        role: 'worker' as const,
-        private_ip: `172.16.0.${110 + n}`,
-        public_ip: `203.0.113.${20 + n}`,
-      })),
-    ],
+    nodes: [],
+    public_ips: Object.fromEntries(
+      [1, 2, 3, 4].map(n => [`demo-worker-${n}`, `203.0.113.${20 + n}`]),
+    ),
     api_lb_vip: '172.16.0.200',
     api_lb_public_ip: '203.0.113.10',
     ingress_ip: '172.16.0.201',
   };
 }
 
-/** Multipass-like nodes: DHCP addresses, no load balancer. */
+/** Multipass-like: DHCP addresses by node name, no load balancer. */
 export function multipassRigVariables(): RigTargetVariables {
   return {
     cluster_name: 'demo',
-    nodes: [
-      ...[1, 2, 3].map(n => ({
-        name: `demo-cp-${n}`,
-        role: 'control-plane' as const,
-        private_ip: `192.168.64.${10 + n}`,
-      })),
-      ...[1, 2, 3].map(n => ({
-        name: `demo-worker-${n}`,
-        role: 'worker' as const,
-        private_ip: `192.168.64.${20 + n}`,
-      })),
-    ],
+    nodes: [],
+    dhcp_addresses: Object.fromEntries([
+      ...[1, 2, 3].map(n => [`demo-cp-${n}`, `192.168.64.${10 + n}`]),
+      ...[1, 2, 3, 4].map(n => [`demo-worker-${n}`, `192.168.64.${20 + n}`]),
+    ]),
   };
 }
 

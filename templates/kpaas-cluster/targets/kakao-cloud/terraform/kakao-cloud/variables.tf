@@ -1,6 +1,7 @@
-# Cluster data comes from terraform.tfvars.json (rendered from cluster.yaml); the Kakao
-# credential comes from TF_VAR_application_credential_id / _secret, set by kpaas:provision from
-# the task secrets.
+# Cluster data comes from cluster.auto.tfvars.json, which kpaas:provision writes from cluster.yaml
+# on every run (deriveKakaoCloudVariables in @internal/plugin-kpaas-common; not kept in the repo).
+# The Kakao credential comes from TF_VAR_application_credential_id / _secret, set by
+# kpaas:provision from the task secrets.
 
 variable "application_credential_id" {
   description = "Kakao Cloud application credential ID (task secret)"

@@ -1,5 +1,7 @@
-# Cluster data comes from terraform.tfvars.json (rendered from cluster.yaml). ssh_public_key
-# comes from TF_VAR_ssh_public_key, derived by kpaas:provision from the task's SSH private key.
+# Cluster data comes from cluster.auto.tfvars.json, which kpaas:provision writes from cluster.yaml
+# on every run (deriveMultipassVariables in @internal/plugin-kpaas-common; not kept in the repo).
+# ssh_public_key comes from TF_VAR_ssh_public_key, derived by kpaas:provision from the task's SSH
+# private key.
 
 variable "cluster_name" {
   description = "Cluster name (metadata.name); every VM is <cluster_name>-<role>-<n>"
@@ -59,8 +61,9 @@ variable "ssh_public_key" {
 }
 
 variable "ingress_ip" {
-  description = "LoadBalancer address of the ingress controller (spec.network.ingressIp)"
+  description = "LoadBalancer address of the ingress controller (spec.network.ingressIp); null when the spec sets none"
   type        = string
+  default     = null
 }
 
 variable "multipass_path" {

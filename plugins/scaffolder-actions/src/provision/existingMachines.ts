@@ -1,0 +1,20 @@
+import { inventoryFromSpec } from './outputs';
+import { ProvisionResult, ProvisionRun } from './types';
+
+/** existing: nothing to create; the validated host list of cluster.yaml is the inventory. */
+export async function provisionExistingMachines(
+  run: ProvisionRun,
+): Promise<ProvisionResult> {
+  const startedAt = new Date();
+  const planned = inventoryFromSpec(run.spec);
+  run.logger.info(
+    `spec.target.type existing: ${planned.inventory.length} hosts checked, no machines to create`,
+  );
+  await run.timeline.record(
+    'inventory',
+    'succeeded',
+    startedAt,
+    `${planned.inventory.length} existing hosts`,
+  );
+  return planned;
+}
