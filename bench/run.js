@@ -26,15 +26,27 @@ if (selected.length === 0) {
   console.log('no benchmarks are defined yet (bench/<name>/index.ts)');
   process.exit(0);
 }
+if (process.env.KPAAS_DRY_RUN === '1') {
+  console.log(`kpaas (dry run): would run bench/${selected.join(', bench/')}`);
+  process.exit(0);
+}
 
+// A benchmark that printed its figures but does not exit (an open handle) fails instead of
+// hanging the run: BENCH_TIMEOUT_MINUTES per benchmark (default 20).
+const timeoutMinutes = Number(process.env.BENCH_TIMEOUT_MINUTES || 20);
 let failed = 0;
 for (const name of selected) {
   console.log(`\n=== bench/${name} ===`);
   const run = spawnSync(
     process.execPath,
     ['--require', require.resolve('@backstage/cli/config/nodeTransform.cjs', { paths: [root] }), path.join(benchDir, name, 'index.ts')],
-    { cwd: root, stdio: 'inherit' },
+    { cwd: root, stdio: 'inherit', timeout: timeoutMinutes * 60_000, killSignal: 'SIGKILL' },
   );
+  if (run.error && run.error.code === 'ETIMEDOUT') {
+    console.error(
+      `bench/${name} did not exit within ${timeoutMinutes} min (BENCH_TIMEOUT_MINUTES): something it started is still open`,
+    );
+  }
   if (run.status !== 0) failed += 1;
 }
 process.exit(failed ? 1 : 0);

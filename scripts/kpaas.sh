@@ -46,6 +46,20 @@ ensure_dependencies() {
   touch "$state"
 }
 
+# KPAAS_DRY_RUN=1 (the README check, packages/e2e-tests/src/readmeCommands.test.ts): check the
+# command and its arguments, print what would run, and exit 0 without installing or starting
+# anything.
+dry_run() { [ "${KPAAS_DRY_RUN:-}" = "1" ]; }
+run() {
+  if dry_run; then
+    echo "kpaas (dry run): $*"
+    exit 0
+  fi
+  exec "$@"
+}
+# Installs only when not a dry run.
+install_step() { dry_run || "$@"; }
+
 port_free() {
   node -e 'const s=require("net").createServer();s.once("error",()=>process.exit(1));s.listen(Number(process.argv[1]),()=>s.close(()=>process.exit(0)))' "$1"
 }
@@ -56,16 +70,19 @@ case "$cmd" in
   start)
     ensure_toolchain
     for port in 3000 7007; do
-      port_free "$port" || die "port $port is in use (another Backstage?). Stop it (e.g. \`fuser -k $port/tcp\`) and run npm start again."
+      dry_run || port_free "$port" || die "port $port is in use (another Backstage?). Stop it (e.g. \`fuser -k $port/tcp\`) and run npm start again."
     done
-    ensure_dependencies
-    exec bash "$ROOT/scripts/start-dev.sh" "$@"
+    install_step ensure_dependencies
+    run bash "$ROOT/scripts/start-dev.sh" "$@"
     ;;
   test)
     ensure_toolchain
-    bash "$ROOT/scripts/system-deps.sh"
-    ensure_dependencies
-    exec node "$ROOT/scripts/run-tests.js" "$@"
+    install_step bash "$ROOT/scripts/system-deps.sh"
+    install_step ensure_dependencies
+    for arg in "$@"; do
+      case "$arg" in -*) ;; *) [ -e "$ROOT/$arg" ] || die "npm test -- $arg: no such path in the repo" ;; esac
+    done
+    run node "$ROOT/scripts/run-tests.js" "$@"
     ;;
   production)
     # `npm run start:production`: the backend alone with app-config.production.yaml (PostgreSQL,
@@ -78,11 +95,11 @@ case "$cmd" in
     for var in "${required[@]}"; do [ -n "${!var:-}" ] || unset_vars+=("$var"); done
     [ ${#unset_vars[@]} -eq 0 ] ||
       die "app-config.production.yaml needs these environment variables, which are not set: ${unset_vars[*]} (see README \"Production configuration\")"
-    ensure_dependencies
+    install_step ensure_dependencies
     cd "$ROOT/packages/backend"
     # Not `backstage-cli package start`: that sets NODE_ENV=development (which, among other
     # things, lets the guest provider sign people in) and restarts on file changes.
-    NODE_ENV=production exec node --enable-source-maps \
+    NODE_ENV=production run node --enable-source-maps \
       --require "$ROOT/node_modules/@backstage/cli/config/nodeTransform.cjs" src/index.ts \
       --config ../../app-config.yaml --config ../../app-config.production.yaml "$@"
     ;;
@@ -91,24 +108,28 @@ case "$cmd" in
     # database (the same pass the backend makes at start), then exit. Config paths are relative
     # to the repo root.
     ensure_toolchain
-    ensure_dependencies
+    install_step ensure_dependencies
     args=()
     for arg in "$@"; do
-      if [ "${prev:-}" = "--config" ] && [ -e "$ROOT/$arg" ]; then arg="$ROOT/$arg"; fi
+      if [ "${prev:-}" = "--config" ]; then
+        [ -e "$ROOT/$arg" ] || [ -e "$arg" ] || die "npm run reencrypt: config file $arg does not exist"
+        [ -e "$ROOT/$arg" ] && arg="$ROOT/$arg"
+      fi
       args+=("$arg"); prev="$arg"
     done
     cd "$ROOT/packages/backend"
-    exec node --require "$ROOT/node_modules/@backstage/cli/config/nodeTransform.cjs" src/reencrypt.ts "${args[@]}"
+    run node --require "$ROOT/node_modules/@backstage/cli/config/nodeTransform.cjs" src/reencrypt.ts "${args[@]}"
     ;;
   yarn)
     # `npm run yarn -- <args>`: run yarn with the repo toolchain (for contributors).
     ensure_toolchain
-    exec yarn "$@"
+    run yarn "$@"
     ;;
   bench)
     ensure_toolchain
-    bash "$ROOT/scripts/system-deps.sh" --bench
-    ensure_dependencies
+    install_step bash "$ROOT/scripts/system-deps.sh" --bench
+    install_step ensure_dependencies
+    # bench/run.js checks the names itself and, in a dry run, only lists what it would run.
     exec node "$ROOT/bench/run.js" "$@"
     ;;
   *)

@@ -9,6 +9,7 @@ import {
   startTestBackend,
 } from '@backstage/backend-test-utils';
 import { catalogServiceMock } from '@backstage/plugin-catalog-node/testUtils';
+import { openMemorySqlite } from '@internal/kpaas-testkit';
 import scaffolderPlugin from '@backstage/plugin-scaffolder-backend';
 import giteaModule from '@backstage/plugin-scaffolder-backend-module-gitea';
 import githubModule from '@backstage/plugin-scaffolder-backend-module-github';
@@ -102,8 +103,12 @@ export const GITEA_HOST = 'git.k-paas.test';
  * one HTTP request to it.
  */
 export async function startDryRunner(): Promise<DryRunner> {
+  // Destroyed after the backend stops: the default database service leaves SQLite pools open,
+  // which kept `npm run bench -- template-dryrun` from exiting.
+  const knex = openMemorySqlite();
   const backend = await startTestBackend({
     features: [
+      mockServices.database.factory({ knex }),
       scaffolderPlugin,
       githubModule,
       giteaModule,
@@ -146,6 +151,9 @@ export async function startDryRunner(): Promise<DryRunner> {
         .join('\n');
       return { status: res.status, body: res.body, files, logText };
     },
-    stop: () => backend.stop(),
+    async stop() {
+      await backend.stop();
+      await knex.destroy();
+    },
   };
 }
