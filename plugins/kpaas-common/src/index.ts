@@ -13,3 +13,4 @@ export * from './readiness';
 export { normalizeRepoUrl, sameRepo } from './repoUrl';
 export * from './access';
 export * from './accessSchema';
+export * from './operations';

@@ -1,0 +1,2 @@
+export * from './versionPolicy';
+export * from './expiry';
