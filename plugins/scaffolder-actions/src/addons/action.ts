@@ -30,6 +30,11 @@ import {
   PlanRow,
   planRows,
 } from './plan';
+import {
+  catalogRefsLookup,
+  checkAccessGroups,
+  readClusterSpec,
+} from './rbacCatalog';
 import { runClusterAccess } from './rbacStep';
 import { SshRemoteShell } from './remoteShell';
 import {
@@ -154,10 +159,8 @@ export function loadAddonPlan(
 /** kpaas:addons, see ../actions/addons.ts. */
 export async function runAddonsAction(
   ctx: AddonsContext,
-  options: Pick<
-    AddonsActionOptions,
-    'valuesPackDir' | 'readinessPollMaxMs'
-  > = {},
+  options: Pick<AddonsActionOptions, 'valuesPackDir' | 'readinessPollMaxMs'> &
+    Partial<Pick<AddonsActionOptions, 'discovery' | 'auth'>> = {},
 ): Promise<AddonsOutput> {
   const { input, logger } = ctx;
   const planned = loadAddonPlan(ctx, options);
@@ -167,6 +170,13 @@ export async function runAddonsAction(
     );
   }
   await ctx.authorize(planned.clusterName);
+  // spec.access.groups[] must name catalog groups; checked before anything is contacted
+  if (options.discovery && options.auth) {
+    await checkAccessGroups(
+      readClusterSpec(resolveRepoPath(ctx.workspacePath, input.repoPath)),
+      catalogRefsLookup({ discovery: options.discovery, auth: options.auth }),
+    );
+  }
   // Helm runs on the first control plane, found in the cluster's inventory (kpaas:provision
   // stored it, kpaas:bootstrap added the host key it verified); dry runs contact nothing
   const cp = ctx.isDryRun

@@ -1,8 +1,5 @@
-import { InputError } from '@backstage/errors';
-import { parseClusterSpec } from '@internal/plugin-kpaas-common';
-import fs from 'node:fs';
-import path from 'node:path';
 import { applyClusterAccess } from './rbac';
+import { readClusterSpec } from './rbacCatalog';
 
 /** How long the access step waits for a Keycloak that does not answer yet. */
 const KEYCLOAK_WAIT_MS = 5 * 60_000;
@@ -16,20 +13,10 @@ export async function runClusterAccess(
     repoDir: string;
   },
 ) {
-  const parsed = parseClusterSpec(
-    fs.readFileSync(path.join(opts.repoDir, 'cluster.yaml'), 'utf8'),
-  );
-  if (!parsed.ok) {
-    throw new InputError(
-      `cluster.yaml: ${parsed.errors
-        .map(e => `${e.path}: ${e.message}`)
-        .join('; ')}`,
-    );
-  }
   const { repoDir, ...rest } = opts;
   return applyClusterAccess({
     ...rest,
-    spec: parsed.spec,
+    spec: readClusterSpec(repoDir),
     deadline: Date.now() + KEYCLOAK_WAIT_MS,
   });
 }
