@@ -7,6 +7,7 @@ import {
   clusterOrderFormSchema,
   clusterSpecFromForm,
   clusterSummary,
+  derivePlatformLinks,
   formatOrderFormErrors,
   formatSpecErrors,
   parseAddonCatalog,
@@ -79,6 +80,14 @@ export function createClusterRepoAction(options: ClusterRepoActionOptions = {}) 
             description:
               'The add-ons cluster.yaml lists: the chosen ones and their dependencies, in catalog order',
           }),
+        links: z =>
+          z.array(
+            z.object({ title: z.string(), url: z.string(), icon: z.string() }),
+            {
+              description:
+                "Links to the platform UIs of the cluster's add-ons (derivePlatformLinks), for the catalog entry",
+            },
+          ),
         summary: z =>
           z.string({
             description:
@@ -95,7 +104,8 @@ export function createClusterRepoAction(options: ClusterRepoActionOptions = {}) 
             .join('; ')}; pass the order form's values (\${{ parameters }})`,
         );
       }
-      const dir = resolveRepoPath(ctx.workspacePath, ctx.input.repoPath);
+      const repoPath = ctx.input.repoPath ?? '.';
+      const dir = resolveRepoPath(ctx.workspacePath, repoPath);
       const catalog = readCatalog(
         options.valuesPackDir ?? DEFAULT_VALUES_PACK_DIR,
       );
@@ -122,7 +132,7 @@ export function createClusterRepoAction(options: ClusterRepoActionOptions = {}) 
       ctx.logger.info(
         `wrote cluster.yaml and hosts.snippet of cluster ${
           spec.metadata.name
-        } (${spec.spec.target.type}) to ${ctx.input.repoPath}${
+        } (${spec.spec.target.type}) to ${repoPath}${
           implied.length ? `; added dependencies: ${implied.join(', ')}` : ''
         }`,
       );
@@ -131,6 +141,14 @@ export function createClusterRepoAction(options: ClusterRepoActionOptions = {}) 
       ctx.output(
         'addons',
         spec.spec.addons.map(a => a.id),
+      );
+      ctx.output(
+        'links',
+        derivePlatformLinks(spec, catalog).map(({ title, url, icon }) => ({
+          title,
+          url,
+          icon,
+        })),
       );
       ctx.output('summary', clusterSummary(spec, { catalog, implied }));
     },

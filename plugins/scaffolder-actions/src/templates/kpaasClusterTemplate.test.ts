@@ -1,10 +1,11 @@
 /*
  * The kpaas-cluster template, dry-run through the real scaffolder backend for every target.
  *
- * Most tests dry-run the template with the kpaas steps removed, to look at what the other steps
- * render (fetch:template, the per-target fetches, the overlay loop, publish:github:pull-request in
- * dry-run mode, publish:github / publish:gitea and catalog:register skipped as non-dry-run
- * actions); one test runs the unmodified template, kpaas dry-runs included.
+ * Most tests dry-run the template without the steps that reach machines (provision, bootstrap,
+ * add-ons), to look at what the other steps render (kpaas:cluster-repo's cluster.yaml, hosts
+ * snippet and summary, fetch:template, the per-target fetches, the overlay loop,
+ * publish:github:pull-request in dry-run mode, publish:github / publish:gitea and catalog:register
+ * skipped as non-dry-run actions); the last block runs the unmodified template for every target.
  */
 import {
   EntityPolicies,
@@ -18,6 +19,12 @@ import { parse as parseHcl } from '@cdktf/hcl2json';
 import {
   AddonCatalog,
   ClusterSpec,
+  clusterOrderFormSchema,
+  clusterSpecFromForm,
+  clusterSummary,
+  formatOrderFormErrors,
+  renderClusterYaml,
+  renderHostsSnippet,
   deriveInventory,
   derivePlatformLinks,
   deriveResourceTotals,
@@ -26,6 +33,7 @@ import {
   parseClusterSpec,
 } from '@internal/plugin-kpaas-common';
 import fs from 'node:fs';
+import { utils } from 'ssh2';
 import path from 'node:path';
 import yaml from 'yaml';
 import {
@@ -127,26 +135,11 @@ const commonFiles = [
   'mkdocs.yml',
   'values/README.md',
 ];
-const targetFiles: Record<string, string[]> = {
-  'kakao-cloud': [
-    'terraform/kakao-cloud/cloud-init.yaml',
-    'terraform/kakao-cloud/main.tf',
-    'terraform/kakao-cloud/outputs.tf',
-    'terraform/kakao-cloud/terraform.tfvars.json',
-    'terraform/kakao-cloud/variables.tf',
-    'terraform/kakao-cloud/versions.tf',
-  ],
-  multipass: [
-    'terraform/multipass/cloud-init.yaml.tftpl',
-    'terraform/multipass/main.tf',
-    'terraform/multipass/outputs.tf',
-    'terraform/multipass/terraform.tfvars.json',
-    'terraform/multipass/variables.tf',
-    'terraform/multipass/versions.tf',
-  ],
-  vagrant: ['Vagrantfile', 'vagrant.json'],
-  existing: [],
-};
+/** The target's static machine files, as fetch:plain copies them from targets/<target>/. */
+const targetFiles = (target: string) =>
+  directoryContents
+    .filter(f => f.path.startsWith(`targets/${target}/`))
+    .map(f => f.path.slice(`targets/${target}/`.length));
 
 /** The rendered tree: common files, the target's files only, one overlay per chosen add-on. */
 function expectFileTree(
@@ -156,7 +149,7 @@ function expectFileTree(
 ) {
   const expected = [
     ...commonFiles,
-    ...targetFiles[target],
+    ...targetFiles(target),
     ...addons.map(id => `values/${id}.yaml`),
     ...skeletonScripts.map(f => f.path.slice('skeleton/'.length)),
   ].sort();
@@ -278,6 +271,11 @@ function expectTotals(text: string, spec: ClusterSpec) {
   for (const note of totals.notes) expect(text).toContain(note);
 }
 
+/** kpaas:cluster-repo's summary, as the task's output text shows it. */
+function summaryOf(result: DryRunResult): string {
+  return result.body.output.text[0].content as string;
+}
+
 function expectNoSecrets(result: DryRunResult) {
   const everything = JSON.stringify(result.body);
   for (const marker of CANARY_MARKERS) {
@@ -334,7 +332,9 @@ async function expectCommon(
   }
   expect(new Set(spec.spec.addons.map(a => a.id))).toEqual(expectedIds);
   await expectValidCatalogEntity(result, spec);
-  expectTotals(result.files.get('README.md')!, spec);
+  expectTotals(summaryOf(result), spec);
+  // the README does no address arithmetic: it points at cluster.yaml
+  expect(result.files.get('README.md')).toContain('[`cluster.yaml`](cluster.yaml) is the source of truth');
   expectHostsSnippet(result, spec);
   expectNoSecrets(result);
   return spec;
@@ -346,24 +346,22 @@ describe('kpaas-cluster template dry-run', () => {
     const result = await dryRun(values);
     const spec = await expectCommon(result, values);
 
-    const tfvars = JSON.parse(
-      result.files.get('terraform/kakao-cloud/terraform.tfvars.json')!,
-    );
-    expect(tfvars.nodes).toEqual(
-      deriveInventory(spec).map(n => ({
-        name: n.name,
-        role: n.role,
-        private_ip: n.address,
-      })),
-    );
-    expect(tfvars).toMatchObject({
-      cluster_name: 'alpha',
-      // the provider's region comes from the spec (provider "kakaocloud" { region = var.region })
+    // cluster.yaml carries the planned addresses; no Terraform variables file is kept in the
+    // repo (kpaas:provision writes them from cluster.yaml on every run)
+    expect(
+      [...result.files.keys()].filter(f => f.endsWith('.tfvars.json')),
+    ).toEqual([]);
+    expect(spec.spec.target).toMatchObject({
       region: 'kr-central-2',
-      subnet_cidr: spec.spec.network.nodeCidr,
-      key_pair_name: 'KPAAS_KEYPAIR',
-      volume_size_gib: 200,
+      keyPair: 'KPAAS_KEYPAIR',
+      volumeSizeGiB: 200,
+      subnetCidr: spec.spec.network.nodeCidr,
     });
+    const summary = summaryOf(result);
+    for (const node of deriveInventory(spec)) {
+      expect(summary).toContain(`| ${node.name} | ${node.role} | ${node.address} |`);
+    }
+    expect(summary).toContain('**API server:** assigned at apply (lb)');
 
     const main = await parseHcl(
       'main.tf',
@@ -477,22 +475,14 @@ describe('kpaas-cluster template dry-run', () => {
     const values = multipassValues();
     const result = await dryRun(values);
     const spec = await expectCommon(result, values);
-    const tfvars = JSON.parse(
-      result.files.get('terraform/multipass/terraform.tfvars.json')!,
+    expect(spec.spec.target).toMatchObject({
+      controlPlane: { cpus: 2, memoryGiB: 4, diskGiB: 40 },
+      worker: { cpus: 2, memoryGiB: 4, diskGiB: 50 },
+    });
+    // Multipass DHCP assigns the addresses: the summary says so instead of refusing
+    expect(summaryOf(result)).toContain(
+      `| ${spec.metadata.name}-worker-3 | worker | assigned at apply (Multipass DHCP) |`,
     );
-    expect(
-      tfvars.nodes.map((n: any) => ({ name: n.name, role: n.role })),
-    ).toEqual(deriveInventory(spec).map(n => ({ name: n.name, role: n.role })));
-    expect(tfvars.nodes[0]).toMatchObject({
-      cpus: 2,
-      memory_gib: 4,
-      disk_gib: 40,
-    });
-    expect(tfvars.nodes[5]).toMatchObject({
-      cpus: 2,
-      memory_gib: 4,
-      disk_gib: 50,
-    });
     const mainTf = result.files.get('terraform/multipass/main.tf')!;
     const main = await parseHcl('main.tf', mainTf);
     const vm = main.resource.null_resource.vm[0];
@@ -509,7 +499,7 @@ describe('kpaas-cluster template dry-run', () => {
     expect(mainTf).not.toMatch(/delete\s+(--all|-a)\b|purge\s*$/m);
     expect(JSON.stringify(main)).not.toContain('timestamp()');
     // seed B: 6 VMs, 12 vCPU, 24 GiB, 270 GiB
-    expectTotals(result.files.get('README.md')!, spec);
+    expectTotals(summaryOf(result), spec);
     expect(deriveResourceTotals(spec).total).toEqual({
       machines: 6,
       vcpu: 12,
@@ -518,36 +508,29 @@ describe('kpaas-cluster template dry-run', () => {
     });
   });
 
-  it('vagrant 1+2 with the lb pair and the K-PaaS portal: vagrant.json is the planned inventory', async () => {
+  it('vagrant 1+2 with the lb pair and the K-PaaS portal: the planned inventory in the summary', async () => {
     const values = vagrantValues();
     const result = await dryRun(values);
     const spec = await expectCommon(result, values);
-    const vagrant = JSON.parse(result.files.get('vagrant.json')!);
+    const summary = summaryOf(result);
     expect(
-      vagrant.nodes.map((n: any) => ({
-        name: n.name,
-        role: n.role,
-        address: n.ip,
-      })),
-    ).toEqual(
-      deriveInventory(spec).map(n => ({
-        name: n.name,
-        role: n.role,
-        address: n.address,
-      })),
-    );
-    expect(vagrant.api_vip).toBe('192.168.100.200');
-    expect(vagrant.nodes.map((n: any) => n.ip)).toEqual([
-      '192.168.100.101',
-      '192.168.100.111',
-      '192.168.100.112',
-      '192.168.100.121',
-      '192.168.100.122',
-    ]);
+      deriveInventory(spec).map(n => `| ${n.name} | ${n.role} | ${n.address} |`),
+    ).toEqual([
+      '| lite-cp-1 | control-plane | 192.168.100.101 |',
+      '| lite-worker-1 | worker | 192.168.100.111 |',
+      '| lite-worker-2 | worker | 192.168.100.112 |',
+      '| lite-lb-1 | lb | 192.168.100.121 |',
+      '| lite-lb-2 | lb | 192.168.100.122 |',
+    ].map(l => l.replace(/lite/g, spec.metadata.name)));
+    for (const node of deriveInventory(spec)) {
+      expect(summary).toContain(`| ${node.name} | ${node.role} | ${node.address} |`);
+    }
+    expect(summary).toContain('**API server:** https://192.168.100.200:6443 (vip)');
     // the Vagrantfile is copied as is: no template syntax survives or gets rendered into it
-    expect(result.files.get('Vagrantfile')).toBe(
+    const vagrantfile = targetFiles('vagrant').find(f => f.endsWith('Vagrantfile'))!;
+    expect(result.files.get(vagrantfile)).toBe(
       fs.readFileSync(
-        path.join(templateDir, 'targets/vagrant/Vagrantfile'),
+        path.join(templateDir, 'targets/vagrant', vagrantfile),
         'utf8',
       ),
     );
@@ -583,25 +566,6 @@ describe('kpaas-cluster template dry-run', () => {
     );
   });
 
-  it('the unmodified template dry-runs through the kpaas plan step to the review pull request', async () => {
-    const result = await dryRun(kakaoMinimalValues({ reviewFirst: true }), {
-      keepKpaasSteps: true,
-    });
-    expectOk(result);
-    expect(result.logText).toContain('Running kpaas:provision in dry-run mode');
-    expect(result.logText).toContain(
-      'Performing dry run of creating pull request',
-    );
-    // the pull request body (the same text as the output) carries the plan step's plan
-    const description: string = result.body.output.text[0].content;
-    expect(description).toContain('## Cluster `tiny` (dev) on kakao-cloud');
-    expect(description).toMatch(
-      /\*\*Plan:\*\* 2 machines \(tiny-cp-1, tiny-worker-1\), API server https:\/\/pending:6443, ingress 172\.16\.0\.201\./,
-    );
-    expectNoSecrets(result);
-    expect(JSON.stringify(result.body)).not.toContain(CANARY_MARKERS[0]);
-  });
-
   it('a cluster repository on a Gitea host is published with publish:gitea and registered from its URL', async () => {
     const values = {
       ...existingValues(),
@@ -626,3 +590,73 @@ describe('kpaas-cluster template dry-run', () => {
     expect(FULL_ADDONS.length).toBe(catalog.addons.length - 3);
   });
 });
+
+/** The order as kpaas-common maps it: the one function the action uses. */
+function expectedSpec(values: Record<string, unknown>) {
+  const result = clusterSpecFromForm(
+    clusterOrderFormSchema.parse(values),
+    catalog,
+  );
+  if (!result.ok) throw new Error(formatOrderFormErrors(result.errors));
+  return result;
+}
+
+const orders: Array<[string, () => Record<string, any>]> = [
+  ['kakao-cloud', () => kakaoMinimalValues()],
+  ['multipass', () => multipassValues()],
+  ['vagrant', () => vagrantValues()],
+  ['existing', () => existingValues()],
+];
+
+describe.each(orders)(
+  'the unmodified template, dry-run for %s',
+  (_target, values) => {
+    /** cluster.yaml is exactly clusterSpecFromForm's spec; the summary is clusterSummary's. */
+    function expectRepoAndSummary(result: DryRunResult, form: Record<string, any>) {
+      expectOk(result);
+      const { spec, implied } = expectedSpec(form);
+      expect(result.files.get('cluster.yaml')).toBe(
+        renderClusterYaml(spec, { implied }),
+      );
+      expect(result.files.get('hosts.snippet')).toBe(
+        renderHostsSnippet(spec, catalog),
+      );
+      expect(summaryOf(result)).toBe(clusterSummary(spec, { catalog, implied }));
+      expectNoSecrets(result);
+      return spec;
+    }
+
+    it('reviewed first: cluster.yaml, the plan step and the pull request with the summary', async () => {
+      const form = { ...values(), reviewFirst: true };
+      const result = await dryRun(form, { keepKpaasSteps: true });
+      const spec = expectRepoAndSummary(result, form);
+      if (spec.spec.target.type !== 'vagrant') {
+        expect(result.logText).toContain(
+          'Running kpaas:provision in dry-run mode',
+        );
+      }
+      const prInput = result.logText.match(
+        /Running publish:github:pull-request in dry-run mode with inputs \(secrets redacted\): (\{[\s\S]*?\n\})/,
+      );
+      expect(prInput).not.toBeNull();
+      expect(JSON.parse(prInput![1]).description.startsWith(summaryOf(result))).toBe(true);
+    });
+
+    it('built now: cluster.yaml and the summary, provision, bootstrap and add-ons in dry-run mode', async () => {
+      const form = { ...values(), reviewFirst: false };
+      // the machine steps read the key (public half for new VMs), so it must be a real one
+      const key = utils.generateKeyPairSync('ed25519').private;
+      const result = await runner.dryRun({
+        template,
+        values: form,
+        secrets: { ...SECRET_CANARIES, sshPrivateKey: key },
+        directoryContents,
+      });
+      expectRepoAndSummary(result, form);
+      expect(JSON.stringify(result.body)).not.toContain(key.split('\n')[1]);
+      for (const action of ['kpaas:provision', 'kpaas:bootstrap', 'kpaas:addons']) {
+        expect(result.logText).toContain(`Running ${action} in dry-run mode`);
+      }
+    });
+  },
+);

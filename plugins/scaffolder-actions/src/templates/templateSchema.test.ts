@@ -21,20 +21,6 @@ const catalog = (() => {
   return parsed.catalog;
 })();
 
-/** Transitive dependencies of an add-on, in catalog order. */
-function requires(id: string): string[] {
-  const seen = new Set<string>();
-  const queue = [...catalog.addons.find(a => a.id === id)!.dependsOn];
-  while (queue.length) {
-    const dep = queue.shift()!;
-    if (!seen.has(dep)) {
-      seen.add(dep);
-      queue.push(...catalog.addons.find(a => a.id === dep)!.dependsOn);
-    }
-  }
-  return catalog.addons.map(a => a.id).filter(x => seen.has(x));
-}
-
 describe.each(['kpaas-cluster', 'kpaas-cluster-apply'])(
   '%s parameters',
   name => {
@@ -73,8 +59,11 @@ describe.each(['kpaas-cluster', 'kpaas-cluster-apply'])(
     });
 
     it('every kpaas step names the repository its workspace comes from (repo pinning)', () => {
-      const kpaasSteps = template.spec.steps.filter((s: any) =>
-        String(s.action).startsWith('kpaas:'),
+      // kpaas:cluster-repo writes the new repository from the form: no cluster to pin yet
+      const kpaasSteps = template.spec.steps.filter(
+        (s: any) =>
+          String(s.action).startsWith('kpaas:') &&
+          s.action !== 'kpaas:cluster-repo',
       );
       expect(kpaasSteps.length).toBeGreaterThanOrEqual(3);
       for (const step of kpaasSteps) {
@@ -112,29 +101,11 @@ describe('kpaas-cluster form and the shared models', () => {
     );
     options.forEach((o: any, i: number) => {
       expect(o.title.startsWith(catalog.addons[i].title)).toBe(true);
+      // dependencies are the catalog's business (kpaas:cluster-repo adds them), not the form's
+      expect(o.title).not.toMatch(/brings/);
     });
     for (const id of prop('addons').default) {
       expect(catalog.addons.map(a => a.id)).toContain(id);
-    }
-  });
-
-  it('renders from an add-on map equal to the values pack (titles, transitive dependencies, UIs)', () => {
-    const fetchStep = template.spec.steps.find((s: any) => s.id === 'fetch');
-    const map = fetchStep.input.values.addonCatalog;
-    expect(Object.keys(map)).toEqual(catalog.addons.map(a => a.id));
-    for (const addon of catalog.addons) {
-      expect(map[addon.id].title).toBe(addon.title);
-      expect(map[addon.id].requires).toEqual(requires(addon.id));
-      const ui = map[addon.id].ui;
-      expect(
-        ui && { title: ui.title, hostPrefix: ui.hostPrefix, path: ui.path },
-      ).toEqual(
-        addon.ui && {
-          title: addon.ui.title,
-          hostPrefix: addon.ui.hostPrefix,
-          path: addon.ui.path,
-        },
-      );
     }
   });
 
@@ -174,13 +145,17 @@ describe('kpaas-cluster form and the shared models', () => {
     expect(repoPage.allOf[0].else.properties.reviewFirst.default).toBe(true);
 
     const access = pages.find(p => p.properties?.sshPrivateKey);
-    for (const key of [
-      'sshPrivateKey',
-      'kakaoCredentialId',
-      'kakaoCredentialSecret',
-    ]) {
-      expect(access.properties[key]['ui:field']).toBe('Secret');
-      expect(access.required).not.toContain(key);
+    expect(access.properties.sshPrivateKey['ui:field']).toBe('Secret');
+    expect(access.required).not.toContain('sshPrivateKey');
+    const kakao = pages
+      .find(p => p.dependencies?.target)
+      .dependencies.target.oneOf.find(
+        (b: any) => b.properties.target.const === 'kakao-cloud',
+      );
+    for (const key of ['kakaoCredentialId', 'kakaoCredentialSecret']) {
+      expect(access.properties[key]).toBeUndefined();
+      expect(kakao.properties[key]['ui:field']).toBe('Secret');
+      expect(kakao.required).toContain(key);
     }
     expect(template.spec.secrets.schema.required).toEqual(['sshPrivateKey']);
     // no step input may pass a secret on: the kpaas actions read ctx.secrets
@@ -203,5 +178,119 @@ describe('kpaas-cluster form and the shared models', () => {
     expect(validate({ ...base, containerRuntime: 'containerd' })).toBe(false);
     expect(validate({ ...base, kubernetesVersion: 'v1.34.8' })).toBe(false);
     expect(validate({ ...base, controlPlaneCount: 2 })).toBe(false);
+  });
+});
+
+describe('kpaas-cluster Target page: only the chosen target', () => {
+  const template = loadTemplate('kpaas-cluster');
+  const page = template.spec.parameters.find(
+    (p: any) => p.dependencies?.target,
+  );
+  const branches: any[] = page.dependencies.target.oneOf;
+  const blocks: Record<string, string> = {
+    'kakao-cloud': 'kakao',
+    multipass: 'multipass',
+    vagrant: 'vagrant',
+    existing: 'existing',
+  };
+  const validate = new Ajv({ strict: false, allErrors: true }).compile(page);
+  const minimal: Record<string, any> = {
+    'kakao-cloud': {
+      kakao: {
+        region: 'kr-central-2',
+        availabilityZone: 'kr-central-2-a',
+        image: 'Ubuntu 24.04',
+        controlPlaneFlavor: 't1i.large',
+        workerFlavor: 't1i.xlarge',
+        volumeSizeGiB: 200,
+        keyPair: 'k',
+        vpcCidr: '172.16.0.0/16',
+      },
+      kakaoCredentialId: '***',
+      kakaoCredentialSecret: '***',
+    },
+    multipass: {
+      multipass: {
+        image: '24.04',
+        controlPlane: { cpus: 2, memoryGiB: 4, diskGiB: 40 },
+        worker: { cpus: 2, memoryGiB: 4, diskGiB: 50 },
+      },
+    },
+    vagrant: {
+      vagrant: {
+        box: 'a/b',
+        boxVersion: '0.1.0',
+        provider: 'virtualbox',
+        lbPair: true,
+      },
+    },
+    existing: {
+      existing: {
+        hosts: [
+          {
+            name: 'a',
+            role: 'control-plane',
+            address: '10.0.0.1',
+            hostKeyFingerprint: `SHA256:${'A'.repeat(43)}`,
+          },
+        ],
+      },
+    },
+  };
+
+  it.each(Object.keys(blocks))(
+    '%s: its own block is shown and required, other targets\' blocks are hidden from the form and the review',
+    target => {
+      const branch = branches.find(b => b.properties.target.const === target);
+      expect(branch.required).toContain(blocks[target]);
+      expect(branch.properties[blocks[target]]['ui:widget']).toBeUndefined();
+      for (const [other, block] of Object.entries(blocks)) {
+        if (other === target) continue;
+        expect(branch.properties[block]).toMatchObject({
+          'ui:widget': 'hidden',
+          'ui:backstage': { review: { show: false } },
+        });
+        expect(branch.required).not.toContain(block);
+      }
+      if (target !== 'kakao-cloud') {
+        for (const key of ['kakaoCredentialId', 'kakaoCredentialSecret']) {
+          expect(branch.properties[key]['ui:widget']).toBe('hidden');
+          expect(branch.required).not.toContain(key);
+        }
+      }
+      // valid with its own block; a stale block of another target does not get in the way
+      expect(validate({ target, ...minimal[target] })).toBe(true);
+      const stale = target === 'kakao-cloud' ? 'multipass' : 'kakao-cloud';
+      expect(
+        validate({ target, ...minimal[target], ...minimal[stale] }),
+      ).toBe(true);
+      // and invalid without it
+      expect(validate({ target })).toBe(false);
+    },
+  );
+
+  it('asks for the Kakao credential only for kakao-cloud', () => {
+    const { kakaoCredentialSecret, ...noSecret } = minimal['kakao-cloud'];
+    expect(validate({ target: 'kakao-cloud', ...noSecret })).toBe(false);
+    expect(validate({ target: 'multipass', ...minimal.multipass })).toBe(true);
+  });
+
+  it('no description loses a placeholder: angle brackets only inside `code`', () => {
+    const offending: string[] = [];
+    const walk = (node: any, where: string) => {
+      if (Array.isArray(node)) node.forEach((n, i) => walk(n, `${where}[${i}]`));
+      else if (node && typeof node === 'object') {
+        for (const [k, v] of Object.entries(node)) {
+          if (k === 'description' && typeof v === 'string') {
+            const outsideCode = v.replace(/`[^`]*`/g, '');
+            if (/<[^>\s]+>/.test(outsideCode)) offending.push(`${where}: ${v}`);
+          } else walk(v, `${where}.${k}`);
+        }
+      }
+    };
+    for (const name of ['kpaas-cluster', 'kpaas-cluster-apply']) {
+      walk(loadTemplate(name).spec.parameters, name);
+    }
+    expect(offending).toEqual([]);
   });
 });

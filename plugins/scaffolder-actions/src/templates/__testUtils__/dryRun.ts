@@ -59,10 +59,13 @@ export function loadTemplate(name: string): any {
   );
 }
 
+/** kpaas actions that only write files from the form (no machines, no kpaas-backend). */
+const FILE_ONLY_KPAAS_ACTIONS = ['kpaas:cluster-repo'];
+
 /**
- * The template without the kpaas:* steps. Those handlers throw NotImplementedError until the
- * action issues land (supportsDryRun is already true, so the scaffolder calls them in a dry
- * run); everything else runs as written.
+ * The template without the kpaas steps that reach machines or kpaas-backend (provision,
+ * bootstrap, add-ons); kpaas:cluster-repo, which writes cluster.yaml from the form, stays.
+ * Everything else runs as written.
  */
 export function withoutKpaasSteps(template: any): any {
   return {
@@ -70,7 +73,9 @@ export function withoutKpaasSteps(template: any): any {
     spec: {
       ...template.spec,
       steps: template.spec.steps.filter(
-        (step: any) => !String(step.action).startsWith('kpaas:'),
+        (step: any) =>
+          !String(step.action).startsWith('kpaas:') ||
+          FILE_ONLY_KPAAS_ACTIONS.includes(step.action),
       ),
     },
   };

@@ -67,6 +67,15 @@ const common = {
   reviewFirst: false,
 };
 
+/**
+ * What the Secret fields put into the parameters for the Kakao credential (the mask; the value
+ * itself goes to the task secrets): the kakao-cloud branch of the form requires them.
+ */
+export const kakaoCredentialMasks = {
+  kakaoCredentialId: '************************',
+  kakaoCredentialSecret: '****************************',
+};
+
 export const kakaoSettings = {
   region: 'kr-central-2',
   availabilityZone: 'kr-central-2-a',
@@ -85,6 +94,7 @@ export function kakaoFullValues(overrides: Record<string, unknown> = {}) {
     name: 'alpha',
     target: 'kakao-cloud',
     kakao: kakaoSettings,
+    ...kakaoCredentialMasks,
     addons: FULL_ADDONS,
     ...overrides,
   };
@@ -97,6 +107,7 @@ export function kakaoMinimalValues(overrides: Record<string, unknown> = {}) {
     name: 'tiny',
     target: 'kakao-cloud',
     kakao: kakaoSettings,
+    ...kakaoCredentialMasks,
     controlPlaneCount: 1,
     workerCount: 1,
     addons: [],
