@@ -11,11 +11,7 @@ export {
   EntityKpaasClusterContent,
   KpaasClusterTotalsFieldExtension,
 } from './plugin';
-export { clusterSpecFromForm } from './components/ClusterTotalsField';
-export type {
-  ClusterOrderFormData,
-  ClusterTotalsFieldProps,
-} from './components/ClusterTotalsField';
+export type { ClusterTotalsFieldProps } from './components/ClusterTotalsField';
 export type { FleetPageProps } from './components/FleetPage';
 export { isKpaasCluster, kpaasClusterEntityFilter } from './conditions';
 export { kpaasApiRef, KpaasClient } from './api';

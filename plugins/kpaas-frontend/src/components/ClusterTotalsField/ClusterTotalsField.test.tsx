@@ -4,13 +4,13 @@ import {
   ClusterSpec,
   defaultClusterSpec,
   deriveResourceTotals,
+  previewClusterSpecFromForm,
   ResourceTotals,
 } from '@internal/plugin-kpaas-common';
 import {
   ClusterTotalsField,
   ClusterTotalsFieldProps,
 } from './ClusterTotalsField';
-import { clusterSpecFromForm } from './clusterSpecFromForm';
 
 configure({ asyncUtilTimeout: 10_000 });
 jest.setTimeout(30_000);
@@ -187,10 +187,10 @@ describe('KpaasClusterTotals field', () => {
     );
   });
 
-  it('follows the vagrant lb pair and counts existing hosts by role', () => {
+  it('follows the vagrant lb pair and counts the existing hosts entered so far by role', async () => {
     const vagrant = (lbPair: boolean) =>
       deriveResourceTotals(
-        clusterSpecFromForm({
+        previewClusterSpecFromForm({
           target: 'vagrant',
           vagrant: { lbPair },
           controlPlaneCount: 1,
@@ -207,25 +207,29 @@ describe('KpaasClusterTotals field', () => {
       'worker',
     ]);
 
-    const existing = deriveResourceTotals(
-      clusterSpecFromForm({
-        target: 'existing',
-        existing: {
-          hosts: [
-            { name: 'a', role: 'control-plane', address: '10.0.0.1' },
-            { name: 'b', role: 'worker', address: '10.0.0.2' },
-            {},
-          ],
-        },
-        controlPlaneCount: 1,
-        workerCount: 1,
-      })!,
-    );
-    expect(existing.roles.map(r => [r.role, r.machines])).toEqual([
-      ['control-plane', 1],
-      ['worker', 1],
+    // a host still being typed (no role, no address yet) is not counted
+    await renderField({
+      target: 'existing',
+      existing: {
+        hosts: [
+          { name: 'a', role: 'control-plane', address: '10.0.0.1' },
+          { name: 'b', role: 'worker', address: '10.0.0.2' },
+          { name: 'c' },
+        ],
+      },
+      controlPlaneCount: 1,
+      workerCount: 1,
+    });
+    expect(
+      await screen.findByTestId('kpaas-cluster-totals'),
+    ).toBeInTheDocument();
+    expect(cells('totals-control-plane').slice(0, 3)).toEqual([
+      'control-plane',
+      '1',
+      'size unknown',
     ]);
-    expect(existing.complete).toBe(false);
+    expect(cells('totals-worker')[1]).toBe('1');
+    expect(cells('totals-total')[0]).toBe('Total (known figures)');
   });
 
   it('asks for a target before there is anything to add up', async () => {

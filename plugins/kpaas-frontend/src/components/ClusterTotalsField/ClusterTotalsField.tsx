@@ -10,12 +10,9 @@ import {
 import type { FieldExtensionComponentProps } from '@backstage/plugin-scaffolder-react';
 import {
   deriveResourceTotals,
+  previewClusterSpecFromForm,
   RoleResources,
 } from '@internal/plugin-kpaas-common';
-import {
-  ClusterOrderFormData,
-  clusterSpecFromForm,
-} from './clusterSpecFromForm';
 
 /** Name of the field in templates (`ui:field: KpaasClusterTotals`). */
 export const KPAAS_CLUSTER_TOTALS_FIELD = 'KpaasClusterTotals';
@@ -40,15 +37,14 @@ function eachMachine(role: RoleResources): string {
 /**
  * `KpaasClusterTotals`: read-only summary of the machines the kpaas-cluster form orders —
  * vCPU, memory and disk per role and in total, computed by kpaas-common's deriveResourceTotals
- * from the whole form (the scaffolder passes it as formContext.formData), so the user sees
- * them before Create.
+ * from the whole form (the scaffolder passes it as formContext.formData) through the one
+ * form-to-spec mapping kpaas:cluster-repo uses (previewClusterSpecFromForm: values not valid yet
+ * count as the target's defaults), so the user sees them before Create.
  */
 export function ClusterTotalsField(props: ClusterTotalsFieldProps) {
   const { schema, idSchema, formContext } = props;
   const title = schema.title ?? 'Resource totals';
-  const spec = clusterSpecFromForm(
-    formContext?.formData as ClusterOrderFormData | undefined,
-  );
+  const spec = previewClusterSpecFromForm(formContext?.formData);
 
   if (!spec) {
     return (

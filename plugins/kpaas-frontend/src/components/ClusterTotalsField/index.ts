@@ -3,5 +3,3 @@ export {
   KPAAS_CLUSTER_TOTALS_FIELD,
 } from './ClusterTotalsField';
 export type { ClusterTotalsFieldProps } from './ClusterTotalsField';
-export { clusterSpecFromForm } from './clusterSpecFromForm';
-export type { ClusterOrderFormData } from './clusterSpecFromForm';
