@@ -9,6 +9,7 @@ import {
   PolicyQueryUser,
 } from '@backstage/plugin-permission-node';
 import {
+  kpaasClusterAccessPermission,
   kpaasClusterCreatePermission,
   kpaasClusterDeletePermission,
   kpaasClusterReadPermission,
@@ -68,6 +69,8 @@ describe('KpaasPermissionPolicy', () => {
     kpaasClusterUpdatePermission,
     kpaasClusterRefreshPermission,
     kpaasClusterDeletePermission,
+    // the OIDC kubeconfig (sign-in; what the user may do there is the cluster's RBAC)
+    kpaasClusterAccessPermission,
   ];
 
   it.each(ownerPermissions.map(p => [p.name, p] as const))(
@@ -126,6 +129,9 @@ describe('KpaasPermissionPolicy', () => {
     ).toBe(true);
     expect(
       await allowedOn(p, kpaasClusterUpdatePermission, stranger, otherCluster),
+    ).toBe(false);
+    expect(
+      await allowedOn(p, kpaasClusterAccessPermission, stranger, otherCluster),
     ).toBe(false);
   });
 

@@ -56,7 +56,8 @@ export function readKpaasPolicyOptions(config: Config): KpaasPolicyOptions {
  * - admins (`kpaas.permissions.admins`) may do everything, including Terraform state
  *   administration and the Kubernetes plugin's proxy;
  * - a cluster's owners (its `metadata.owner`, directly or through a group) may read, update,
- *   refresh and delete it (a conditional decision on IS_CLUSTER_OWNER);
+ *   refresh and delete it, and download its OIDC kubeconfig (`kpaas.cluster.access`) (a
+ *   conditional decision on IS_CLUSTER_OWNER);
  * - everyone signed in may order new clusters (`createAllowed: admins` reserves that) and,
  *   with `readAll: true`, read every cluster;
  * - every other plugin's permission is allowed, except `kubernetes.proxy` (admins only).
@@ -112,7 +113,7 @@ export class KpaasPermissionPolicy implements PermissionPolicy {
     ) {
       return allow;
     }
-    // read, update, refresh, delete: the cluster's owners.
+    // read, update, refresh, delete, access (kubeconfig): the cluster's owners.
     return createKpaasClusterConditionalDecision(
       permission,
       kpaasClusterConditions.isClusterOwner({
