@@ -1,5 +1,6 @@
 import type { AddonRetirement } from './addons/schema';
 import type { GatewayApiObjectReadiness } from './readiness/gatewayApi';
+import type { ExpiryItem } from './operations/expiry';
 /**
  * Types of the kpaas-backend REST API (`/api/kpaas`). The frontend, the scaffolder actions and
  * the backend all use these, so a change here is a change to the contract. Responses never
@@ -230,6 +231,11 @@ export interface ClusterStatus {
   addons: AddonStatus[];
   links: PlatformLinkStatus[];
   bom: VersionBom;
+  /**
+   * Certificates that expire, soonest first (the API server's serving certificate from the TLS
+   * handshake); one inside the critical window makes the cluster Degraded.
+   */
+  expiries?: ExpiryItem[];
   /**
    * True when the newest refresh could not complete (e.g. a LIST failed mid-way) and this is the
    * last complete status; `staleReason` says why and `attemptedAt` when it was tried.

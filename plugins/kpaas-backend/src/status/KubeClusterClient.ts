@@ -7,6 +7,10 @@ import {
 import type { ClusterNetworks } from '../network/ClusterNetworks';
 import { REFUSED_CODE } from '../network/ClusterNetworks';
 import type { ClusterConnection } from '../registry/ClusterRegistry';
+import {
+  readServingCertificate,
+  ServingCertificate,
+} from '../operations/servingCertificate';
 
 /*
  * A read-only client for one cluster, built with @kubernetes/client-node from the registry's
@@ -222,6 +226,21 @@ export class KubeClusterClient {
       gitVersion: version,
       latencyMs: Math.round((performance.now() - started) * 10) / 10,
     };
+  }
+
+  /** The API server's serving certificate, from a TLS handshake (same networks rule and deadline). */
+  async servingCertificate(): Promise<ServingCertificate> {
+    const cluster = this.kubeConfig.getCurrentCluster()!;
+    return this.call('TLS handshake', () =>
+      readServingCertificate({
+        server: cluster.server,
+        caPem: cluster.caData
+          ? Buffer.from(cluster.caData, 'base64').toString()
+          : undefined,
+        lookup: this.options.networks.lookup,
+        signal: this.signal(),
+      }),
+    );
   }
 
   /** `GET /readyz?verbose`: the apiserver's own checks, `[+]name ok` / `[-]name failed`. */

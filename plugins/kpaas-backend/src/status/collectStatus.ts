@@ -13,6 +13,8 @@ import {
   WorkloadObservation,
   clusterSpecSchema,
   derivePlatformLinks,
+  expiryItem,
+  expiryProblems,
   derivePlatformRoutingOfSpec,
   evaluateAddonReadiness,
   expectedGatewayApiObjects,
@@ -228,6 +230,7 @@ export function deriveState(
         .map(n => n.name)
         .join(', ')}${notReady.length > 5 ? ', …' : ''})`,
     );
+  problems.push(...expiryProblems(status.expiries ?? []));
   const badAddons = status.addons.filter(a => a.state !== 'Healthy');
   if (badAddons.length)
     problems.push(
@@ -256,10 +259,12 @@ export async function collectClusterStatus(
   const checkedAt = new Date().toISOString();
   const spec = parseSpec(cluster.spec);
 
-  const [versionResult, readyzResult] = await Promise.allSettled([
-    client.version(),
-    client.readyz(),
-  ]);
+  const [versionResult, readyzResult, certificateResult] =
+    await Promise.allSettled([
+      client.version(),
+      client.readyz(),
+      client.servingCertificate(),
+    ]);
   if (versionResult.status === 'rejected') {
     const error = versionResult.reason as KubeRequestError;
     const api: ApiServerStatus = {
@@ -489,6 +494,19 @@ export async function collectClusterStatus(
     addons: addonStatuses,
     links,
     bom,
+    // An unanswered handshake leaves the expiry unknown; /version already says why.
+    ...(certificateResult.status === 'fulfilled'
+      ? {
+          expiries: [
+            expiryItem(
+              'kube-apiserver serving certificate',
+              'tls-handshake',
+              certificateResult.value.notAfter,
+              new Date(checkedAt),
+            ),
+          ],
+        }
+      : {}),
   };
   return {
     name: cluster.name,
