@@ -8,7 +8,7 @@ import {
   BootstrapHarness,
   startBootstrapHarness,
   runBootstrapAction as runAction,
-} from './bootstrapHarness';
+} from './__testUtils__/bootstrapHarness';
 
 jest.setTimeout(180_000);
 

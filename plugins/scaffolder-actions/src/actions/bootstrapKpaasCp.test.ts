@@ -16,7 +16,7 @@ import {
   nodeWrittenFiles,
   startBootstrapHarness,
   runBootstrapAction as runAction,
-} from './bootstrapHarness';
+} from './__testUtils__/bootstrapHarness';
 
 jest.setTimeout(180_000);
 

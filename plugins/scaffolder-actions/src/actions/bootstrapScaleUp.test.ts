@@ -9,7 +9,7 @@ import {
   BootstrapHarness,
   runBootstrapAction as runAction,
   startBootstrapHarness,
-} from './bootstrapHarness';
+} from './__testUtils__/bootstrapHarness';
 
 jest.setTimeout(240_000);
 

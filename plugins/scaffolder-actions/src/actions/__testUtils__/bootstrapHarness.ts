@@ -26,11 +26,11 @@ import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import yaml from 'yaml';
-import { createBootstrapAction } from './bootstrap';
+import { createBootstrapAction } from '../bootstrap';
 
 export const SKELETON_SCRIPTS = path.resolve(
   __dirname,
-  '../../../../templates/kpaas-cluster/skeleton/scripts',
+  '../../../../../templates/kpaas-cluster/skeleton/scripts',
 );
 
 /** The cp-deployment pin of the harness (no real archive is downloaded by the rig nodes). */
