@@ -712,8 +712,10 @@ describeIfRig(`a cluster order, end to end${skipReason}`, () => {
     });
     const prBody: string = body.output.text[0].content;
     expect(prBody).toContain('## Cluster `e2e-review` (dev) on existing');
+    // kpaas:cluster-repo's summary: the machines of cluster.yaml and the endpoints
+    expect(prBody).toMatch(/\| e2e-lab-cp-1 \| control-plane \| [\d.]+ \|/);
     expect(prBody).toMatch(
-      /\*\*Plan:\*\* 8 machines \(e2e-lab-cp-1, .*\), API server https:\/\/[\d.]+:6443, ingress [\d.]+\./,
+      /\*\*API server:\*\* https:\/\/[\d.]+:6443 \(vip\); \*\*ingress:\*\* [\d.]+\./,
     );
     expect(prBody).toMatch(/\| control-plane \| 3 \| existing \|/);
     expect(prBody).toMatch(/\| worker \| 3 \| existing \|/);

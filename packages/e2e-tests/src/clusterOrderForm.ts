@@ -40,6 +40,7 @@ export interface ClusterOrder {
   sshPrivateKey: string;
   /** Secret fields left empty when not given. */
   sshPassphrase?: string;
+  /** Asked on the Target page for kakao-cloud only; ignored for the other targets. */
   kakaoCredentialId?: string;
   kakaoCredentialSecret?: string;
   /** Host of the cluster repository (an allowedHosts entry); default the first (github.com). */
@@ -58,6 +59,19 @@ async function choose(page: Page, id: string, option: string) {
   await page.locator(`#${id}`).click();
   await page.getByRole('option', { name: option, exact: true }).click();
   await page.getByRole('listbox').waitFor({ state: 'detached' });
+}
+
+/** Types into the Secret fields the page shows; values not given, or fields not shown, are skipped. */
+async function fillSecrets(
+  page: Page,
+  fields: ReadonlyArray<readonly [string, string | undefined]>,
+) {
+  for (const [label, value] of fields) {
+    const field = page.getByLabel(label, { exact: false }).first();
+    if (!value || (await field.count()) === 0) continue;
+    await field.click();
+    await field.fill(value);
+  }
 }
 
 async function next(page: Page, button: 'Next' | 'Review' = 'Next') {
@@ -118,6 +132,11 @@ export async function fillClusterOrder(
     await fillText(page, `${p}_port`, String(h.port));
     await fillText(page, `${p}_hostKeyFingerprint`, h.hostKeyFingerprint);
   }
+  // the Kakao credential is asked on this page, and only for kakao-cloud
+  await fillSecrets(page, [
+    ['Kakao application credential ID', order.kakaoCredentialId],
+    ['Kakao application credential secret', order.kakaoCredentialSecret],
+  ]);
   await saveScreenshot(page, `${shotPrefix}-2-target.png`);
   await next(page);
 
@@ -163,16 +182,7 @@ export async function fillClusterOrder(
   const secret = page.getByLabel('SSH private key', { exact: false }).first();
   await secret.click();
   await secret.fill(order.sshPrivateKey);
-  for (const [label, value] of [
-    ['SSH key passphrase', order.sshPassphrase],
-    ['Kakao application credential ID', order.kakaoCredentialId],
-    ['Kakao application credential secret', order.kakaoCredentialSecret],
-  ] as const) {
-    if (!value) continue;
-    const field = page.getByLabel(label, { exact: false }).first();
-    await field.click();
-    await field.fill(value);
-  }
+  await fillSecrets(page, [['SSH key passphrase', order.sshPassphrase]]);
   await saveScreenshot(page, `${shotPrefix}-6-access.png`);
   await next(page);
 

@@ -21,10 +21,11 @@ export const ASSIGNED_AT_APPLY = 'assigned at apply';
 
 const figure = (v: number | undefined) => (v === undefined ? '?' : String(v));
 
+/** Size of one machine; existing machines bring their own (not part of the spec). */
 function each(role: RoleResources): string {
   if (role.vcpuEach === undefined && role.memoryGiBEach === undefined) {
     return role.diskGiBEach === undefined
-      ? 'size not in the spec'
+      ? 'existing'
       : `? vCPU / ? GiB / ${role.diskGiBEach} GiB`;
   }
   return `${figure(role.vcpuEach)} vCPU / ${figure(
@@ -88,11 +89,9 @@ export function clusterSummary(
       n => `| ${n.name} | ${n.role} | ${n.address ?? pendingAddress(spec)} |`,
     ),
     '',
-    `**API server:** ${
-      endpoints.apiServerUrl ?? ASSIGNED_AT_APPLY
-    } (${endpoints.apiEndpointType}); **ingress:** ${
-      endpoints.ingressAddress ?? ASSIGNED_AT_APPLY
-    }.`,
+    `**API server:** ${endpoints.apiServerUrl ?? ASSIGNED_AT_APPLY} (${
+      endpoints.apiEndpointType
+    }); **ingress:** ${endpoints.ingressAddress ?? ASSIGNED_AT_APPLY}.`,
     ...endpoints.pending.map(p => `- ${ASSIGNED_AT_APPLY}: ${p}`),
     '',
   );
@@ -106,16 +105,19 @@ export function clusterSummary(
   if (!resolved.ok || resolved.plan.addons.length === 0) {
     out.push('**Add-ons:** none', '');
   } else {
-    out.push('### Add-ons', '', 'In install order, with the pinned charts of the kpaas values pack:', '');
+    out.push(
+      '### Add-ons',
+      '',
+      'In install order, with the pinned charts of the kpaas values pack:',
+      '',
+    );
     for (const addon of resolved.plan.addons) {
       const title = byId.get(addon.id)?.title ?? addon.id;
       const url = links.get(addon.id);
       out.push(
         `- \`${addon.id}\`: ${title}${
           addon.requested && !implied.has(addon.id) ? '' : ' (dependency)'
-        }${
-          url ? `, ${url}` : ''
-        }`,
+        }${url ? `, ${url}` : ''}`,
       );
     }
     out.push('');
