@@ -188,6 +188,11 @@ describeRealTerraform('kpaas:provision', () => {
         apiPublicAddress: '203.0.113.10',
         ingressAddress: '172.16.0.201',
       });
+      // the machines' one home: kpaas-backend, where bootstrap and addons read them
+      expect(rig.inventories.get('demo')).toEqual({
+        taskId: 'task-1',
+        nodes: out.inventory,
+      });
       const applied = await stateVersions(rig);
       expect(applied.items[0].resources).toBe(KAKAO_RIG_RESOURCES);
       expect(applied.items[0].lineage).toMatch(/^[0-9a-f-]{36}$/);
@@ -313,6 +318,9 @@ describeRealTerraform('kpaas:provision', () => {
       expect(outputsOf(apply).summary).toContain(
         '| demo-worker-4 | worker | 172.16.0.114 |',
       );
+      expect(
+        rig.inventories.get('demo')!.nodes.map((n: any) => n.name),
+      ).toContain('demo-worker-4');
 
       // lowered by hand: refused before terraform runs, naming the field and the way out
       setWorkers(rig, 2);
@@ -605,7 +613,7 @@ output "nodes" {
     await rig.action().handler(ctx);
     expect(outputsOf(ctx).inventory).toHaveLength(6);
     expect(rig.logText(ctx)).toContain(
-      'Could not record step "apply" in the kpaas timeline of demo (provisioning continues)',
+      'could not record "apply" in the kpaas timeline of demo (continuing)',
     );
   });
 });
@@ -643,6 +651,8 @@ describe('kpaas:provision before anything runs', () => {
         ]);
         expect(out.endpoints.apiServerUrl).toBe('https://10.10.0.101:6443');
         expect(out.planSummary).toBeUndefined();
+        // only an apply stores the machines in kpaas-backend
+        expect(rig.inventories.has('demo')).toBe(mode === 'apply');
       }
       await expect(
         rig.action().handler(rig.context({ mode: 'destroy' })),
@@ -813,6 +823,7 @@ describe('kpaas:provision before anything runs', () => {
       expect(readTree(rig.workspace).map(f => f.file)).toEqual(before);
       expect(rig.calls()).toEqual([]);
       expect(rig.timeline).toEqual([]);
+      expect(rig.inventories.size).toBe(0);
     },
   );
 });

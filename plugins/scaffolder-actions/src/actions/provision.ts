@@ -12,16 +12,15 @@ import {
 } from '../access/authorizeClusterRun';
 import { KpaasBackendClient } from '../backendClient';
 import { loadClusterRepo } from '../core/loadClusterRepo';
+import { RunRecorder } from '../core/runRecorder';
 import { passthroughFromConfig } from '../process/childEnv';
 import { ToolShutdown } from '../process/shutdown';
 import { dryRunProvision } from '../provision/dryRun';
 import { provisionExistingMachines } from '../provision/existingMachines';
-import { createMasker } from '../provision/mask';
 import { sshPublicKeyOf } from '../provision/sshPublicKey';
 import { formatProvisionSummary } from '../provision/summary';
 import { readTerraformInstallSettings } from '../provision/terraformInstall';
 import { provisionWithTerraform } from '../provision/terraformTarget';
-import { ProvisionTimeline } from '../provision/timeline';
 import type {
   ProvisionMode,
   ProvisionResult,
@@ -53,6 +52,8 @@ export interface ProvisionActionOptions {
   lockRenewIntervalMs?: number;
   /** Stops Terraform/Vagrant when the backend shuts down (the module passes one per backend). */
   toolShutdown?: ToolShutdown;
+  /** The module's kpaas-backend client (default: one built from discovery and auth). */
+  client?: KpaasBackendClient;
   /** Values pack whose values/addons.yaml checks cluster.yaml when the repo has none. */
   valuesPackDir?: string;
 }
@@ -69,13 +70,15 @@ const DEFAULT_STOP_GRACE_MS = 60_000;
  * @public
  */
 export function createProvisionAction(options: ProvisionActionOptions) {
-  const client = new KpaasBackendClient({
-    discovery: options.discovery,
-    auth: options.auth,
-    stateBaseUrl: options.config?.getOptionalString(
-      'kpaas.terraformState.baseUrl',
-    ),
-  });
+  const client =
+    options.client ??
+    new KpaasBackendClient({
+      discovery: options.discovery,
+      auth: options.auth,
+      stateBaseUrl: options.config?.getOptionalString(
+        'kpaas.terraformState.baseUrl',
+      ),
+    });
   const stopGraceMs = options.stopGraceMs ?? DEFAULT_STOP_GRACE_MS;
   const toolShutdown = options.toolShutdown ?? new ToolShutdown();
   const installSettings = readTerraformInstallSettings(options.config);
@@ -278,12 +281,19 @@ export function createProvisionAction(options: ProvisionActionOptions) {
       }
 
       // 3. The target's provisioner.
-      const timeline = new ProvisionTimeline(
-        client,
+      const recorder = new RunRecorder({
+        phase: 'provision',
         cluster,
-        ctx.logger,
-        ctx.task?.id,
-      );
+        client,
+        logger: ctx.logger,
+        taskId: ctx.task?.id,
+        secrets: [
+          secrets.kakaoCredentialId,
+          secrets.kakaoCredentialSecret,
+          secrets.sshPrivateKey,
+          secrets.sshPassphrase,
+        ],
+      });
       const run: ProvisionRun = {
         repo,
         spec,
@@ -292,16 +302,11 @@ export function createProvisionAction(options: ProvisionActionOptions) {
         workspacePath: ctx.workspacePath,
         taskId: ctx.task?.id,
         secrets,
-        mask: createMasker([
-          secrets.kakaoCredentialId,
-          secrets.kakaoCredentialSecret,
-          secrets.sshPrivateKey,
-        ]),
+        recorder,
         logger: ctx.logger,
-        timeline,
         phases: {
           logger: ctx.logger,
-          timeline,
+          recorder,
           toolShutdown,
           signal: ctx.signal,
           deadline: Date.now() + timeoutMinutes * 60_000,
@@ -344,7 +349,8 @@ export function createProvisionAction(options: ProvisionActionOptions) {
         });
       }
 
-      // 4. Record: the inventory in the log and the outputs.
+      // 4. Record: the machines in kpaas-backend (their one home, read by bootstrap and
+      // addons), the log and the outputs.
       if (mode !== 'destroy') {
         ctx.logger.info(
           `Inventory of ${cluster}:\n${result.inventory
@@ -352,9 +358,32 @@ export function createProvisionAction(options: ProvisionActionOptions) {
             .join('\n')}\nAPI: ${result.endpoints.apiServerUrl}`,
         );
       }
+      if (mode === 'apply') {
+        await storeInventory(client, cluster, result, ctx.task?.id);
+      }
       emit(result);
     },
   });
+}
+
+/**
+ * Stores the machines with the cluster in kpaas-backend (`PUT /clusters/:name/inventory`):
+ * kpaas:bootstrap and kpaas:addons read them by cluster name. Machines that stay keep the host
+ * keys bootstrap recorded.
+ */
+async function storeInventory(
+  client: KpaasBackendClient,
+  cluster: string,
+  result: ProvisionResult,
+  taskId: string | undefined,
+): Promise<void> {
+  try {
+    await client.putInventory(cluster, { taskId, nodes: result.inventory });
+  } catch (e) {
+    throw new Error(
+      `kpaas:provision: the machines of ${cluster} exist, but kpaas-backend did not store them (PUT /api/kpaas/clusters/${cluster}/inventory), so kpaas:bootstrap cannot find them; re-run the task (nothing is created twice): ${e}`,
+    );
+  }
 }
 
 /** Modes a target cannot run, refused before anything runs. */

@@ -10,11 +10,11 @@ export async function provisionExistingMachines(
   run.logger.info(
     `spec.target.type existing: ${planned.inventory.length} hosts checked, no machines to create`,
   );
-  await run.timeline.record(
-    'inventory',
-    'succeeded',
-    startedAt,
-    `${planned.inventory.length} existing hosts`,
-  );
+  await run.recorder.timeline({
+    step: 'inventory',
+    status: 'succeeded',
+    startedAt: startedAt,
+    summary: `${planned.inventory.length} existing hosts`,
+  });
   return planned;
 }

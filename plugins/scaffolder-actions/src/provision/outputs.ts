@@ -1,30 +1,13 @@
 import {
+  ClusterEndpoints,
   ClusterSpec,
+  InventoryNode,
   deriveEndpoints,
   deriveInventory,
   inventoryNodeSchema,
   nodeRoles,
 } from '@internal/plugin-kpaas-common';
 import { z } from 'zod/v3';
-
-/** One node of the action's `inventory` output. */
-export interface ProvisionedNode {
-  name: string;
-  role: (typeof nodeRoles)[number];
-  address: string;
-  privateAddress?: string;
-  publicAddress?: string;
-  port: number;
-  hostKeyFingerprint?: string;
-}
-
-/** The action's `endpoints` output. */
-export interface ProvisionedEndpoints {
-  apiServerUrl: string;
-  apiVip?: string;
-  apiPublicAddress?: string;
-  ingressAddress?: string;
-}
 
 /** Which address of a Terraform node kpaas connects to over SSH. */
 export type SshAddressChoice = 'private' | 'public';
@@ -67,7 +50,7 @@ export function parseTerraformOutputs(
   outputJson: string,
   spec: ClusterSpec,
   sshAddress: SshAddressChoice = 'private',
-): { inventory: ProvisionedNode[]; endpoints: ProvisionedEndpoints } {
+): { inventory: InventoryNode[]; endpoints: ClusterEndpoints } {
   let raw: unknown;
   try {
     raw = JSON.parse(outputJson || '{}');
@@ -115,7 +98,7 @@ export function parseTerraformOutputs(
           .join('; ')}`,
       );
     }
-    return entry as ProvisionedNode;
+    return entry as InventoryNode;
   });
 
   const derived = deriveEndpoints(spec);
@@ -152,8 +135,8 @@ export function hasNodesOutput(outputJson: string): boolean {
  * (Multipass DHCP, the Kakao NLB) read {@link ASSIGNED_AT_APPLY}.
  */
 export function inventoryFromSpec(spec: ClusterSpec): {
-  inventory: ProvisionedNode[];
-  endpoints: ProvisionedEndpoints;
+  inventory: InventoryNode[];
+  endpoints: ClusterEndpoints;
 } {
   const inventory = deriveInventory(spec).map(node => ({
     name: node.name,

@@ -5,7 +5,7 @@ import type { LoggerService } from '@backstage/backend-plugin-api';
 import type { ChildEnv } from '../process/childEnv';
 import type { ToolShutdown } from '../process/shutdown';
 import { runProcess, RunProcessResult } from './runProcess';
-import type { ProvisionTimeline } from './timeline';
+import type { RunRecorder } from '../core/runRecorder';
 
 /** A phase that failed or was stopped; carries the tail of the tool's error output. */
 export class PhaseError extends Error {
@@ -32,7 +32,7 @@ export function makeRunDir(): string {
 /** What every phase of one run shares: where it logs, when it must stop, how it is stopped. */
 export interface PhaseSettings {
   logger: LoggerService;
-  timeline: ProvisionTimeline;
+  recorder: RunRecorder;
   toolShutdown: ToolShutdown;
   signal?: AbortSignal;
   /** Absolute time (ms since epoch) at which the tool is stopped. */
@@ -77,7 +77,7 @@ export function createPhaseRunner(
     mask: (t: string) => string;
   },
 ): RunPhase {
-  const { logger, timeline, toolShutdown } = settings;
+  const { logger, recorder, toolShutdown } = settings;
   return async (phase, args, opts = {}) => {
     const startedAt = new Date();
     const shown = `${path.basename(tool.command)} ${args.join(' ')}`;
@@ -104,7 +104,12 @@ export function createPhaseRunner(
         why = `was stopped: the timeout of ${settings.timeoutMinutes} minutes was reached`;
       }
       logger.error(`<== [${phase}] ${why} after ${elapsed}`);
-      await timeline.record(step, 'failed', startedAt, `${shown} ${why}`);
+      await recorder.timeline({
+        step,
+        status: 'failed',
+        startedAt,
+        summary: `${shown} ${why}`,
+      });
       const tail = result.errorTail.map(tool.mask).join('\n');
       const known = result.stoppedBy ? undefined : opts.explainFailure?.(tail);
       let hint = '';

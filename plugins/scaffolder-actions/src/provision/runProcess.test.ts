@@ -8,7 +8,7 @@ import {
   writeOfflineCliConfig,
 } from '@internal/kpaas-testkit';
 import { buildChildEnv } from '../process/childEnv';
-import { createMasker } from './mask';
+import { SecretMasker } from '../core/secretMasker';
 import { runProcess } from './runProcess';
 
 const realTerraform = findRealTerraform();
@@ -135,7 +135,7 @@ describe('runProcess', () => {
       cwd: dir,
       env: buildChildEnv({ runDir: path.join(dir, 'run') }),
       logger,
-      mask: createMasker(['IDVALUE123', key, 'abc']),
+      mask: new SecretMasker(['IDVALUE123', key, 'abc']).filter,
       stopGraceMs: 300,
     });
     expect(result.exitCode).toBe(3);

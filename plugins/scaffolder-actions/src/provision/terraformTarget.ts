@@ -11,7 +11,6 @@ import {
   refuseRemovedMachines,
   writeMachineConfig,
 } from './machineConfig';
-import { createMasker } from './mask';
 import {
   hasNodesOutput,
   inventoryFromSpec,
@@ -53,7 +52,6 @@ export interface TerraformTargetOptions {
 /** The kpaas-backend state of a cluster, opened for one run. */
 interface HttpState {
   env: Record<string, string>;
-  password: string;
   lease: LockLease;
   /** The machines the stored state's `nodes` output lists. */
   machines(): Promise<KnownMachine[]>;
@@ -91,6 +89,8 @@ async function openHttpState(
       `Could not get a Terraform state credential for ${cluster} from kpaas-backend (POST /api/kpaas/clusters/${cluster}/terraform/credentials): ${e}`,
     );
   }
+  // masked from here on: Terraform may quote its environment in an error
+  run.recorder.addSecret(credential.password);
   logger.info(
     `Terraform state: kpaas-backend ${addresses.address} (basic auth ${credential.username}, valid until ${credential.expiresAt})`,
   );
@@ -101,17 +101,16 @@ async function openHttpState(
     intervalMs: options.lockRenewIntervalMs,
     logger,
   });
-  await run.timeline.record(
-    'state',
-    'succeeded',
+  await run.recorder.timeline({
+    step: 'state',
+    status: 'succeeded',
     startedAt,
-    'state credential issued',
-  );
+    summary: 'state credential issued',
+  });
   const authorization = `Basic ${Buffer.from(
     `${credential.username}:${credential.password}`,
   ).toString('base64')}`;
   return {
-    password: credential.password,
     lease,
     env: {
       TF_HTTP_ADDRESS: addresses.address,
@@ -141,7 +140,7 @@ export async function provisionWithTerraform(
   run: ProvisionRun,
   options: TerraformTargetOptions,
 ): Promise<ProvisionResult> {
-  const { spec, mode, logger, timeline } = run;
+  const { spec, mode, logger } = run;
   const target = spec.spec.target.type;
   const terraform = resolveTerraformBinary(
     options.terraformPath,
@@ -197,12 +196,6 @@ export async function provisionWithTerraform(
         )}`,
       );
     }
-    const mask = createMasker([
-      run.secrets.kakaoCredentialId,
-      run.secrets.kakaoCredentialSecret,
-      run.secrets.sshPrivateKey,
-      state?.password,
-    ]);
     const phase = createPhaseRunner(run.phases, {
       command: terraform,
       cwd: tfDir,
@@ -212,13 +205,19 @@ export async function provisionWithTerraform(
         passthrough: options.envPassthrough,
         set: env,
       }),
-      mask,
+      mask: run.recorder.masker.filter,
     });
 
     await phase('init', ['init', '-input=false', '-no-color'], {
       explainFailure: output =>
         classifyInitFailure(output, options.installSettings),
-    }).then(r => timeline.record(r.step, 'succeeded', r.startedAt));
+    }).then(r =>
+      run.recorder.timeline({
+        step: r.step,
+        status: 'succeeded',
+        startedAt: r.startedAt,
+      }),
+    );
     if (!state && mode !== 'destroy') {
       // another backend: the machines of its state, read before anything is planned
       const current = await readOutputs(phase);
@@ -250,22 +249,22 @@ export async function provisionWithTerraform(
       );
       result = inventoryFromSpec(spec);
     } else {
-      await timeline.record(
-        out.step,
-        'failed',
-        out.startedAt,
-        'no nodes output',
-      );
+      await run.recorder.timeline({
+        step: out.step,
+        status: 'failed',
+        startedAt: out.startedAt,
+        summary: 'no nodes output',
+      });
       throw new Error(
         'Terraform applied but has no `nodes` output; the generated Terraform must output nodes = [{ name, role, private_ip, public_ip, ssh_port }]',
       );
     }
-    await timeline.record(
-      out.step,
-      'succeeded',
-      out.startedAt,
-      `${result.inventory.length} nodes`,
-    );
+    await run.recorder.timeline({
+      step: out.step,
+      status: 'succeeded',
+      startedAt: out.startedAt,
+      summary: `${result.inventory.length} nodes`,
+    });
     return { ...result, planSummary };
   } finally {
     await state?.lease.stop();
@@ -288,7 +287,7 @@ async function planAndApply(
   phase: RunPhase,
   scratch: string,
 ): Promise<PlanSummary> {
-  const { mode, logger, timeline, cluster } = run;
+  const { mode, logger, cluster } = run;
   const planFile = path.join(scratch, 'tfplan');
   const plan = await phase('plan', [
     'plan',
@@ -303,7 +302,12 @@ async function planAndApply(
   const planSummary = summarizePlan(shown.result.stdout);
   const summaryText = formatPlanSummary(planSummary);
   logger.info(summaryText);
-  await timeline.record(plan.step, 'succeeded', plan.startedAt, summaryText);
+  await run.recorder.timeline({
+    step: plan.step,
+    status: 'succeeded',
+    startedAt: plan.startedAt,
+    summary: summaryText,
+  });
 
   if (mode === 'plan') return planSummary;
   if (planSummary.resources.length === 0) {
@@ -323,7 +327,12 @@ async function planAndApply(
         '-no-color',
         planFile,
       ]);
-      await timeline.record(r.step, 'succeeded', r.startedAt, summaryText);
+      await run.recorder.timeline({
+        step: r.step,
+        status: 'succeeded',
+        startedAt: r.startedAt,
+        summary: summaryText,
+      });
       return {
         add: planSummary.add,
         change: planSummary.change,

@@ -1,11 +1,14 @@
 import type { LoggerService } from '@backstage/backend-plugin-api';
 import type { JsonObject } from '@backstage/config';
-import type { ClusterSpec } from '@internal/plugin-kpaas-common';
+import type {
+  ClusterEndpoints,
+  ClusterSpec,
+  InventoryNode,
+} from '@internal/plugin-kpaas-common';
 import type { ClusterRepo } from '../core/loadClusterRepo';
-import type { ProvisionedEndpoints, ProvisionedNode } from './outputs';
 import type { PhaseSettings } from './phase';
 import type { PlanSummary } from './planSummary';
-import type { ProvisionTimeline } from './timeline';
+import type { RunRecorder } from '../core/runRecorder';
 
 export type ProvisionMode = 'plan' | 'apply' | 'destroy';
 
@@ -36,10 +39,9 @@ export interface ProvisionRun {
   taskId?: string;
   /** kakao-cloud credential, SSH key, passphrase: from ctx.secrets only. */
   secrets: Record<string, string | undefined>;
-  /** Masks the task's secrets in log lines and error tails. */
-  mask: (text: string) => string;
+  /** The task's secrets masked in log lines and error tails, the steps on the timeline. */
+  recorder: RunRecorder;
   logger: LoggerService;
-  timeline: ProvisionTimeline;
   phases: PhaseSettings;
   /** ctx.checkpoint: a step that finished in an earlier attempt of the task is not run again. */
   checkpoint<T extends JsonObject>(options: {
@@ -50,7 +52,7 @@ export interface ProvisionRun {
 
 /** What every provisioner hands back to the action's outputs. */
 export interface ProvisionResult {
-  inventory: ProvisionedNode[];
-  endpoints: ProvisionedEndpoints;
+  inventory: InventoryNode[];
+  endpoints: ClusterEndpoints;
   planSummary?: PlanSummary;
 }

@@ -22,7 +22,7 @@ export async function provisionWithVagrant(
     sshPublicKey?: string;
   },
 ): Promise<ProvisionResult> {
-  const { spec, cluster, mode, timeline, logger } = run;
+  const { spec, cluster, mode, logger } = run;
   const vagrant = resolveVagrantBinary(options.baseEnv);
   const dir = findVagrantDir(run.repo.dir);
   const written = writeMachineConfig(spec, dir);
@@ -51,7 +51,7 @@ export async function provisionWithVagrant(
           KPAAS_SSH_PUBLIC_KEY: options.sshPublicKey,
         },
       }),
-      mask: run.mask,
+      mask: run.recorder.masker.filter,
     });
     const planned = inventoryFromSpec(spec);
     if (mode === 'destroy') {
@@ -59,12 +59,12 @@ export async function provisionWithVagrant(
         key: checkpointKey('vagrant-destroy', cluster),
         fn: async () => {
           const r = await phase('destroy', ['destroy', '-f']);
-          await timeline.record(
-            r.step,
-            'succeeded',
-            r.startedAt,
-            'vagrant destroy -f',
-          );
+          await run.recorder.timeline({
+            step: r.step,
+            status: 'succeeded',
+            startedAt: r.startedAt,
+            summary: 'vagrant destroy -f',
+          });
           return { destroyed: true };
         },
       });
@@ -77,7 +77,12 @@ export async function provisionWithVagrant(
       key: checkpointKey('vagrant-up', cluster),
       fn: async () => {
         const r = await phase('apply', ['up']);
-        await timeline.record(r.step, 'succeeded', r.startedAt, 'vagrant up');
+        await run.recorder.timeline({
+          step: r.step,
+          status: 'succeeded',
+          startedAt: r.startedAt,
+          summary: 'vagrant up',
+        });
         return { up: true };
       },
     });

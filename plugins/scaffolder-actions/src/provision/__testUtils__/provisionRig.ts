@@ -133,6 +133,8 @@ export interface Rig {
   timeline: ReceivedTimelineEvent[];
   /** Clusters kpaas-backend answers `GET /clusters/:name` for (empty: none registered). */
   registrations: Map<string, Record<string, unknown>>;
+  /** Bodies of `PUT /clusters/:name/inventory` (kpaas:provision stores the machines), by cluster. */
+  inventories: Map<string, { taskId?: string; nodes: any[] }>;
   /** Scratch root of this rig (workspace, mirror, calls log). */
   root: string;
   workspace: string;
@@ -190,6 +192,22 @@ export async function startRig(
     timeline: { events: timeline, failWithStatus: options.timelineFailStatus },
     registrations,
   });
+  // a recording stand-in of kpaas-backend's inventory route (the real one is in its router)
+  const inventories = new Map<string, { taskId?: string; nodes: any[] }>();
+  server.app.put('/clusters/:name/inventory', async (req, res) => {
+    let body = req.body;
+    if (!body || typeof body !== 'object' || Buffer.isBuffer(body)) {
+      let text = '';
+      for await (const chunk of req) text += chunk;
+      body = JSON.parse(text);
+    }
+    inventories.set(req.params.name, body);
+    res.json({
+      cluster: req.params.name,
+      ...body,
+      updatedAt: new Date().toISOString(),
+    });
+  });
   const root = fs.mkdtempSync(path.join(os.tmpdir(), 'kpaas-provision-test-'));
   const resolve = (p: string) => path.join(root, p);
   const workspace = resolve('workspace');
@@ -215,6 +233,7 @@ export async function startRig(
     server,
     timeline,
     registrations,
+    inventories,
     root,
     workspace,
     callsFile,
