@@ -29,7 +29,7 @@ import { createStateRouter, terraformStateAuthPolicy } from './state';
 import { openKpaasStores } from './stores';
 import { LinkProber } from './status/LinkProber';
 import { RefreshClaims } from './status/RefreshClaims';
-import { CLAIM_MARGIN_MS, StatusService } from './status/StatusService';
+import { claimLeaseMs, StatusService } from './status/StatusService';
 
 /**
  * The refresh schedule: `kpaas.refresh.schedule`, default every 30 s, jittered. Its frequency is
@@ -191,7 +191,7 @@ export const kpaasPlugin = createBackendPlugin({
           cache: cache.withOptions({ defaultTtl: 3_600_000 }),
           // each cluster refreshed by one replica per interval; a dead replica's claim expires
           claims: new RefreshClaims(await database.getClient(), {
-            claimMs: clusterTimeoutMs + CLAIM_MARGIN_MS,
+            claimMs: claimLeaseMs(intervalMsOf(schedule), clusterTimeoutMs),
           }),
           logger,
           catalog,
@@ -221,8 +221,8 @@ export const kpaasPlugin = createBackendPlugin({
         await scheduler.scheduleTask({
           id: 'kpaas-cluster-status-refresh',
           ...refreshTick(schedule),
-          fn: async () => {
-            const { refreshed, skipped } = await status.refreshAll();
+          fn: async signal => {
+            const { refreshed, skipped } = await status.refreshAll(signal);
             logger.debug(
               `kpaas: refreshed ${refreshed} cluster status(es), ${skipped} backing off`,
             );

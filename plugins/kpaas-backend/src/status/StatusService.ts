@@ -40,8 +40,10 @@ import type { ClusterNetworks } from '../network/ClusterNetworks';
  *  - an unreachable cluster backs off exponentially (capped, shared through the claims), so it
  *    costs nothing in most intervals; failures of one cluster are data in its status, never an
  *    exception;
- *  - a replica that dies mid-refresh leaves a claim that expires after `clusterTimeoutMs` plus
- *    a margin; another replica then takes the cluster over.
+ *  - the next refresh of a cluster is due one interval after the previous one finished, so
+ *    two node LISTs of one cluster are at least one interval apart;
+ *  - a replica that dies mid-refresh leaves a claim that expires after one interval (or the
+ *    cluster deadline plus a margin, if longer); another replica then takes the cluster over.
  */
 
 export interface StatusServiceOptions {
@@ -109,6 +111,14 @@ interface Backoff {
 
 /** How long a claim outlives a cluster's deadline (writing the result, a slow database). */
 export const CLAIM_MARGIN_MS = 5000;
+
+/**
+ * The lease of a refresh claim: at least one interval (so a dead replica's cluster is not asked
+ * again sooner than once per interval) and longer than one cluster's deadline.
+ */
+export function claimLeaseMs(intervalMs: number, clusterTimeoutMs: number) {
+  return Math.max(intervalMs, clusterTimeoutMs + CLAIM_MARGIN_MS);
+}
 
 const cacheKey = (name: string) => `status:${name}`;
 const etagKey = (name: string) => `status-etag:${name}`;
@@ -246,7 +256,7 @@ export class StatusService {
   }
 
   private claimMs(): number {
-    return this.o.clusterTimeoutMs + CLAIM_MARGIN_MS;
+    return claimLeaseMs(this.o.intervalMs, this.o.clusterTimeoutMs);
   }
 
   /** Computes a claimed cluster, stores the result, then releases the claim with its next due time. */
@@ -254,7 +264,6 @@ export class StatusService {
     cluster: ClusterRecord,
     failures: number,
   ): Promise<ServedBody> {
-    const claimedAt = Date.now();
     let memo: Memo | undefined;
     try {
       memo = await this.compute(cluster);
@@ -266,7 +275,7 @@ export class StatusService {
         ? this.o.intervalMs
         : Math.min(this.o.intervalMs * 2 ** (next - 1), this.o.maxBackoffMs);
       await this.options.claims
-        .release(cluster.name, claimedAt + delay, next)
+        .release(cluster.name, Date.now() + delay, next)
         .catch(error =>
           this.options.logger.warn(
             `kpaas: cannot release the refresh claim of ${cluster.name}: ${error}`,
@@ -286,16 +295,19 @@ export class StatusService {
 
   /**
    * The scheduled refresh (on every replica): claims due clusters one by one, `concurrency` at a
-   * time, until none is due; clusters another replica claimed, and those backing off, are left.
+   * time, until none is due or `signal` aborts (shutdown, the task's timeout); clusters another
+   * replica claimed, and those backing off, are left.
    */
-  async refreshAll(): Promise<{ refreshed: number; skipped: number }> {
+  async refreshAll(
+    signal?: AbortSignal,
+  ): Promise<{ refreshed: number; skipped: number }> {
     const { claims, logger, registry } = this.options;
     const clusters = await registry.list();
     const byName = new Map(clusters.map(c => [c.name, c]));
     await claims.ensure([...byName.keys()]);
     let refreshed = 0;
     const worker = async () => {
-      for (;;) {
+      while (!signal?.aborted) {
         const [claim] = await claims.claimDue(1);
         if (!claim) return;
         const cluster = byName.get(claim.cluster);

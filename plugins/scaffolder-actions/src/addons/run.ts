@@ -1,532 +1,335 @@
+import type {
+  AuthService,
+  DiscoveryService,
+  LoggerService,
+  PermissionsService,
+} from '@backstage/backend-plugin-api';
+import type { Config } from '@backstage/config';
+import { InputError } from '@backstage/errors';
 import * as k8s from '@kubernetes/client-node';
+import { randomBytes } from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
 import yaml from 'yaml';
-import { isCrdsOnlyAddon } from '@internal/plugin-kpaas-common';
-import pLimit from 'p-limit';
-import { shellQuote, StepLogger } from '../ssh';
-import { AddonCluster, NotReadyError } from './cluster';
+import type { ClusterRunDecision } from '../access/authorizeClusterRun';
+import { KpaasBackendClient, readClusterInventory } from '../backendClient';
+import { RunEvent, RunRecorder } from '../core/runRecorder';
+import { resolveRepoPath } from '../workspace/resolveRepoPath';
 import {
-  HelmReleaseInfo,
-  helmList,
-  isReleaseCurrent,
-  repoAddCommands,
-  uninstallCommand,
-  upgradeInstallCommand,
-} from './helm';
-import { AddonPlan, PlannedAddonInstall } from './plan';
-import { RemoteShell } from './remoteShell';
-import { SecretTokenRef, fillSecretTokens, htpasswdSha } from './tokens';
-import { initializeVault, parseVaultInitialization } from './vaultInit';
+  readTaskPrivateKey,
+  SshNodeSession,
+  connectNode,
+  shellQuote,
+} from '../ssh';
+import { AddonCluster } from './cluster';
+import {
+  AddonPlan,
+  AddonPlanError,
+  buildAddonPlan,
+  formatPlanTable,
+  PlanRow,
+  planRows,
+} from './plan';
+import {
+  catalogRefsLookup,
+  checkAccessGroups,
+  readClusterSpec,
+} from './rbacCatalog';
+import { runClusterAccess } from './rbacStep';
+import { SshRemoteShell } from './remoteShell';
+import {
+  AddonResult,
+  installAddons,
+  uiEndpoints,
+  uninstallAddons,
+} from './run';
 
-/*
- * Runs an add-on plan: each add-on starts as soon as its dependencies are ready (so add-ons of
- * one wave run concurrently, bounded by `concurrency`, and dependants wait), Helm on the first
- * control plane, credentials/manifests/readiness through the Kubernetes API.
- */
-
-export type AddonStatus = 'installed' | 'current' | 'failed' | 'uninstalled';
-
-export interface AddonResult {
-  id: string;
-  status: AddonStatus;
-  chartVersion: string;
-  reason?: string;
-}
-
-export interface AddonRunHooks {
-  /** ctx.checkpoint: a re-run of the task skips what finished */
-  checkpoint<T>(opts: { key: string; fn: () => Promise<T> }): Promise<T>;
-  /** Timeline write (phase addons); failures only warn */
-  timeline?(event: {
-    step: string;
-    status: 'running' | 'succeeded' | 'failed' | 'skipped';
-    startedAt?: string;
-    finishedAt?: string;
-    summary?: string;
-  }): Promise<void>;
-  /** Every generated or read secret value is registered here before anything could print it */
-  addSecret(value: string): void;
-}
-
-export interface AddonRunOptions {
-  plan: AddonPlan;
-  shell: RemoteShell;
-  cluster: AddonCluster;
-  logger: StepLogger;
-  hooks: AddonRunHooks;
-  concurrency: number;
-  timeoutMs: number;
-  signal?: AbortSignal;
-  /** Private directory (relative to the node user's home) for uploaded values files */
-  workDir: string;
-}
-
-function errorMessage(e: unknown): string {
-  return e instanceof Error ? e.message : String(e);
-}
-
-/** Resolved secret tokens of one add-on (values of its own credentials Secret). */
-async function secretLookup(
-  addon: PlannedAddonInstall,
-  cluster: AddonCluster,
-  data: Record<string, string> | undefined,
-  refs: SecretTokenRef[],
-): Promise<Map<string, string>> {
-  const resolved = new Map<string, string>();
-  for (const ref of refs) {
-    const cred = addon.credentialsRef;
-    if (!cred || cred.secretName !== ref.secret || !data) {
-      throw new Error(
-        `${addon.id}: \${KPAAS_SECRET…:${ref.secret}/${ref.key}} names a Secret that is not the add-on's own credentials`,
-      );
-    }
-    const plain = data[ref.key];
-    let value = plain;
-    if (ref.bcrypt) value = await cluster.ensureBcrypt(cred, data, ref.key);
-    else if (ref.sha && plain !== undefined) value = htpasswdSha(plain);
-    if (value === undefined) {
-      throw new Error(
-        `${addon.id}: Secret ${cred.namespace}/${cred.secretName} has no key "${ref.key}"`,
-      );
-    }
-    resolved.set(secretKey(ref), value);
-  }
-  return resolved;
-}
-
-/** Key of a resolved secret token: the value, its bcrypt or its SHA form. */
-function secretKey(ref: SecretTokenRef): string {
-  let form = 'p';
-  if (ref.bcrypt) form = 'b';
-  else if (ref.sha) form = 's';
-  return `${form}:${ref.secret}/${ref.key}`;
-}
-
-function fillSecrets(text: string, resolved: Map<string, string>): string {
-  return fillSecretTokens(text, ref => resolved.get(secretKey(ref)) ?? '');
-}
-
-/** Installs (or keeps) every add-on of the plan. Never throws for one add-on's failure. */
-export async function installAddons(
-  opts: AddonRunOptions,
-): Promise<AddonResult[]> {
-  const { plan, shell, cluster, logger, hooks, signal } = opts;
-  const timeoutSeconds = Math.ceil(opts.timeoutMs / 1000);
-
-  const releases: HelmReleaseInfo[] = await helmList(shell);
-  // `helm repo add` once per repository, when the first add-on from it needs it (an add-on
-  // waits for its own repository only; OCI charts need none)
-  const repoAdds = new Map<string, Promise<unknown>>();
-  const ensureRepo = (addon: PlannedAddonInstall): Promise<unknown> => {
-    const name = addon.chart?.repoName;
-    if (!name) return Promise.resolve();
-    let pending = repoAdds.get(name);
-    if (!pending) {
-      const [cmd] = repoAddCommands([addon]);
-      pending = shell.exec(cmd, { step: 'helm repo add', quiet: true });
-      repoAdds.set(name, pending);
-    }
-    return pending;
-  };
-
-  const limit = pLimit(opts.concurrency);
-  const done = new Map<string, Promise<AddonResult>>();
-  const byId = new Map(plan.addons.map(a => [a.id, a]));
-
-  const installOne = async (
-    addon: PlannedAddonInstall,
-  ): Promise<AddonResult> => {
-    const started = new Date();
-    const deadline = started.getTime() + opts.timeoutMs;
-    const base = { id: addon.id, chartVersion: addon.version };
-
-    // current: the pinned chart is deployed and the add-on is healthy → nothing to change
-    const healthy =
-      (await cluster.readiness(addon, { routes: true })).state === 'Healthy';
-    const current =
-      healthy && (addon.type === 'script' || isReleaseCurrent(addon, releases));
-    if (current) {
-      // a run that stopped between the chart and its manifests left some missing: add those
-      await runInstructions(addon, deadline, true);
-      await applyManifests(addon, deadline, true);
-      logger.info(
-        `${addon.id}: ${addon.chart?.name ?? addon.script?.path}@${
-          addon.version
-        } is current; nothing to do`,
-      );
-      return { ...base, status: 'current' };
-    }
-
-    await hooks.timeline?.({
-      step: `install:${addon.id}`,
-      status: 'running',
-      startedAt: started.toISOString(),
-    });
-    logger.info(
-      `${addon.id}: installing ${
-        addon.chart ? `${addon.chart.ref}@${addon.version}` : addon.script?.path
-      } into ${addon.namespace}`,
-    );
-
-    // A CRDs-only add-on (istio-base) installs its requiresCrds itself: waitReady judges them.
-    if (addon.requiresCrds.length > 0 && !isCrdsOnlyAddon(addon.definition)) {
-      await cluster.waitCrdsEstablished(addon.requiresCrds, deadline);
-    }
-    await cluster.ensureNamespace(addon.namespace);
-    let credentialData: Record<string, string> | undefined;
-    if (addon.credentials) {
-      await cluster.ensureNamespace(addon.credentials.namespace);
-      const { data, created } = await cluster.ensureCredentials(
-        addon.credentials,
-      );
-      Object.values(data).forEach(v => hooks.addSecret(v));
-      credentialData = data;
-      logger.info(
-        `${addon.id}: credentials ${
-          created ? 'generated in' : 'kept from'
-        } Secret ${addon.credentials.namespace}/${
-          addon.credentials.secretName
-        }`,
-      );
-    }
-    const secretRefs = [
-      ...addon.valuesFiles.flatMap(f => f.secretTokens),
-      ...addon.manifests.flatMap(m => m.secretTokens),
-    ];
-    const resolved = await secretLookup(
-      addon,
-      cluster,
-      credentialData,
-      secretRefs,
-    );
-    resolved.forEach(v => hooks.addSecret(v));
-
-    // Helm (or the script) with a concurrent observer: with --atomic a failed release is rolled
-    // back, so the pods that explain the failure must be seen while Helm waits.
-    let lastCause: string | undefined;
-    let observing = true;
-    const observer = (async () => {
-      while (observing && !signal?.aborted) {
-        lastCause =
-          (await cluster.diagnose(addon).catch(() => undefined)) ?? lastCause;
-        await new Promise(r => setTimeout(r, 500).unref());
-      }
-    })();
-    try {
-      const plain = addon.valuesFiles.filter(f => f.secretTokens.length === 0);
-      const secret = addon.valuesFiles.filter(f => f.secretTokens.length > 0);
-      const paths: string[] = [];
-      for (const f of plain) {
-        paths.push(
-          await shell.upload(`${opts.workDir}/${f.name}`, f.content, 0o600),
-        );
-      }
-      const secretEnv: Record<string, string> = {};
-      secret.forEach((f, i) => {
-        secretEnv[`KPAAS_VALUES_${i}`] = fillSecrets(f.content, resolved);
-      });
-      if (addon.type === 'helm') {
-        await ensureRepo(addon);
-        await shell.exec(
-          upgradeInstallCommand(
-            addon,
-            paths,
-            Object.keys(secretEnv),
-            timeoutSeconds,
-          ),
-          {
-            step: `helm ${addon.id}`,
-            secretEnv,
-            timeoutMs: opts.timeoutMs + 30_000,
-          },
-        );
-      } else if (addon.script) {
-        const scriptPath = await shell.upload(
-          `${opts.workDir}/${addon.id}.sh`,
-          addon.script.content,
-          0o700,
-        );
-        const valuesArgs = [
-          ...paths.map(p => `-f ${shellQuote(p)}`),
-          ...Object.keys(secretEnv).map(v => `-f <(printf '%s' "$${v}")`),
-        ];
-        await shell.exec(
-          [
-            'bash',
-            shellQuote(scriptPath),
-            ...addon.script.args.map(shellQuote),
-            ...valuesArgs,
-          ].join(' '),
-          { step: `script ${addon.id}`, secretEnv, timeoutMs: opts.timeoutMs },
-        );
-      }
-    } catch (e) {
-      observing = false;
-      await observer;
-      const cause =
-        lastCause ?? (await cluster.diagnose(addon).catch(() => undefined));
-      throw new NotReadyError(addon.id, cause ?? `${errorMessage(e)}`);
-    }
-    observing = false;
-    await observer;
-
-    await cluster.waitReady(addon, deadline);
-    await runInstructions(addon, deadline, false);
-    await applyManifests(addon, deadline, false, resolved);
-    if (addon.gatewayApiObjects.length > 0) {
-      // its Gateway Programmed / HTTPRoute Accepted with ResolvedRefs (Gateway API conditions)
-      await cluster.waitReady(addon, deadline, { routes: true });
-      logger.info(
-        `${addon.id}: ${addon.gatewayApiObjects
-          .map(o => `${o.kind} ${o.namespace}/${o.name}`)
-          .join(', ')} ready`,
-      );
-    }
-    return { ...base, status: 'installed' };
-  };
-
+/** Factory options of kpaas:addons. */
+export interface AddonsActionOptions {
+  /** kpaas-backend access: the cluster's registration (repo check) and timeline writes */
+  discovery: DiscoveryService;
+  auth: AuthService;
+  /** Authorizes the task's initiator (kpaas.cluster.create / kpaas.cluster.update). */
+  permissions: PermissionsService;
+  /** Reads `kpaas.actions.servicePrincipals`. */
+  config?: Config;
+  /** The module's one kpaas-backend client (built in its init); default: one of its own. */
+  client?: KpaasBackendClient;
   /**
-   * kpaas instructions from postInstall (apiVersion kpaas.io/…). VaultInitialization initialises
-   * once and unseals sealed pods, so it also runs for a current add-on (pods restarted sealed).
+   * Directory holding the values pack (`values/addons.yaml`, `values/<id>/…`) when the cluster
+   * repo does not carry one. Default: the kpaas repository's own `values/`.
    */
-  async function runInstructions(
-    addon: PlannedAddonInstall,
-    deadline: number,
-    onlyIdempotent: boolean,
-  ) {
-    const manual: string[] = [];
-    for (const instruction of addon.instructions) {
-      if (instruction.kind === 'VaultInitialization') {
-        await initializeVault({
-          addonId: addon.id,
-          namespace: addon.namespace,
-          spec: parseVaultInitialization(addon.id, instruction.text),
-          kubeConfig: cluster.kubeConfig,
-          logger,
-          addSecret: v => hooks.addSecret(v),
-          deadline,
-          signal: signal ?? cluster.signal,
-        });
-      } else {
-        manual.push(instruction.kind);
-      }
-    }
-    if (manual.length > 0 && !onlyIdempotent) {
-      logger.warn(
-        `${addon.id}: ${manual.join(
-          ', ',
-        )} is not automated by kpaas:addons yet; run it by hand (values/README.md)`,
-      );
-    }
-  }
-
-  async function applyManifests(
-    addon: PlannedAddonInstall,
-    deadline: number,
-    onlyMissing: boolean,
-    resolved = new Map<string, string>(),
-  ) {
-    for (const m of addon.manifests) {
-      if (m.secretTokens.length > 0 && resolved.size === 0) {
-        if (onlyMissing) {
-          const probe = yaml.parse(m.text) as k8s.KubernetesObject;
-          if (await cluster.exists(probe)) continue;
-          // missing and needs secrets: resolve them now
-          const data = addon.credentialsRef
-            ? (await cluster.ensureCredentials(addon.credentialsRef)).data
-            : undefined;
-          Object.values(data ?? {}).forEach(v => hooks.addSecret(v));
-          resolved = await secretLookup(addon, cluster, data, m.secretTokens);
-          resolved.forEach(v => hooks.addSecret(v));
-        }
-      }
-      const obj = yaml.parse(
-        fillSecrets(m.text, resolved),
-      ) as k8s.KubernetesObject;
-      if (onlyMissing && (await cluster.exists(obj))) continue;
-      await cluster.apply(obj, deadline);
-      logger.info(
-        `${addon.id}: applied ${m.kind} ${obj.metadata?.name} (server-side, field manager kpaas)`,
-      );
-    }
-  }
-
-  const run = (addon: PlannedAddonInstall): Promise<AddonResult> => {
-    const existing = done.get(addon.id);
-    if (existing) return existing;
-    const promise = (async (): Promise<AddonResult> => {
-      const deps = await Promise.all(
-        addon.dependsOn.map(d => run(byId.get(d)!)),
-      );
-      const failedDep = deps.find(d => d.status === 'failed');
-      if (failedDep) {
-        const reason = `not installed: dependency ${failedDep.id} failed`;
-        await hooks.timeline?.({
-          step: `install:${addon.id}`,
-          status: 'skipped',
-          summary: reason,
-        });
-        return {
-          id: addon.id,
-          status: 'failed',
-          chartVersion: addon.version,
-          reason,
-        };
-      }
-      return limit(async () => {
-        const started = new Date().toISOString();
-        try {
-          if (signal?.aborted) throw new Error('cancelled');
-          const result = await hooks.checkpoint({
-            key: `addons.install.${addon.id}.${addon.version}`,
-            fn: () => installOne(addon),
-          });
-          if (result.status === 'installed') {
-            await hooks.timeline?.({
-              step: `install:${addon.id}`,
-              status: 'succeeded',
-              startedAt: started,
-              finishedAt: new Date().toISOString(),
-              summary: `${addon.id} ${addon.version} ready`,
-            });
-          }
-          return result;
-        } catch (e) {
-          const reason =
-            e instanceof NotReadyError ? e.reason : errorMessage(e);
-          logger.error(`${addon.id}: failed: ${reason}`);
-          await hooks.timeline?.({
-            step: `install:${addon.id}`,
-            status: 'failed',
-            startedAt: started,
-            finishedAt: new Date().toISOString(),
-            summary: reason,
-          });
-          return {
-            id: addon.id,
-            status: 'failed',
-            chartVersion: addon.version,
-            reason,
-          };
-        }
-      });
-    })();
-    done.set(addon.id, promise);
-    return promise;
-  };
-
-  const results = await Promise.all(plan.addons.map(run));
-  return results;
+  valuesPackDir?: string;
+  /** Readiness poll ceiling (default 2 s); benchmarks lower it. */
+  readinessPollMaxMs?: number;
 }
 
-/**
- * Uninstalls in reverse dependency order (an add-on after everything that depends on it).
- * Namespaces are deleted only when kpaas:addons created them and no planned add-on is left in
- * them; Secrets and namespaces it did not create stay.
- */
-export async function uninstallAddons(
-  opts: AddonRunOptions,
-): Promise<AddonResult[]> {
-  const { plan, shell, cluster, logger, hooks } = opts;
-  const releases = await helmList(shell);
-  const limit = pLimit(opts.concurrency);
-  const results: AddonResult[] = [];
-  for (const wave of [...plan.waves].reverse()) {
-    const waveResults = await Promise.all(
-      wave.map(id =>
-        limit(async (): Promise<AddonResult> => {
-          const addon = plan.addons.find(a => a.id === id)!;
-          const base = { id, chartVersion: addon.version };
-          try {
-            if (addon.type !== 'helm') {
-              return {
-                ...base,
-                status: 'failed',
-                reason: `script add-on: uninstall is not automated; remove ${addon.namespace} by hand`,
-              };
-            }
-            const present = releases.some(
-              r => r.name === addon.release && r.namespace === addon.namespace,
-            );
-            if (present) {
-              await hooks.checkpoint({
-                key: `addons.uninstall.${id}.${addon.version}`,
-                fn: async () => {
-                  await shell.exec(
-                    uninstallCommand(addon, Math.ceil(opts.timeoutMs / 1000)),
-                    {
-                      step: `helm uninstall ${id}`,
-                      timeoutMs: opts.timeoutMs,
-                    },
-                  );
-                  return true;
-                },
-              });
-            }
-            logger.info(`${id}: ${present ? 'uninstalled' : 'not installed'}`);
-            await hooks.timeline?.({
-              step: `uninstall:${id}`,
-              status: 'succeeded',
-            });
-            return { ...base, status: 'uninstalled' };
-          } catch (e) {
-            return { ...base, status: 'failed', reason: errorMessage(e) };
-          }
-        }),
-      ),
-    );
-    results.push(...waveResults);
-  }
-  // namespaces: only ours, only when every add-on in them is gone
-  const namespaces = new Set(plan.addons.map(a => a.namespace));
-  for (const ns of namespaces) {
-    const inNs = plan.addons.filter(a => a.namespace === ns).map(a => a.id);
-    if (
-      results
-        .filter(r => inNs.includes(r.id))
-        .every(r => r.status === 'uninstalled')
-    ) {
-      if (await cluster.deleteNamespaceIfCreatedByKpaas(ns)) {
-        logger.info(`namespace ${ns} deleted (created by kpaas:addons)`);
-      }
-    }
-  }
-  return plan.addons.map(a => results.find(r => r.id === a.id)!);
+export interface AddonsInput {
+  repoPath: string;
+  repoUrl?: string;
+  clusterName?: string;
+  apiServerUrl?: string;
+  sshUser: string;
+  concurrency: number;
+  timeoutMinutes: number;
+  uninstall: boolean;
 }
 
-/** UI endpoints (host → address) and the hosts-file lines to append. */
-export async function uiEndpoints(
-  plan: AddonPlan,
-  cluster: AddonCluster | undefined,
-): Promise<{
+export interface AddonsOutput {
+  plan: PlanRow[];
+  addons: AddonResult[];
   endpoints: Array<{ host: string; address: string }>;
   hostsSnippet: string;
-}> {
-  let address = plan.ingressIp;
-  const gatewayObject = plan.addons
-    .flatMap(a => a.gatewayApiObjects)
-    .find(o => o.kind === 'Gateway');
-  if (!address && cluster && gatewayObject) {
-    // the Gateway reports the address its proxies' LoadBalancer got
-    const [gateway] = await cluster
-      .observeGatewayApi([gatewayObject])
-      .catch(() => []);
-    address = gateway?.addresses[0];
-  } else if (!address && cluster) {
-    const nginx = plan.addons.find(a => a.id === 'ingress-nginx');
-    if (nginx)
-      address = (await cluster.loadBalancers(nginx).catch(() => []))[0]?.ip;
-  }
-  const hosts = plan.addons.flatMap(a => (a.ui ? [a.ui.host] : []));
-  if (!address || hosts.length === 0) {
-    return { endpoints: [], hostsSnippet: '' };
-  }
-  return {
-    endpoints: hosts.map(host => ({ host, address: address! })),
-    hostsSnippet: [
-      `# kpaas cluster ${plan.clusterName}: platform UIs. APPEND to /etc/hosts (never replace it), e.g.`,
-      `#   sudo tee -a /etc/hosts < hosts.snippet`,
-      `${address} ${hosts.join(' ')}`,
-      '',
-    ].join('\n'),
+}
+
+export interface AddonsContext {
+  input: AddonsInput;
+  workspacePath: string;
+  secrets?: Record<string, string>;
+  logger: LoggerService;
+  signal?: AbortSignal;
+  isDryRun?: boolean;
+  taskId?: string;
+  checkpoint<T>(opts: { key: string; fn: () => Promise<T> }): Promise<T>;
+  /** kpaas-backend: timeline writes. */
+  client: KpaasBackendClient;
+  /**
+   * The initiator's permission and the cluster's repository (ClusterRunGuard), checked once
+   * cluster.yaml is read and before the control plane is contacted.
+   */
+  authorize(cluster: string): Promise<ClusterRunDecision>;
+}
+
+// eslint-disable-next-line no-restricted-syntax
+const DEFAULT_PACK_ROOT = path.resolve(__dirname, '../../../..');
+const ADMIN_CONF = '/etc/kubernetes/admin.conf';
+
+function reader(root: string) {
+  return (rel: string): string | undefined => {
+    const full = path.resolve(root, rel);
+    if (!full.startsWith(path.resolve(root) + path.sep)) return undefined;
+    try {
+      return fs.readFileSync(full, 'utf8');
+    } catch {
+      return undefined;
+    }
   };
+}
+
+/** Reads and checks everything that can be checked before connecting. */
+export function loadAddonPlan(
+  ctx: Pick<AddonsContext, 'input' | 'workspacePath'>,
+  options: Pick<AddonsActionOptions, 'valuesPackDir'>,
+  /** Private address of the first control plane (from the inventory), once known. */
+  firstControlPlaneAddress?: string,
+): AddonPlan {
+  const repo = resolveRepoPath(ctx.workspacePath, ctx.input.repoPath);
+  const readRepoFile = reader(repo);
+  const specText = readRepoFile('cluster.yaml');
+  if (specText === undefined) {
+    throw new InputError(
+      `repoPath: no cluster.yaml in "${ctx.input.repoPath}"; point repoPath at the cluster repo (fetch it first)`,
+    );
+  }
+  const packRoot =
+    readRepoFile('values/addons.yaml') !== undefined
+      ? repo
+      : options.valuesPackDir ?? DEFAULT_PACK_ROOT;
+  const readPackFile = reader(packRoot);
+  const catalogText = readPackFile('values/addons.yaml');
+  if (catalogText === undefined) {
+    throw new InputError(
+      `the values pack (values/addons.yaml) is neither in the cluster repo nor in ${packRoot}; configure createAddonsAction({ valuesPackDir })`,
+    );
+  }
+  try {
+    return buildAddonPlan({
+      specText,
+      catalogText,
+      readPackFile,
+      readRepoFile,
+      firstControlPlaneAddress,
+    });
+  } catch (e) {
+    if (e instanceof AddonPlanError) throw new InputError(e.message);
+    throw e;
+  }
+}
+
+/** kpaas:addons, see ../actions/addons.ts. */
+export async function runAddonsAction(
+  ctx: AddonsContext,
+  options: Pick<AddonsActionOptions, 'valuesPackDir' | 'readinessPollMaxMs'> &
+    Partial<Pick<AddonsActionOptions, 'discovery' | 'auth'>> = {},
+): Promise<AddonsOutput> {
+  const { input, logger } = ctx;
+  const planned = loadAddonPlan(ctx, options);
+  if (input.clusterName && input.clusterName !== planned.clusterName) {
+    throw new InputError(
+      `clusterName "${input.clusterName}" is not the cluster of ${input.repoPath}/cluster.yaml ("${planned.clusterName}"); pass that repository's cluster name, or leave clusterName out`,
+    );
+  }
+  await ctx.authorize(planned.clusterName);
+  // spec.access.groups[] must name catalog groups; checked before anything is contacted
+  if (options.discovery && options.auth) {
+    await checkAccessGroups(
+      readClusterSpec(resolveRepoPath(ctx.workspacePath, input.repoPath)),
+      catalogRefsLookup({ discovery: options.discovery, auth: options.auth }),
+    );
+  }
+  // Helm runs on the first control plane, found in the cluster's inventory (kpaas:provision
+  // stored it, kpaas:bootstrap added the host key it verified); dry runs contact nothing
+  const cp = ctx.isDryRun
+    ? undefined
+    : (
+        await readClusterInventory(ctx.client, planned.clusterName, {
+          taskId: ctx.taskId,
+          signal: ctx.signal,
+          action: 'kpaas:addons',
+        })
+      ).find(n => n.role === 'control-plane');
+  if (!ctx.isDryRun && !cp) {
+    throw new InputError(
+      `kpaas:addons: the inventory of cluster "${planned.clusterName}" has no control-plane node; run kpaas:provision again`,
+    );
+  }
+  const plan = cp
+    ? loadAddonPlan(ctx, options, cp.privateAddress ?? cp.address)
+    : planned;
+  // uninstall runs the waves backwards (dependants first): show that order
+  const rows = input.uninstall ? planRows(plan).reverse() : planRows(plan);
+  logger.info(
+    `kpaas:addons ${input.uninstall ? 'uninstall' : 'install'} plan for ${
+      plan.clusterName
+    } (${plan.waves.length} waves):\n${formatPlanTable(rows)}`,
+  );
+
+  // the scaffolder's Secret field is a single-line input: readTaskPrivateKey restores the lines
+  const privateKey = readTaskPrivateKey(ctx.secrets);
+
+  if (ctx.isDryRun) {
+    const { endpoints, hostsSnippet } = await uiEndpoints(plan, undefined);
+    logger.info('dry run: nothing was contacted or installed');
+    return { plan: rows, addons: [], endpoints, hostsSnippet };
+  }
+
+  // one masker and the timeline (phase "addons"), written only for a cluster kpaas:bootstrap
+  // registered (clusterName given)
+  const recorder = new RunRecorder({
+    phase: 'addons',
+    cluster: plan.clusterName,
+    client: input.clusterName ? ctx.client : undefined,
+    logger,
+    taskId: ctx.taskId,
+    secrets: [
+      privateKey,
+      ctx.secrets?.sshPrivateKey,
+      ctx.secrets?.sshPassphrase,
+    ],
+  });
+  const { masker } = recorder;
+  const maskedLogger = recorder.logger;
+
+  let session: SshNodeSession | undefined;
+  let workDirAbsolute: string | undefined;
+  const workDir = `.kpaas/addons-${randomBytes(6).toString('hex')}`;
+  try {
+    session = await connectNode(
+      {
+        name: cp!.name,
+        host: cp!.address,
+        port: cp!.port,
+        user: cp!.user ?? input.sshUser,
+        hostKeyFingerprint: cp!.hostKeyFingerprint,
+      },
+      {
+        privateKey,
+        passphrase: ctx.secrets?.sshPassphrase,
+        logger: maskedLogger,
+        masker,
+        signal: ctx.signal,
+        commandTimeoutMs: input.timeoutMinutes * 60_000 + 60_000,
+      },
+    );
+    const shell = new SshRemoteShell(session);
+    // the private directory (mode 0700) for values files, removed at the end
+    workDirAbsolute = await session.uploadFiles(workDir, []);
+
+    // admin.conf: in memory only (the reader ServiceAccount kpaas-backend holds cannot install)
+    const adminConf = (await session.readFile(ADMIN_CONF)).toString();
+    const doc = yaml.parse(adminConf);
+    if (input.apiServerUrl) {
+      for (const c of doc?.clusters ?? [])
+        if (c?.cluster) c.cluster.server = input.apiServerUrl;
+    }
+    const kc = new k8s.KubeConfig();
+    kc.loadFromString(yaml.stringify(doc));
+    const cluster = new AddonCluster(kc, {
+      signal: ctx.signal,
+      pollMaxMs: options.readinessPollMaxMs,
+    });
+
+    const runOptions = {
+      plan,
+      shell,
+      cluster,
+      logger: maskedLogger,
+      concurrency: input.concurrency,
+      timeoutMs: input.timeoutMinutes * 60_000,
+      signal: ctx.signal,
+      workDir,
+      hooks: {
+        checkpoint: ctx.checkpoint,
+        timeline: (event: RunEvent) => recorder.timeline(event),
+        addSecret: (v: string) => masker.add(v),
+      },
+    };
+    const addons = input.uninstall
+      ? await uninstallAddons(runOptions)
+      : await installAddons(runOptions);
+    // sign-in (spec.access): Keycloak realm and client, RBAC bindings; after a clean install
+    if (!input.uninstall && addons.every(a => a.status !== 'failed')) {
+      await runClusterAccess({
+        repoDir: resolveRepoPath(ctx.workspacePath, input.repoPath),
+        plan,
+        kubeConfig: kc,
+        connect: (host, port) => session!.forwardOut(host, port),
+        logger: maskedLogger,
+        addSecret: v => masker.add(v),
+        signal: ctx.signal,
+      });
+    }
+    const { endpoints, hostsSnippet } = input.uninstall
+      ? { endpoints: [], hostsSnippet: '' }
+      : await uiEndpoints(plan, cluster);
+    for (const a of plan.addons) {
+      if (a.credentialsRef && !input.uninstall) {
+        maskedLogger.info(
+          `${a.id}: credentials in Secret ${a.credentialsRef.namespace}/${
+            a.credentialsRef.secretName
+          } (keys ${a.credentialsRef.keys.join(', ')})`,
+        );
+      }
+    }
+    return {
+      plan: rows,
+      addons: addons.map(r =>
+        r.reason ? { ...r, reason: masker.mask(r.reason) } : r,
+      ),
+      endpoints,
+      hostsSnippet,
+    };
+  } finally {
+    if (session) {
+      if (workDirAbsolute) {
+        await session
+          .exec('cleanup', `rm -rf -- ${shellQuote(workDirAbsolute)}`, {
+            quiet: true,
+            allowFailure: true,
+          })
+          .catch(() => undefined);
+      }
+      session.close();
+    }
+  }
 }
