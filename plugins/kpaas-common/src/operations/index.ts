@@ -1,2 +1,4 @@
 export * from './versionPolicy';
 export * from './expiry';
+export * from './backupSpec';
+export * from './etcdBackupManifests';

@@ -1,6 +1,7 @@
 import { z } from 'zod/v3'; // the scaffolder's createTemplateAction speaks zod v3: one schema serves both
 import { clusterAccessFields } from '../accessSchema';
 import { hostKeyFingerprintSchema, nodeRoles } from '../inventory';
+import { etcdBackupSchema } from '../operations/backupSpec';
 import {
   describeIpv4CidrProblem,
   describeIpv4RangeProblem,
@@ -546,6 +547,9 @@ export const clusterSpecBodySchema = z
     workers: workerSettingsSchema,
     network: clusterNetworkSchema,
     addons: z.array(clusterAddonRefSchema).default([]),
+    backup: etcdBackupSchema
+      .optional()
+      .describe('Scheduled etcd snapshots to an S3-compatible bucket'),
     access: sshAccessSchema,
   })
   .strict();
