@@ -21,6 +21,7 @@ import {
   connectNode,
   shellQuote,
 } from '../ssh';
+import { applyEtcdBackup } from '../etcd/backupStep';
 import { AddonCluster } from './cluster';
 import {
   AddonPlan,
@@ -297,6 +298,15 @@ export async function runAddonsAction(
         logger: maskedLogger,
         addSecret: v => masker.add(v),
         signal: ctx.signal,
+      });
+      // spec.backup: the etcd snapshot CronJob (../etcd/backupStep.ts)
+      await applyEtcdBackup({
+        spec: readClusterSpec(
+          resolveRepoPath(ctx.workspacePath, input.repoPath),
+        ),
+        cluster,
+        logger: maskedLogger,
+        deadline: Date.now() + input.timeoutMinutes * 60_000,
       });
     }
     const { endpoints, hostsSnippet } = input.uninstall
