@@ -41,6 +41,10 @@ describe('cluster access model', () => {
   it('is off without Keycloak and without an external issuer, or when disabled', () => {
     expect(clusterOidc(spec({}, []))).toBeUndefined();
     expect(clusterOidc(spec({ oidc: { enabled: false } }))).toBeUndefined();
+    // cp-deployment takes no API server flags from kpaas: Keycloak alone does not turn it on
+    const cp = spec({});
+    cp.spec.kubernetes.installer = 'kpaas-cp';
+    expect(clusterOidc(cp)).toBeUndefined();
     expect(kubeApiServerOidcArgs(undefined)).toEqual([]);
     expect(accessBindings(spec({}, []))).toEqual([]);
   });
@@ -62,7 +66,10 @@ describe('cluster access model', () => {
     );
     expect(oidc).toMatchObject({ source: 'external' });
     expect(kubeApiServerOidcArgs(oidc)).toEqual([
-      { name: 'oidc-issuer-url', value: 'https://login.example.com/realms/acme' },
+      {
+        name: 'oidc-issuer-url',
+        value: 'https://login.example.com/realms/acme',
+      },
       { name: 'oidc-client-id', value: 'k8s' },
       { name: 'oidc-username-claim', value: 'email' },
       { name: 'oidc-username-prefix', value: '-' },
@@ -98,13 +105,24 @@ describe('cluster access model', () => {
     const bindings = accessBindings(
       spec({
         groups: [
-          { group: 'group:default/dev-team', clusterRole: 'edit', namespace: 'dev' },
+          {
+            group: 'group:default/dev-team',
+            clusterRole: 'edit',
+            namespace: 'dev',
+          },
           { group: 'auditors', clusterRole: 'view' },
         ],
       }),
     );
     expect(
-      bindings.map(b => [b.kind, b.name, b.namespace, b.clusterRole, b.subject, b.field]),
+      bindings.map(b => [
+        b.kind,
+        b.name,
+        b.namespace,
+        b.clusterRole,
+        b.subject,
+        b.field,
+      ]),
     ).toEqual([
       [
         'ClusterRoleBinding',
@@ -132,7 +150,11 @@ describe('cluster access model', () => {
       ],
     ]);
     expect(bindings[2].ref).toBe('group:default/auditors');
-    expect(accessGroupNames(bindings)).toEqual(['platform-team', 'dev-team', 'auditors']);
+    expect(accessGroupNames(bindings)).toEqual([
+      'platform-team',
+      'dev-team',
+      'auditors',
+    ]);
   });
 
   it('gives a configurable ClusterRole to the owner, and a user owner a User subject', () => {
@@ -147,7 +169,11 @@ describe('cluster access model', () => {
   it('builds a kubeconfig with the kubelogin exec plugin, CA, and no credential', () => {
     const oidc = clusterOidc(spec({}))!;
     const kc = oidcKubeconfig(
-      { clusterName: 'lite', apiServerUrl: 'https://192.168.100.200:6443', caPem: CA },
+      {
+        clusterName: 'lite',
+        apiServerUrl: 'https://192.168.100.200:6443',
+        caPem: CA,
+      },
       oidc,
     ) as any;
     expect(kc.clusters[0].cluster).toEqual({

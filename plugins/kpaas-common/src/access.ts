@@ -1,8 +1,4 @@
-import {
-  AccessGroup,
-  OidcSettings,
-  oidcSettingsSchema,
-} from './accessSchema';
+import { AccessGroup, OidcSettings, oidcSettingsSchema } from './accessSchema';
 import type { ClusterSpec } from './spec/schema';
 
 /*
@@ -41,20 +37,27 @@ export interface ClusterOidc
   realm?: string;
 }
 
+/** The parts of a spec the access derivations read. @public */
+export type AccessSpec = Pick<ClusterSpec, 'metadata'> & {
+  spec: Pick<
+    ClusterSpec['spec'],
+    'access' | 'addons' | 'network' | 'kubernetes'
+  >;
+};
+
 /**
  * The cluster's OIDC settings, or undefined when OIDC is off (no Keycloak add-on, no external
- * issuer, or `spec.access.oidc.enabled: false`).
+ * issuer, `spec.access.oidc.enabled: false`, or the kpaas-cp installer, whose cp-deployment
+ * takes no API server flags from kpaas; the access-oidc-installer rule refuses explicit
+ * access settings there).
  * @public
  */
-export function clusterOidc(
-  spec: Pick<ClusterSpec, 'metadata'> & {
-    spec: Pick<ClusterSpec['spec'], 'access' | 'addons' | 'network'>;
-  },
-): ClusterOidc | undefined {
+export function clusterOidc(spec: AccessSpec): ClusterOidc | undefined {
   const { enabled, issuerUrl, ...settings } = oidcSettingsSchema.parse(
     spec.spec.access.oidc ?? {},
   );
-  if (!enabled) return undefined;
+  if (!enabled || spec.spec.kubernetes.installer !== 'kubeadm')
+    return undefined;
   if (issuerUrl) return { ...settings, issuerUrl, source: 'external' };
   if (!spec.spec.addons.some(a => a.id === KEYCLOAK_ADDON_ID)) return undefined;
   const realm = spec.metadata.name;
@@ -100,7 +103,9 @@ export function parseAccessRef(
   ref: string,
   defaultKind: 'group' | 'user' = 'group',
 ): { kind: string; namespace: string; name: string } {
-  const m = /^(?:([A-Za-z][A-Za-z0-9]*):)?(?:([^/:]+)\/)?(.+)$/.exec(ref.trim());
+  const m = /^(?:([A-Za-z][A-Za-z0-9]*):)?(?:([^/:]+)\/)?(.+)$/.exec(
+    ref.trim(),
+  );
   if (!m) return { kind: defaultKind, namespace: 'default', name: ref };
   return {
     kind: (m[1] ?? defaultKind).toLowerCase(),
@@ -146,11 +151,7 @@ function bindingName(parts: string[]): string {
  * token is the catalog group's name (the Keycloak group kpaas creates). Empty when OIDC is off.
  * @public
  */
-export function accessBindings(
-  spec: Pick<ClusterSpec, 'metadata'> & {
-    spec: Pick<ClusterSpec['spec'], 'access' | 'addons' | 'network'>;
-  },
-): AccessBinding[] {
+export function accessBindings(spec: AccessSpec): AccessBinding[] {
   const oidc = clusterOidc(spec);
   if (!oidc) return [];
   const out: AccessBinding[] = [];
@@ -225,9 +226,7 @@ export function oidcKubeconfig(
     `--oidc-issuer-url=${oidc.issuerUrl}`,
     `--oidc-client-id=${oidc.clientId}`,
     ...(oidc.caPem
-      ? [
-          `--certificate-authority-data=${base64Ascii(oidc.caPem)}`,
-        ]
+      ? [`--certificate-authority-data=${base64Ascii(oidc.caPem)}`]
       : []),
   ];
   return {
@@ -260,7 +259,9 @@ export function oidcKubeconfig(
         },
       },
     ],
-    contexts: [{ name: context, context: { cluster: target.clusterName, user } }],
+    contexts: [
+      { name: context, context: { cluster: target.clusterName, user } },
+    ],
     'current-context': context,
   };
 }

@@ -27,7 +27,14 @@ function record(name: string, addons: Array<{ id: string }>): ClusterRecord {
     name,
     apiServerUrl: 'https://172.16.0.200:6443',
     caData: CA,
-    spec: { ...spec, spec: { ...spec.spec, addons } },
+    spec: {
+      ...spec,
+      spec: {
+        ...spec.spec,
+        kubernetes: { installer: 'kubeadm', containerRuntime: 'cri-o' },
+        addons,
+      },
+    },
     source: 'registered',
     createdAt: '2026-12-03T00:00:00Z',
     updatedAt: '2026-12-03T00:00:00Z',
@@ -164,7 +171,7 @@ describe('GET /clusters/:name/kubeconfig', () => {
       .set('Authorization', mockCredentials.user.header(OWNER));
     expect(plain.status).toBe(409);
     expect(plain.body.error.message).toContain(
-      'add the keycloak add-on or spec.access.oidc.issuerUrl',
+      'it needs the kubeadm installer and the keycloak add-on or spec.access.oidc.issuerUrl',
     );
     const none = await request(a)
       .get('/clusters/nope/kubeconfig')

@@ -60,7 +60,7 @@ export function createKubeconfigRouter(
     const oidc = clusterOidc(parsed.data);
     if (!oidc) {
       throw new ConflictError(
-        `cluster "${name}" has no OIDC sign-in: add the keycloak add-on or spec.access.oidc.issuerUrl to its cluster.yaml and apply the change`,
+        `cluster "${name}" has no OIDC sign-in: it needs the kubeadm installer and the keycloak add-on or spec.access.oidc.issuerUrl in its cluster.yaml; change cluster.yaml and apply the change`,
       );
     }
     const kubeconfig = oidcKubeconfig(

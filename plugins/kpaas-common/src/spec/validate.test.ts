@@ -757,6 +757,22 @@ const badSpecs: InvalidCase[] = [
     ],
   },
   {
+    rule: 'access-oidc-installer',
+    spec: specWith(kakaoSpec, d => {
+      d.spec.access = {
+        oidc: { issuerUrl: 'https://login.example.com/realms/acme' },
+        groups: [{ group: 'dev-team', clusterRole: 'view' }],
+      };
+    }),
+    errors: [
+      [
+        'spec.access.oidc',
+        'the kpaas-cp installer takes no API server OIDC flags from kpaas',
+      ],
+      ['spec.access.groups', 'use spec.kubernetes.installer "kubeadm"'],
+    ],
+  },
+  {
     rule: 'addon-unique',
     spec: withAddons(vagrantSpec, 'metallb', 'metallb'),
     errors: [

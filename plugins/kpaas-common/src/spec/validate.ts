@@ -1041,6 +1041,26 @@ const loadBalancerPool: ClusterSpecRule = {
   },
 };
 
+const accessOidcInstaller: ClusterSpecRule = {
+  id: 'access-oidc-installer',
+  description:
+    'OIDC sign-in settings need the kubeadm installer (kpaas sets the API server flags through kubeadm)',
+  check: ({ kubernetes, access }) => {
+    if (!kubernetes || !access || kubernetes.installer === 'kubeadm') return [];
+    const asked = (
+      [
+        ['oidc', access.oidc && access.oidc.enabled !== false],
+        ['ownerClusterRole', access.ownerClusterRole !== undefined],
+        ['groups', (access.groups ?? []).length > 0],
+      ] as const
+    ).filter(([, set]) => set);
+    return asked.map(([field]) => ({
+      path: `spec.access.${field}`,
+      message: `the ${kubernetes.installer} installer takes no API server OIDC flags from kpaas, so nobody could sign in with them; use spec.kubernetes.installer "kubeadm" or remove spec.access.${field}`,
+    }));
+  },
+};
+
 /**
  * Every semantic rule, in reporting order.
  * @public
@@ -1062,6 +1082,7 @@ export const clusterSpecRules: ReadonlyArray<ClusterSpecRule> = [
   ingressIp,
   machineMinimums,
   installerCompatibility,
+  accessOidcInstaller,
   addonUnique,
   addonKnown,
   addonConflicts,

@@ -232,7 +232,7 @@ export async function applyClusterAccess(opts: {
     });
   } else if (!oidc) {
     opts.logger.info(
-      'access: OIDC is off (no keycloak add-on, no spec.access.oidc.issuerUrl): no sign-in bindings',
+      'access: OIDC is off (it needs the kubeadm installer and the keycloak add-on or spec.access.oidc.issuerUrl): no sign-in bindings',
     );
   }
   const rbac = await reconcileAccessBindings({

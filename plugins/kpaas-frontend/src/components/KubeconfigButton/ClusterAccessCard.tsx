@@ -34,8 +34,9 @@ export function ClusterAccessCard(props: { clusterName: string }) {
     <InfoCard title="Access">
       {!oidc ? (
         <Typography variant="body2">
-          OIDC sign-in is off: add the keycloak add-on or
-          spec.access.oidc.issuerUrl to cluster.yaml and apply the change.
+          OIDC sign-in is off: it needs the kubeadm installer and the keycloak
+          add-on or spec.access.oidc.issuerUrl in cluster.yaml; change it and
+          apply the change.
         </Typography>
       ) : (
         <>
