@@ -27,7 +27,7 @@ import yaml from 'yaml';
 import { buildAddonPlan, AddonPlan } from '../../plugins/scaffolder-actions/src/addons/plan';
 import { AddonCluster } from '../../plugins/scaffolder-actions/src/addons/cluster';
 import { SshRemoteShell } from '../../plugins/scaffolder-actions/src/addons/remoteShell';
-import { installAddons } from '../../plugins/scaffolder-actions/src/addons/run';
+import { installAddons } from '../../plugins/scaffolder-actions/src/addons/waves';
 import { SecretMasker, connectNode } from '../../plugins/scaffolder-actions/src/ssh';
 
 const ROOT = path.resolve(__dirname, '../..');

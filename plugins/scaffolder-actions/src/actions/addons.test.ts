@@ -16,10 +16,10 @@ import os from 'node:os';
 import path from 'node:path';
 import yaml from 'yaml';
 import { createAddonsAction } from './addons';
-import { loadAddonPlan } from '../addons/action';
+import { loadAddonPlan } from '../addons/load';
 import { AddonCluster } from '../addons/cluster';
 import { SshRemoteShell } from '../addons/remoteShell';
-import { installAddons } from '../addons/run';
+import { installAddons } from '../addons/waves';
 import { SecretMasker, connectNode } from '../ssh';
 import {
   KpaasBackendStandIn,

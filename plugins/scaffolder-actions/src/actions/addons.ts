@@ -1,13 +1,31 @@
+import type {
+  AuthService,
+  DiscoveryService,
+  PermissionsService,
+} from '@backstage/backend-plugin-api';
+import type { Config } from '@backstage/config';
 import { createTemplateAction } from '@backstage/plugin-scaffolder-node';
 import {
   actionServicePrincipalsFromConfig,
   ClusterRunGuard,
 } from '../access/authorizeClusterRun';
+import { AddonsRunOptions, runAddons } from '../addons/run';
 import { KpaasBackendClient } from '../backendClient';
-import { AddonsActionOptions, runAddonsAction } from '../addons/action';
 import { examples } from './addons.examples';
 
-export type { AddonsActionOptions } from '../addons/action';
+/** Factory options of kpaas:addons. */
+export interface AddonsActionOptions extends AddonsRunOptions {
+  /** kpaas-backend access: registration (repo check), inventory and timeline writes */
+  discovery: DiscoveryService;
+  auth: AuthService;
+  /** Authorizes the task's initiator (kpaas.cluster.create / kpaas.cluster.update). */
+  permissions: PermissionsService;
+  /** Reads `kpaas.actions.servicePrincipals`. */
+  config?: Config;
+  /** The module's one kpaas-backend client (built in its init); default: one of its own. */
+  client?: KpaasBackendClient;
+}
+
 export { verifyAddons } from '../addons/verify';
 export type { AddonVerification } from '../addons/verify';
 
@@ -139,7 +157,7 @@ export function createAddonsAction(options: AddonsActionOptions) {
         timeoutMinutes: i.timeoutMinutes ?? 15,
         uninstall: i.uninstall ?? false,
       };
-      const output = await runAddonsAction(
+      const output = await runAddons(
         {
           input,
           workspacePath: ctx.workspacePath,

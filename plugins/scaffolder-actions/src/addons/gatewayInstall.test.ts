@@ -24,11 +24,11 @@ import os from 'node:os';
 import path from 'node:path';
 import yaml from 'yaml';
 import { SecretMasker, connectNode } from '../ssh';
-import { loadAddonPlan } from './action';
+import { loadAddonPlan } from './load';
 import { AddonCluster } from './cluster';
 import { AddonPlan } from './plan';
 import { SshRemoteShell } from './remoteShell';
-import { installAddons, uiEndpoints } from './run';
+import { installAddons, uiEndpoints } from './waves';
 import { verifyAddons } from './verify';
 
 // eslint-disable-next-line no-restricted-syntax

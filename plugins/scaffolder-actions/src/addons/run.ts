@@ -2,19 +2,16 @@ import type {
   AuthService,
   DiscoveryService,
   LoggerService,
-  PermissionsService,
 } from '@backstage/backend-plugin-api';
-import type { Config } from '@backstage/config';
 import { InputError } from '@backstage/errors';
 import * as k8s from '@kubernetes/client-node';
 import { randomBytes } from 'node:crypto';
-import fs from 'node:fs';
-import path from 'node:path';
 import yaml from 'yaml';
 import type { ClusterRunDecision } from '../access/authorizeClusterRun';
 import { KpaasBackendClient, readClusterInventory } from '../backendClient';
 import { RunEvent, RunRecorder } from '../core/runRecorder';
 import { resolveRepoPath } from '../workspace/resolveRepoPath';
+import { loadAddonPlan } from './load';
 import {
   readTaskPrivateKey,
   SshNodeSession,
@@ -23,14 +20,7 @@ import {
 } from '../ssh';
 import { applyEtcdBackup } from '../etcd/backupStep';
 import { AddonCluster } from './cluster';
-import {
-  AddonPlan,
-  AddonPlanError,
-  buildAddonPlan,
-  formatPlanTable,
-  PlanRow,
-  planRows,
-} from './plan';
+import { formatPlanTable, PlanRow, planRows } from './plan';
 import {
   catalogRefsLookup,
   checkAccessGroups,
@@ -43,19 +33,10 @@ import {
   installAddons,
   uiEndpoints,
   uninstallAddons,
-} from './run';
+} from './waves';
 
-/** Factory options of kpaas:addons. */
-export interface AddonsActionOptions {
-  /** kpaas-backend access: the cluster's registration (repo check) and timeline writes */
-  discovery: DiscoveryService;
-  auth: AuthService;
-  /** Authorizes the task's initiator (kpaas.cluster.create / kpaas.cluster.update). */
-  permissions: PermissionsService;
-  /** Reads `kpaas.actions.servicePrincipals`. */
-  config?: Config;
-  /** The module's one kpaas-backend client (built in its init); default: one of its own. */
-  client?: KpaasBackendClient;
+/** What the run takes from the action's factory options. */
+export interface AddonsRunOptions {
   /**
    * Directory holding the values pack (`values/addons.yaml`, `values/<id>/…`) when the cluster
    * repo does not carry one. Default: the kpaas repository's own `values/`.
@@ -63,6 +44,9 @@ export interface AddonsActionOptions {
   valuesPackDir?: string;
   /** Readiness poll ceiling (default 2 s); benchmarks lower it. */
   readinessPollMaxMs?: number;
+  /** The catalog check of spec.access.groups[] (skipped without them). */
+  discovery?: DiscoveryService;
+  auth?: AuthService;
 }
 
 export interface AddonsInput {
@@ -101,67 +85,17 @@ export interface AddonsContext {
   authorize(cluster: string): Promise<ClusterRunDecision>;
 }
 
-// eslint-disable-next-line no-restricted-syntax
-const DEFAULT_PACK_ROOT = path.resolve(__dirname, '../../../..');
 const ADMIN_CONF = '/etc/kubernetes/admin.conf';
 
-function reader(root: string) {
-  return (rel: string): string | undefined => {
-    const full = path.resolve(root, rel);
-    if (!full.startsWith(path.resolve(root) + path.sep)) return undefined;
-    try {
-      return fs.readFileSync(full, 'utf8');
-    } catch {
-      return undefined;
-    }
-  };
-}
-
-/** Reads and checks everything that can be checked before connecting. */
-export function loadAddonPlan(
-  ctx: Pick<AddonsContext, 'input' | 'workspacePath'>,
-  options: Pick<AddonsActionOptions, 'valuesPackDir'>,
-  /** Private address of the first control plane (from the inventory), once known. */
-  firstControlPlaneAddress?: string,
-): AddonPlan {
-  const repo = resolveRepoPath(ctx.workspacePath, ctx.input.repoPath);
-  const readRepoFile = reader(repo);
-  const specText = readRepoFile('cluster.yaml');
-  if (specText === undefined) {
-    throw new InputError(
-      `repoPath: no cluster.yaml in "${ctx.input.repoPath}"; point repoPath at the cluster repo (fetch it first)`,
-    );
-  }
-  const packRoot =
-    readRepoFile('values/addons.yaml') !== undefined
-      ? repo
-      : options.valuesPackDir ?? DEFAULT_PACK_ROOT;
-  const readPackFile = reader(packRoot);
-  const catalogText = readPackFile('values/addons.yaml');
-  if (catalogText === undefined) {
-    throw new InputError(
-      `the values pack (values/addons.yaml) is neither in the cluster repo nor in ${packRoot}; configure createAddonsAction({ valuesPackDir })`,
-    );
-  }
-  try {
-    return buildAddonPlan({
-      specText,
-      catalogText,
-      readPackFile,
-      readRepoFile,
-      firstControlPlaneAddress,
-    });
-  } catch (e) {
-    if (e instanceof AddonPlanError) throw new InputError(e.message);
-    throw e;
-  }
-}
-
-/** kpaas:addons, see ../actions/addons.ts. */
-export async function runAddonsAction(
+/**
+ * kpaas:addons (see ../actions/addons.ts), as the steps a person would run: read cluster.yaml and
+ * the values pack, check who asks, find the first control plane in the cluster's inventory,
+ * connect, install (or uninstall) the add-ons in dependency waves (./waves.ts), set up sign-in,
+ * report the UI endpoints.
+ */
+export async function runAddons(
   ctx: AddonsContext,
-  options: Pick<AddonsActionOptions, 'valuesPackDir' | 'readinessPollMaxMs'> &
-    Partial<Pick<AddonsActionOptions, 'discovery' | 'auth'>> = {},
+  options: AddonsRunOptions = {},
 ): Promise<AddonsOutput> {
   const { input, logger } = ctx;
   const planned = loadAddonPlan(ctx, options);

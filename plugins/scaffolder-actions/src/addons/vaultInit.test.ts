@@ -6,10 +6,10 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import yaml from 'yaml';
-import { loadAddonPlan } from './action';
+import { loadAddonPlan } from './load';
 import { AddonCluster, CancelledWaitError } from './cluster';
 import { RemoteShell } from './remoteShell';
-import { installAddons } from './run';
+import { installAddons } from './waves';
 import {
   VaultInitSpec,
   initializeVault,
