@@ -586,6 +586,29 @@ describe('kpaas-cluster template dry-run', () => {
     );
   });
 
+  it('refuses bad parameters naming the field of the chosen target', async () => {
+    const existing = existingValues();
+    const badHost = await dryRun({
+      ...existing,
+      existing: {
+        hosts: [
+          { ...existing.existing.hosts[0], name: 'Bad_Name' },
+          ...existing.existing.hosts.slice(1),
+        ],
+      },
+    });
+    expect(badHost.status).toBe(400);
+    expect(JSON.stringify(badHost.body)).toMatch(
+      /instance\.existing\.hosts\[0\]\.name does not match pattern/,
+    );
+    const { kakaoCredentialSecret, ...noSecret } = kakaoMinimalValues();
+    const kakao = await dryRun(noSecret);
+    expect(kakao.status).toBe(400);
+    expect(JSON.stringify(kakao.body)).toMatch(
+      /requires property \\"kakaoCredentialSecret\\"/,
+    );
+  });
+
   it('the full add-on set is every catalog add-on that can coexist', () => {
     expect(FULL_ADDONS.length).toBe(catalog.addons.length - 3);
   });

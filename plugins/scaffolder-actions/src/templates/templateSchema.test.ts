@@ -21,6 +21,15 @@ const catalog = (() => {
   return parsed.catalog;
 })();
 
+/** The page's if/then/else chain on `target`, as { target, then } per branch. */
+function targetBranches(page: any): Array<{ target: string; then: any }> {
+  const out: Array<{ target: string; then: any }> = [];
+  for (let b = page; b?.if; b = b.else) {
+    out.push({ target: b.if.properties.target.const, then: b.then });
+  }
+  return out;
+}
+
 describe.each(['kpaas-cluster', 'kpaas-cluster-apply'])(
   '%s parameters',
   name => {
@@ -49,11 +58,8 @@ describe.each(['kpaas-cluster', 'kpaas-cluster-apply'])(
           }
         };
         walk(page.properties, page.title);
-        for (const branch of page.dependencies?.target?.oneOf ?? []) {
-          walk(
-            branch.properties,
-            `${page.title} (${branch.properties.target.const})`,
-          );
+        for (const branch of targetBranches(page)) {
+          walk(branch.then.properties, `${page.title} (${branch.target})`);
         }
       }
     });
@@ -147,11 +153,9 @@ describe('kpaas-cluster form and the shared models', () => {
     const access = pages.find(p => p.properties?.sshPrivateKey);
     expect(access.properties.sshPrivateKey['ui:field']).toBe('Secret');
     expect(access.required).not.toContain('sshPrivateKey');
-    const kakao = pages
-      .find(p => p.dependencies?.target)
-      .dependencies.target.oneOf.find(
-        (b: any) => b.properties.target.const === 'kakao-cloud',
-      );
+    const kakao = targetBranches(
+      pages.find(p => p.properties?.target),
+    ).find(b => b.target === 'kakao-cloud')!.then;
     for (const key of ['kakaoCredentialId', 'kakaoCredentialSecret']) {
       expect(access.properties[key]).toBeUndefined();
       expect(kakao.properties[key]['ui:field']).toBe('Secret');
@@ -184,9 +188,9 @@ describe('kpaas-cluster form and the shared models', () => {
 describe('kpaas-cluster Target page: only the chosen target', () => {
   const template = loadTemplate('kpaas-cluster');
   const page = template.spec.parameters.find(
-    (p: any) => p.dependencies?.target,
+    (p: any) => p.properties?.target,
   );
-  const branches: any[] = page.dependencies.target.oneOf;
+  const branches = targetBranches(page);
   const blocks: Record<string, string> = {
     'kakao-cloud': 'kakao',
     multipass: 'multipass',
@@ -241,7 +245,8 @@ describe('kpaas-cluster Target page: only the chosen target', () => {
   it.each(Object.keys(blocks))(
     '%s: its own block is shown and required, other targets\' blocks are hidden from the form and the review',
     target => {
-      const branch = branches.find(b => b.properties.target.const === target);
+      const branch = branches.find(b => b.target === target)!.then;
+      expect(branches.map(b => b.target)).toEqual(Object.keys(blocks));
       expect(branch.required).toContain(blocks[target]);
       expect(branch.properties[blocks[target]]['ui:widget']).toBeUndefined();
       for (const [other, block] of Object.entries(blocks)) {
