@@ -662,15 +662,26 @@ describe('kpaas:provision before anything runs', () => {
   });
 
   describe('vagrant', () => {
-    it('without vagrant on the PATH fails with the install hint; plan is refused up front', async () => {
+    it('without vagrant on the PATH fails with the install hint; plan needs no vagrant and reports the machines for review', async () => {
       rig.renderRepo('vagrant');
       fs.writeFileSync(path.join(rig.workspace, 'Vagrantfile'), '# rendered\n');
       await expect(
         rig.action().handler(rig.context({ mode: 'apply' })),
       ).rejects.toThrow(/`vagrant` is not on the PATH.*install Vagrant/);
-      await expect(
-        rig.action().handler(rig.context({ mode: 'plan' })),
-      ).rejects.toThrow(/Vagrant has no plan step/);
+      const plan = rig.context({ mode: 'plan' });
+      await rig.action().handler(plan);
+      expect(rig.logText(plan)).toContain('Vagrant has no plan step');
+      expect(outputsOf(plan).inventory.map((n: any) => n.address)).toEqual([
+        '192.168.100.101',
+        '192.168.100.111',
+        '192.168.100.112',
+        '192.168.100.121',
+        '192.168.100.122',
+      ]);
+      expect(outputsOf(plan).summary).toContain(
+        '**Vagrant:** 5 machines with fixed addresses (no plan step).',
+      );
+      expect(rig.inventories.size).toBe(0);
     });
   });
 

@@ -393,9 +393,4 @@ function refuseModeForTarget(mode: ProvisionMode, target: string): void {
       'mode destroy with spec.target.type existing: kpaas does not destroy machines it did not create; remove the cluster from the hosts yourself, or use mode plan/apply',
     );
   }
-  if (target === 'vagrant' && mode === 'plan') {
-    throw new InputError(
-      'mode plan with spec.target.type vagrant: Vagrant has no plan step; use mode apply (vagrant up) or destroy (vagrant destroy -f)',
-    );
-  }
 }

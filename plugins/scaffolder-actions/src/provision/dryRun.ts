@@ -37,6 +37,10 @@ export function dryRunProvision(input: {
   const config = deriveTargetMachineConfig(spec);
   if (target === 'existing') {
     lines.push('Would run nothing: the existing hosts are the inventory.');
+  } else if (target === 'vagrant' && mode === 'plan') {
+    lines.push(
+      'Would run nothing: Vagrant has no plan step; the machines below are what `vagrant up` creates.',
+    );
   } else if (target === 'vagrant') {
     const dir = toolDir(
       () => findVagrantDir(repo.dir),

@@ -11,7 +11,8 @@ import { findVagrantDir } from './workdir';
 /**
  * vagrant: vagrant.json from cluster.yaml next to the Vagrantfile, then `vagrant up` (or
  * `vagrant destroy -f`). The machines have the planned fixed addresses, so the inventory is the
- * planned one.
+ * planned one. Vagrant has no plan step: mode plan reports the machines `vagrant up` would
+ * create and runs nothing.
  */
 export async function provisionWithVagrant(
   run: ProvisionRun,
@@ -23,6 +24,13 @@ export async function provisionWithVagrant(
   },
 ): Promise<ProvisionResult> {
   const { spec, cluster, mode, logger } = run;
+  const planned = inventoryFromSpec(spec);
+  if (mode === 'plan') {
+    logger.info(
+      `Vagrant has no plan step: \`vagrant up\` creates these ${planned.inventory.length} machines with fixed addresses; nothing was run`,
+    );
+    return planned;
+  }
   const vagrant = resolveVagrantBinary(options.baseEnv);
   const dir = findVagrantDir(run.repo.dir);
   const written = writeMachineConfig(spec, dir);
@@ -53,7 +61,6 @@ export async function provisionWithVagrant(
       }),
       mask: run.recorder.masker.filter,
     });
-    const planned = inventoryFromSpec(spec);
     if (mode === 'destroy') {
       const done = await run.checkpoint({
         key: checkpointKey('vagrant-destroy', cluster),
