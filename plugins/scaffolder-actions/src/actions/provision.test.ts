@@ -802,13 +802,43 @@ describe('kpaas:provision before anything runs', () => {
   });
 
   it.each([
-    ['kakao-cloud', 6, 'API server: https://<assigned at apply>:6443'],
-    ['multipass', 6, '| demo-cp-1 | control-plane | _assigned at apply_ |'],
-    ['vagrant', 5, '| demo-lb-2 | lb | 192.168.100.122 |'],
-    ['existing', 3, '| demo-worker-2 | worker | 10.10.0.112 |'],
+    {
+      target: 'kakao-cloud',
+      machines: 6,
+      firstAddress: '172.16.0.101',
+      summaryLines: [
+        'API server: https://<assigned at apply>:6443',
+        '**Terraform plan:** not made in a dry run',
+      ],
+      logLine: `${TERRAFORM_VARIABLES_FILE} would hold:`,
+    },
+    {
+      target: 'multipass',
+      machines: 6,
+      firstAddress: 'assigned at apply',
+      summaryLines: [
+        '| demo-cp-1 | control-plane | _assigned at apply_ |',
+        '**Terraform plan:** not made in a dry run',
+      ],
+      logLine: `${TERRAFORM_VARIABLES_FILE} would hold:`,
+    },
+    {
+      target: 'vagrant',
+      machines: 5,
+      firstAddress: '192.168.100.101',
+      summaryLines: ['| demo-lb-2 | lb | 192.168.100.122 |'],
+      logLine: 'vagrant.json would hold:',
+    },
+    {
+      target: 'existing',
+      machines: 3,
+      firstAddress: '10.10.0.101',
+      summaryLines: ['| demo-worker-2 | worker | 10.10.0.112 |'],
+      logLine: 'Would run nothing: the existing hosts are the inventory.',
+    },
   ] as const)(
-    'dry run of %s: nothing refused, the planned machines (addresses only the tool knows "assigned at apply") and a summary, nothing written or run',
-    async (target, machines, line) => {
+    'dry run of $target: nothing refused, the planned machines (addresses only the tool knows "assigned at apply") and a summary, nothing written or run',
+    async ({ target, machines, firstAddress, summaryLines, logLine }) => {
       rig.renderRepo(target);
       const before = readTree(rig.workspace).map(f => f.file);
       const ctx = rig.context({ mode: 'apply' }, { isDryRun: true });
@@ -816,21 +846,10 @@ describe('kpaas:provision before anything runs', () => {
       const out = outputsOf(ctx);
       expect(out.target).toBe(target);
       expect(out.inventory).toHaveLength(machines);
+      expect(out.inventory[0].address).toBe(firstAddress);
       expect(out.summary).toContain(`### Machines of \`demo\` (${target})`);
-      expect(out.summary).toContain(line);
-      if (target === 'multipass') {
-        expect(out.inventory.map((n: any) => n.address)).toEqual(
-          Array(6).fill('assigned at apply'),
-        );
-      }
-      if (target === 'kakao-cloud' || target === 'multipass') {
-        expect(out.summary).toContain(
-          '**Terraform plan:** not made in a dry run',
-        );
-        expect(rig.logText(ctx)).toContain(
-          `${TERRAFORM_VARIABLES_FILE} would hold:`,
-        );
-      }
+      for (const line of summaryLines) expect(out.summary).toContain(line);
+      expect(rig.logText(ctx)).toContain(logLine);
       expect(readTree(rig.workspace).map(f => f.file)).toEqual(before);
       expect(rig.calls()).toEqual([]);
       expect(rig.timeline).toEqual([]);

@@ -114,13 +114,12 @@ function typeProblems(value: unknown, type: TfType, at: string): string[] {
         ...Object.keys(record)
           .filter(k => !(k in type.attributes))
           .map(k => `${at}.${k}: not an attribute of the object type`),
-        ...Object.entries(type.attributes).flatMap(([k, a]) =>
-          record[k] === undefined || record[k] === null
-            ? a.optional
-              ? []
-              : [`${at}.${k}: missing`]
-            : typeProblems(record[k], a.type, `${at}.${k}`),
-        ),
+        ...Object.entries(type.attributes).flatMap(([k, a]) => {
+          if (record[k] !== undefined && record[k] !== null) {
+            return typeProblems(record[k], a.type, `${at}.${k}`);
+          }
+          return a.optional ? [] : [`${at}.${k}: missing`];
+        }),
       ];
     }
   }
