@@ -306,10 +306,15 @@ export class StatusService {
     const byName = new Map(clusters.map(c => [c.name, c]));
     await claims.ensure([...byName.keys()]);
     let refreshed = 0;
+    // Workers start one at a time, each after the previous one got a claim: when nothing is
+    // due a run costs one query, not one per worker.
+    const workers: Promise<void>[] = [];
     const worker = async () => {
       while (!signal?.aborted) {
         const [claim] = await claims.claimDue(1);
         if (!claim) return;
+        if (workers.length < Math.max(1, this.o.concurrency))
+          workers.push(this.limit(worker));
         const cluster = byName.get(claim.cluster);
         if (!cluster) {
           // deleted, or listed after this run started: the next run sees it
@@ -330,11 +335,9 @@ export class StatusService {
           .finally(() => this.inflight.delete(cluster.name));
       }
     };
-    await Promise.all(
-      Array.from({ length: Math.max(1, this.o.concurrency) }, () =>
-        this.limit(worker),
-      ),
-    );
+    workers.push(this.limit(worker));
+    // workers.length grows while they run
+    for (let i = 0; i < workers.length; i++) await workers[i];
     return { refreshed, skipped: clusters.length - refreshed };
   }
 
