@@ -97,6 +97,13 @@ const INVENTORY = [
 
 //                    anonymous noPerm owner nonOwner admin scaffolder otherPlugin external(read only)
 const routes: Route[] = [
+  // The add-on catalog (the order form's picker): not secret, every signed-in caller.
+  {
+    name: 'addon catalog',
+    method: 'get',
+    path: '/addons',
+    expect: [401, 200, 200, 200, 200, 200, 200, 200],
+  },
   {
     name: 'list',
     method: 'get',

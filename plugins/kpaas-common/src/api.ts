@@ -1,4 +1,4 @@
-import type { AddonRetirement } from './addons/schema';
+import type { AddonCatalog, AddonRetirement } from './addons/schema';
 import type { GatewayApiObjectReadiness } from './readiness/gatewayApi';
 import type { ExpiryItem } from './operations/expiry';
 /**
@@ -91,6 +91,14 @@ export interface ClusterSummary {
 /** `GET /api/kpaas/clusters` @public */
 export interface ListClustersResponse {
   items: ClusterSummary[];
+}
+
+/**
+ * `GET /api/kpaas/addons`: the add-on catalog the backend judges clusters by (values/addons.yaml),
+ * for the order form's add-on picker. @public
+ */
+export interface AddonCatalogResponse {
+  catalog: AddonCatalog;
 }
 
 /** `GET /api/kpaas/clusters/:name/timeline` @public */

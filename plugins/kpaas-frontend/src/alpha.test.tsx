@@ -55,8 +55,24 @@ describe('kpaas extensions', () => {
     expect(content).toBeDefined();
   });
 
+  it('provides the KpaasHostsField and KpaasAddonPicker scaffolder form fields', async () => {
+    for (const [id, name] of [
+      ['scaffolder-form-field:kpaas/hosts', 'KpaasHostsField'],
+      ['scaffolder-form-field:kpaas/addon-picker', 'KpaasAddonPicker'],
+    ]) {
+      const field = kpaasPlugin.getExtension(id);
+      expect(field).toBeDefined();
+      const loader = createExtensionTester(field).get(
+        FormFieldBlueprint.dataRefs.formFieldLoader,
+      ) as unknown as () => Promise<unknown>;
+      expect(((await loader()) as { name: string }).name).toBe(name);
+    }
+  });
+
   it('provides the KpaasClusterTotals scaffolder form field', async () => {
-    const field = kpaasPlugin.getExtension('scaffolder-form-field:kpaas/cluster-totals');
+    const field = kpaasPlugin.getExtension(
+      'scaffolder-form-field:kpaas/cluster-totals',
+    );
     expect(field).toBeDefined();
     // the plugin is typed OverridableFrontendPlugin (TS2742), so its extensions' outputs are untyped
     const loader = createExtensionTester(field).get(
@@ -76,7 +92,9 @@ describe('kpaas extensions', () => {
   it('renders the card on a kpaas cluster entity', async () => {
     render(clusterEntity, card);
     expect(await screen.findByText('Kubernetes cluster')).toBeInTheDocument();
-    expect(await screen.findByTestId('cluster-health')).toHaveTextContent('Healthy');
+    expect(await screen.findByTestId('cluster-health')).toHaveTextContent(
+      'Healthy',
+    );
   });
 
   it.each([

@@ -80,6 +80,28 @@ const kpaasClusterTotalsField = FormFieldBlueprint.make({
   },
 });
 
+// Existing machines as a table (`ui:field: KpaasHostsField`): `scaffolder-form-field:kpaas/hosts`.
+const kpaasHostsField = FormFieldBlueprint.make({
+  name: 'hosts',
+  params: {
+    field: () =>
+      import('./components/HostsField/formField').then(
+        m => m.kpaasHostsFormField,
+      ),
+  },
+});
+
+// The add-on picker (`ui:field: KpaasAddonPicker`): `scaffolder-form-field:kpaas/addon-picker`.
+const kpaasAddonPickerField = FormFieldBlueprint.make({
+  name: 'addon-picker',
+  params: {
+    field: () =>
+      import('./components/AddonPicker/formField').then(
+        m => m.kpaasAddonPickerFormField,
+      ),
+  },
+});
+
 /**
  * kpaas plugin for the new frontend system.
  * @alpha
@@ -94,6 +116,8 @@ const kpaasPlugin: OverridableFrontendPlugin = createFrontendPlugin({
     kpaasClusterOverviewCard,
     kpaasClusterContent,
     kpaasClusterTotalsField,
+    kpaasHostsField,
+    kpaasAddonPickerField,
   ],
 });
 

@@ -10,7 +10,11 @@ export {
   EntityKpaasClusterCard,
   EntityKpaasClusterContent,
   KpaasClusterTotalsFieldExtension,
+  KpaasHostsFieldExtension,
+  KpaasAddonPickerFieldExtension,
 } from './plugin';
+export type { HostEntry, HostsFieldProps } from './components/HostsField';
+export type { AddonPickerProps } from './components/AddonPicker';
 export type { ClusterTotalsFieldProps } from './components/ClusterTotalsField';
 export type { FleetPageProps } from './components/FleetPage';
 export { isKpaasCluster, kpaasClusterEntityFilter } from './conditions';

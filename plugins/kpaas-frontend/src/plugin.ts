@@ -13,6 +13,11 @@ import {
   ClusterTotalsField,
   KPAAS_CLUSTER_TOTALS_FIELD,
 } from './components/ClusterTotalsField';
+import { HostsField, KPAAS_HOSTS_FIELD } from './components/HostsField';
+import {
+  AddonPicker,
+  KPAAS_ADDON_PICKER_FIELD,
+} from './components/AddonPicker';
 
 /** The fleet page's route in legacy apps. */
 const legacyRootRouteRef = createRouteRef({ id: 'kpaas' });
@@ -90,5 +95,30 @@ export const KpaasClusterTotalsFieldExtension = kpaasPlugin.provide(
   createScaffolderFieldExtension({
     name: KPAAS_CLUSTER_TOTALS_FIELD,
     component: ClusterTotalsField,
+  }),
+);
+
+/**
+ * Scaffolder field `KpaasHostsField`: existing machines as a compact table, one row per host
+ * (legacy apps: put it inside `<ScaffolderFieldExtensions>`).
+ * @public
+ */
+export const KpaasHostsFieldExtension = kpaasPlugin.provide(
+  createScaffolderFieldExtension({
+    name: KPAAS_HOSTS_FIELD,
+    component: HostsField,
+  }),
+);
+
+/**
+ * Scaffolder field `KpaasAddonPicker`: the add-on catalog grouped by category with versions,
+ * dependencies ticked along and conflicts explained (legacy apps: put it inside
+ * `<ScaffolderFieldExtensions>`).
+ * @public
+ */
+export const KpaasAddonPickerFieldExtension = kpaasPlugin.provide(
+  createScaffolderFieldExtension({
+    name: KPAAS_ADDON_PICKER_FIELD,
+    component: AddonPicker,
   }),
 );

@@ -8,10 +8,16 @@ import type {
   LoggerService,
   PermissionsService,
 } from '@backstage/backend-plugin-api';
-import { ConflictError, InputError, NotFoundError } from '@backstage/errors';
+import {
+  ConflictError,
+  InputError,
+  NotFoundError,
+  ServiceUnavailableError,
+} from '@backstage/errors';
 import type { PolicyDecision } from '@backstage/plugin-permission-common';
 import {
   AddonCatalog,
+  AddonCatalogResponse,
   ClusterRegistration,
   formatSpecErrors,
   KpaasHealthResponse,
@@ -223,6 +229,18 @@ export async function createRouter(
 
   router.get('/health', (_req, res) => {
     const body: KpaasHealthResponse = { status: 'ok' };
+    res.json(body);
+  });
+
+  // The add-on catalog for the order form's picker: not secret, any signed-in user or service.
+  router.get('/addons', async (req, res) => {
+    await options.httpAuth.credentials(req, { allow: ['user', 'service'] });
+    if (!catalog) {
+      throw new ServiceUnavailableError(
+        'the add-on catalog is not loaded (see the kpaas-backend log; kpaas.addonCatalogPath)',
+      );
+    }
+    const body: AddonCatalogResponse = { catalog };
     res.json(body);
   });
 

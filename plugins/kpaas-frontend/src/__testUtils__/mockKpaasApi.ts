@@ -23,6 +23,11 @@ export function mockKpaasApi(
     ),
     refreshCluster: jest.fn((_name: string) => answer(status)),
     getKubeconfig: jest.fn(async (_name: string) => ''),
+    getAddonCatalog: jest.fn(async () => ({
+      apiVersion: 'kpaas.io/v1alpha1' as const,
+      kind: 'AddonCatalog' as const,
+      addons: [],
+    })),
   };
 }
 

@@ -1,5 +1,6 @@
 import { createApiRef } from '@backstage/frontend-plugin-api';
 import type {
+  AddonCatalog,
   ClusterRegistration,
   ClusterStatus,
   ClusterSummary,
@@ -40,6 +41,8 @@ export interface KpaasApi {
    * signs in through OIDC with kubelogin; no token or key inside.
    */
   getKubeconfig(name: string): Promise<string>;
+  /** `GET /addons`: the add-on catalog (values/addons.yaml) for the order form's picker. */
+  getAddonCatalog(options?: { signal?: AbortSignal }): Promise<AddonCatalog>;
 }
 
 /**

@@ -1,6 +1,8 @@
 import type { DiscoveryApi, FetchApi } from '@backstage/frontend-plugin-api';
 import { ResponseError } from '@backstage/errors';
 import type {
+  AddonCatalog,
+  AddonCatalogResponse,
   ClusterRegistration,
   ClusterStatus,
   ClusterSummary,
@@ -59,6 +61,16 @@ export class KpaasClient implements KpaasApi {
       options?.signal,
     );
     return body.items;
+  }
+
+  async getAddonCatalog(options?: {
+    signal?: AbortSignal;
+  }): Promise<AddonCatalog> {
+    const body = await this.getJson<AddonCatalogResponse>(
+      'addons',
+      options?.signal,
+    );
+    return body.catalog;
   }
 
   async refreshCluster(name: string): Promise<ClusterStatus> {
