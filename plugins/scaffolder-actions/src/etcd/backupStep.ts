@@ -41,7 +41,8 @@ export interface EtcdBackupStepResult {
 export async function applyEtcdBackup(opts: {
   spec: ClusterSpec;
   cluster: AddonCluster;
-  logger: LoggerService;
+  /** The run's masked logger (info, warn, error). */
+  logger: Pick<LoggerService, 'info' | 'warn' | 'error'>;
   deadline: number;
 }): Promise<EtcdBackupStepResult | undefined> {
   const { spec, cluster, logger } = opts;
