@@ -597,6 +597,52 @@ output "nodes" {
     });
   });
 
+  it('with its own (non-kpaas) backend, a lowered count is refused from `terraform output` after init, before any plan', async () => {
+    const stateFile = path.join(rig.root, 'own-backend.tfstate');
+    rig.renderRepo('multipass', {
+      tf: `terraform {
+  backend "local" {
+    path = ${JSON.stringify(stateFile)}
+  }
+}
+variable "nodes" {
+  type = list(object({ name = string, role = string }))
+}
+resource "terraform_data" "vm" {
+  for_each = { for n in var.nodes : n.name => n }
+  input    = each.value
+}
+output "nodes" {
+  value = [for n in var.nodes : { name = n.name, role = n.role, private_ip = "192.168.64.\${index(var.nodes, n) + 10}", public_ip = null, ssh_port = 22 }]
+}
+`,
+    });
+    const first = rig.context({ mode: 'apply' });
+    await rig.action().handler(first);
+    expect(outputsOf(first).planSummary).toMatchObject({ add: 6 });
+    expect(rig.logText(first)).toContain(
+      'Terraform state: the configuration\'s own "local" backend',
+    );
+
+    setWorkers(rig, 2);
+    const refused = await failureOf(
+      rig.action().handler(rig.context({ mode: 'apply' })),
+    );
+    expect(refused.message).toMatch(
+      /spec\.workers\.count is 2 but the cluster has 3 workers: lowering it would destroy demo-worker-3/,
+    );
+    expect(rig.calls().map(c => c.subcommand)).toEqual([
+      'init',
+      'output', // the machines in the state, before the first run's plan: none
+      'plan',
+      'show',
+      'apply',
+      'output',
+      'init',
+      'output', // the refused run stops here: no plan
+    ]);
+  });
+
   it('a configuration without a backend block is refused (the state would be lost)', async () => {
     rig.renderRepo('multipass', { tf: 'terraform {}\n' });
     await expect(
