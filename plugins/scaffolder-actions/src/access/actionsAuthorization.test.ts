@@ -372,6 +372,38 @@ describe('kpaas:bootstrap and kpaas:addons authorize before contacting any node'
     onlyReadTheRegistration();
   });
 
+  it('bootstrap and addons: no machines in kpaas-backend is refused naming provision; nothing contacted', async () => {
+    kpaas.registrations.set('demo', registration());
+    kpaas.inventories.clear();
+    const options = services(AuthorizeResult.ALLOW);
+    await expect(
+      createBootstrapAction(options).handler(
+        context({ repoPath: '.', repoUrl: REPO, sshUser: 'root' }) as any,
+      ),
+    ).rejects.toThrow(
+      'kpaas:bootstrap: cluster "demo" has no machines in kpaas-backend; kpaas:provision records them',
+    );
+    await expect(
+      createAddonsAction(options).handler(
+        context({
+          repoPath: '.',
+          repoUrl: REPO,
+          clusterName: 'demo',
+          sshUser: 'root',
+        }) as any,
+      ),
+    ).rejects.toThrow(
+      'kpaas:addons: cluster "demo" has no machines in kpaas-backend; kpaas:provision records them',
+    );
+    // the run's own task asked (until registration the inventory is the order's alone)
+    expect(kpaas.requests.filter(r => r.includes('/inventory'))).toEqual([
+      'GET /api/kpaas/clusters/demo/inventory?taskId=task-2',
+      'GET /api/kpaas/clusters/demo/inventory?taskId=task-2',
+    ]);
+    expect(kpaas.registered).toEqual([]);
+    expect(ssh.connections()).toBe(0);
+  });
+
   it('addons: clusterName must be the cluster of the repository', async () => {
     await expect(
       createAddonsAction(services(AuthorizeResult.ALLOW)).handler(
