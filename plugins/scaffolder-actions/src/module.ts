@@ -12,6 +12,7 @@ import {
 } from './actions';
 import { KpaasBackendClient } from './backendClient';
 import { createClusterRepoAction } from './actions/clusterRepo';
+import { createEtcdSnapshotAction } from './actions/etcdSnapshot';
 import { createScmFileUrlFilter } from './filters/scmFileUrl';
 import { createScmTypeFilter } from './filters/scmType';
 import { ToolShutdown } from './process/shutdown';
@@ -62,6 +63,7 @@ export const scaffolderModuleKpaas = createBackendModule({
           createProvisionAction({ ...services, toolShutdown }),
           createBootstrapAction(services),
           createAddonsAction(services),
+          createEtcdSnapshotAction(services),
         );
         const integrations = ScmIntegrations.fromConfig(config);
         templating.addTemplateFilters([

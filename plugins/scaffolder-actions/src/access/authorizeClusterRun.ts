@@ -31,7 +31,9 @@ function repoUrlInput(value: string): string {
 export type KpaasActionId =
   | 'kpaas:provision'
   | 'kpaas:bootstrap'
-  | 'kpaas:addons';
+  | 'kpaas:addons'
+  | 'kpaas:etcd-snapshot'
+  | 'kpaas:etcd-restore';
 
 export interface ClusterRunRequest {
   action: KpaasActionId;

@@ -1,0 +1,149 @@
+import type {
+  AuthService,
+  DiscoveryService,
+  PermissionsService,
+} from '@backstage/backend-plugin-api';
+import type { Config } from '@backstage/config';
+import { createTemplateAction } from '@backstage/plugin-scaffolder-node';
+import {
+  actionServicePrincipalsFromConfig,
+  ClusterRunGuard,
+} from '../access/authorizeClusterRun';
+import { KpaasBackendClient } from '../backendClient';
+import { loadClusterRepo } from '../core/loadClusterRepo';
+import { RunRecorder } from '../core/runRecorder';
+import { connectControlPlanes } from '../etcd/controlPlanes';
+import { takeEtcdSnapshot } from '../etcd/snapshot';
+import { examples } from './etcdSnapshot.examples';
+
+/** Factory options of kpaas:etcd-snapshot (the module's services). */
+export interface EtcdSnapshotActionOptions {
+  discovery: DiscoveryService;
+  auth: AuthService;
+  /** Authorizes the initiator (kpaas.cluster.update on the cluster). */
+  permissions: PermissionsService;
+  config?: Config;
+  client?: KpaasBackendClient;
+}
+
+/**
+ * `kpaas:etcd-snapshot`: one etcd snapshot on demand (before an upgrade, before a restore
+ * drill) on a control plane over SSH: `etcdctl snapshot save` with kubeadm's etcd client
+ * certificate, verified with `etcdutl snapshot status`, kept on the node under
+ * /var/lib/kpaas/etcd-snapshots with FILE.kpaas.json (the cluster ID kpaas:etcd-restore checks).
+ *
+ * Secrets: `sshPrivateKey` (+ optional `sshPassphrase`).
+ *
+ * @public
+ */
+export function createEtcdSnapshotAction(options: EtcdSnapshotActionOptions) {
+  const client =
+    options.client ??
+    new KpaasBackendClient({
+      discovery: options.discovery,
+      auth: options.auth,
+    });
+  const guard = new ClusterRunGuard({
+    permissions: options.permissions,
+    client,
+    servicePrincipals: actionServicePrincipalsFromConfig(options.config),
+  });
+  return createTemplateAction({
+    id: 'kpaas:etcd-snapshot',
+    description:
+      'Takes one verified etcd snapshot on a control plane of the cluster (etcdctl snapshot save, etcdutl snapshot status) and keeps it on that node',
+    examples,
+    schema: {
+      input: {
+        repoPath: z =>
+          z
+            .string({
+              description:
+                'Path of the cluster repo in the workspace (cluster.yaml)',
+            })
+            .default('.'),
+        repoUrl: z =>
+          z
+            .string({
+              description:
+                'The repository the workspace was fetched from; must be the registered one',
+            })
+            .optional(),
+        node: z =>
+          z
+            .string({
+              description:
+                'Control plane to take the snapshot on (default: the first of the inventory)',
+            })
+            .optional(),
+        sshUser: z =>
+          z.string({ description: 'SSH user on the node' }).default('ubuntu'),
+      },
+      output: {
+        node: z =>
+          z.string({ description: 'Control plane the snapshot was taken on' }),
+        path: z => z.string({ description: 'Snapshot file on that node' }),
+        sizeBytes: z => z.number({ description: 'Snapshot size' }),
+        revision: z =>
+          z.number({ description: 'etcd revision of the snapshot' }),
+        totalKeys: z => z.number({ description: 'Keys in the snapshot' }),
+        clusterId: z =>
+          z.string({
+            description: 'etcd cluster ID (checked by kpaas:etcd-restore)',
+          }),
+        takenAt: z => z.string({ description: 'When (ISO 8601)' }),
+      },
+    },
+    async handler(ctx) {
+      const repo = loadClusterRepo({
+        workspacePath: ctx.workspacePath,
+        repoPath: ctx.input.repoPath ?? '.',
+      });
+      const cluster = repo.spec.metadata.name;
+      await guard.authorize({
+        action: 'kpaas:etcd-snapshot',
+        cluster,
+        newCluster: false,
+        repoUrl: ctx.input.repoUrl,
+        taskId: ctx.task?.id,
+        credentials: await ctx.getInitiatorCredentials(),
+      });
+      const recorder = new RunRecorder({
+        phase: 'etcd',
+        cluster,
+        client,
+        logger: ctx.logger,
+        taskId: ctx.task?.id,
+      });
+      const [cp] = await connectControlPlanes({
+        action: 'kpaas:etcd-snapshot',
+        cluster,
+        client,
+        taskId: ctx.task?.id,
+        signal: ctx.signal,
+        secrets: ctx.secrets,
+        sshUser: ctx.input.sshUser ?? 'ubuntu',
+        recorder,
+        only: ctx.input.node,
+      });
+      try {
+        const record = await recorder.phase(
+          `etcd snapshot on ${cp.node.name}`,
+          () => takeEtcdSnapshot(cp.session, { cluster, node: cp.node.name }),
+        );
+        recorder.logger.info(
+          `etcd snapshot ${record.path} on ${record.node}: revision ${record.revision}, ${record.totalKey} keys, ${record.totalSize} bytes, cluster ID ${record.clusterId}`,
+        );
+        ctx.output('node', record.node);
+        ctx.output('path', record.path);
+        ctx.output('sizeBytes', record.totalSize);
+        ctx.output('revision', record.revision);
+        ctx.output('totalKeys', record.totalKey);
+        ctx.output('clusterId', record.clusterId);
+        ctx.output('takenAt', record.takenAt);
+      } finally {
+        cp.session.close();
+      }
+    },
+  });
+}
