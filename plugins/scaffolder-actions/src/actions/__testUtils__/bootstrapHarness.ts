@@ -123,16 +123,16 @@ export async function startBootstrapHarness(
         );
       if (inv) {
         const cluster = decodeURIComponent(inv[1]);
-        const nodes = inventories.get(cluster);
+        const stored = inventories.get(cluster);
         if (req.method === 'PUT') {
           inventories.set(cluster, JSON.parse(body).nodes);
           json(200, { cluster, nodes: inventories.get(cluster) });
-        } else if (!nodes) {
+        } else if (!stored) {
           json(404, {
             error: { name: 'NotFoundError', message: 'no inventory' },
           });
         } else if (req.method === 'GET') {
-          json(200, { cluster, nodes, updatedAt: '2026-01-01T00:00:00Z' });
+          json(200, { cluster, nodes: stored, updatedAt: '2026-01-01T00:00:00Z' });
         } else {
           // POST host-keys: a changed key is refused, as kpaas-backend does
           const { hostKeys } = JSON.parse(body) as {
@@ -140,7 +140,7 @@ export async function startBootstrapHarness(
           };
           recordedHostKeys.push({ cluster, hostKeys });
           const changed = hostKeys.filter(k =>
-            nodes.some(
+            stored.some(
               n =>
                 n.name === k.name &&
                 n.hostKeyFingerprint &&
@@ -155,7 +155,7 @@ export async function startBootstrapHarness(
           }
           inventories.set(
             cluster,
-            nodes.map(n => {
+            stored.map(n => {
               const key = hostKeys.find(k => k.name === n.name);
               return key ? { ...n, hostKeyFingerprint: key.fingerprint } : n;
             }),
