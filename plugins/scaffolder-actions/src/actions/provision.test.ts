@@ -731,6 +731,58 @@ describe('kpaas:provision before anything runs', () => {
     });
   });
 
+  it('a re-run of the same task continues where it stopped: vagrant up finished (checkpoint kpaas.provision.v2.vagrant-up.demo) but storing the machines failed; the re-run stores them without running vagrant again', async () => {
+    rig.renderRepo('vagrant');
+    const vagrantDir = path.join(rig.workspace, 'vagrant');
+    fs.mkdirSync(vagrantDir);
+    fs.writeFileSync(path.join(vagrantDir, 'Vagrantfile'), '# rendered\n');
+    // a vagrant that records its calls and needs vagrant.json where the Vagrantfile reads it
+    const bin = path.join(rig.root, 'vagrant-bin');
+    const calls = path.join(rig.root, 'vagrant-calls');
+    fs.mkdirSync(bin);
+    fs.writeFileSync(
+      path.join(bin, 'vagrant'),
+      `#!/bin/sh\ntest -f vagrant.json || exit 3\necho "$@" >> ${JSON.stringify(
+        calls,
+      )}\n`,
+      { mode: 0o755 },
+    );
+    const env = { PATH: [bin, rig.env.PATH].join(path.delimiter) };
+    const checkpoints = new Map<string, unknown>();
+
+    rig.failInventory(503);
+    const first = await failureOf(
+      rig
+        .action({ env })
+        .handler(rig.context({ mode: 'apply' }, { checkpoints })),
+    );
+    expect(first.message).toMatch(
+      /the machines of demo exist, but kpaas-backend did not store them .*re-run the task/,
+    );
+    expect(fs.readFileSync(calls, 'utf8')).toBe('up\n');
+    expect([...checkpoints.keys()]).toEqual([
+      'kpaas.provision.v2.vagrant-up.demo',
+    ]);
+    expect(
+      JSON.parse(
+        fs.readFileSync(path.join(vagrantDir, 'vagrant.json'), 'utf8'),
+      ).nodes.map((n: any) => n.ip),
+    ).toEqual([
+      '192.168.100.101',
+      '192.168.100.111',
+      '192.168.100.112',
+      '192.168.100.121',
+      '192.168.100.122',
+    ]);
+
+    rig.failInventory(undefined);
+    await rig
+      .action({ env })
+      .handler(rig.context({ mode: 'apply' }, { checkpoints }));
+    expect(fs.readFileSync(calls, 'utf8')).toBe('up\n');
+    expect(rig.inventories.get('demo')!.nodes).toHaveLength(5);
+  });
+
   it('newCluster: refuses a name kpaas-backend already has, before anything runs; a retry of the registering task goes on', async () => {
     rig.renderRepo('existing');
     const registration = {

@@ -135,6 +135,8 @@ export interface Rig {
   registrations: Map<string, Record<string, unknown>>;
   /** Bodies of `PUT /clusters/:name/inventory` (kpaas:provision stores the machines), by cluster. */
   inventories: Map<string, { taskId?: string; nodes: any[] }>;
+  /** From now on the inventory route fails with this status (undefined: it works again). */
+  failInventory(status: number | undefined): void;
   /** Scratch root of this rig (workspace, mirror, calls log). */
   root: string;
   workspace: string;
@@ -175,6 +177,8 @@ export interface Rig {
       signal?: AbortSignal;
       isDryRun?: boolean;
       secrets?: Record<string, string>;
+      /** The task's checkpoint store, kept across runs like a retried task's. */
+      checkpoints?: Map<string, unknown>;
     },
   ): any;
   logText(ctx: any): string;
@@ -194,7 +198,12 @@ export async function startRig(
   });
   // a recording stand-in of kpaas-backend's inventory route (the real one is in its router)
   const inventories = new Map<string, { taskId?: string; nodes: any[] }>();
+  let inventoryFailStatus: number | undefined;
   server.app.put('/clusters/:name/inventory', async (req, res) => {
+    if (inventoryFailStatus) {
+      res.status(inventoryFailStatus).json({ error: { message: 'down' } });
+      return;
+    }
     let body = req.body;
     if (!body || typeof body !== 'object' || Buffer.isBuffer(body)) {
       let text = '';
@@ -234,6 +243,9 @@ export async function startRig(
     timeline,
     registrations,
     inventories,
+    failInventory(status) {
+      inventoryFailStatus = status;
+    },
     root,
     workspace,
     callsFile,
@@ -299,7 +311,25 @@ export async function startRig(
         logger: mockServices.logger.mock(),
         task: { id: 'task-1' },
       });
-      return { ...ctx, signal: extra.signal, isDryRun: extra.isDryRun };
+      const store = extra.checkpoints;
+      return {
+        ...ctx,
+        signal: extra.signal,
+        isDryRun: extra.isDryRun,
+        ...(store
+          ? {
+              async checkpoint(opts: {
+                key: string;
+                fn: () => Promise<unknown>;
+              }) {
+                if (store.has(opts.key)) return store.get(opts.key);
+                const value = await opts.fn();
+                store.set(opts.key, value);
+                return value;
+              },
+            }
+          : {}),
+      };
     },
     logText(ctx) {
       const logger = ctx.logger as any;
