@@ -19,7 +19,6 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { promisify } from 'node:util';
 import {
   freePort,
   generateNodes,
@@ -32,6 +31,7 @@ import {
 import {
   createReplicaFleet,
   queryKpaasDatabase,
+  redisCommand,
   Replica,
   startReplica,
 } from '../../packages/e2e-tests/src/multiReplicaHarness';
@@ -99,12 +99,7 @@ function load(
 
 /** Redis commands processed so far. */
 async function redisCommands(redis: TestRedis): Promise<number> {
-  const { stdout } = await promisify(execFile)('redis-cli', [
-    '-u',
-    redis.url,
-    'info',
-    'stats',
-  ]);
+  const stdout = await redisCommand(redis, ['info', 'stats']);
   return Number(/total_commands_processed:(\d+)/.exec(stdout)?.[1] ?? NaN);
 }
 

@@ -9,8 +9,6 @@
  *  - A killed mid-refresh: B serves a fresh status of A's clusters within one interval;
  *  - A restarted: nothing lost (registrations, statuses, the lock).
  */
-import { execFile } from 'node:child_process';
-import { promisify } from 'node:util';
 import { setTimeout as sleep } from 'node:timers/promises';
 import {
   freePort,
@@ -28,6 +26,7 @@ import { acquireE2eSlot, E2E_SLOT_WAIT_MS } from './e2eSlot';
 import {
   createReplicaFleet,
   queryKpaasDatabase,
+  redisCommand,
   Replica,
   ReplicaFleet,
   ReplicaOptions,
@@ -197,9 +196,7 @@ async function until<T>(
       }
       // The statuses are in Redis under Backstage's namespace (backend.cache.redis.client),
       // one per cluster; Backstage's cache client stores keys base64-encoded.
-      const { stdout } = await promisify(execFile)('redis-cli', [
-        '-u',
-        redis.url,
+      const stdout = await redisCommand(redis, [
         '--scan',
         '--pattern',
         'backstage:kpaas:*',

@@ -216,3 +216,17 @@ export async function queryKpaasDatabase(
   ]);
   return stdout.split('\n').filter(Boolean);
 }
+
+/** One redis-cli (or valkey-cli, with Valkey only) command against the test Redis. */
+export async function redisCommand(
+  redis: TestRedis,
+  args: string[],
+): Promise<string> {
+  const cli = ['/usr/bin/redis-cli', '/usr/bin/valkey-cli'].find(fs.existsSync);
+  const { stdout } = await promisify(execFile)(cli ?? 'redis-cli', [
+    '-u',
+    redis.url,
+    ...args,
+  ]);
+  return stdout;
+}
