@@ -1,15 +1,9 @@
 import { startSshNodes, SshNodeRig } from '@internal/kpaas-testkit';
 import { connectNode, SecretMasker, SshNodeSession } from '../ssh';
 import { takeEtcdSnapshot } from './snapshot';
+import { KUBEADM_ETCD_FILES } from './__testUtils__/etcdRig';
 
 jest.setTimeout(120_000);
-
-/** What kubeadm leaves on a control plane that etcdctl needs: the client certificate, the static pod. */
-export const KUBEADM_ETCD_FILES = [
-  'mkdir -p /etc/kubernetes/pki/etcd /etc/kubernetes/manifests',
-  'for f in ca.crt healthcheck-client.crt healthcheck-client.key; do echo test > /etc/kubernetes/pki/etcd/$f; done',
-  'echo "kind: Pod" > /etc/kubernetes/manifests/etcd.yaml',
-].join(' && ');
 
 describe('takeEtcdSnapshot on the SSH rig', () => {
   let rig: SshNodeRig;

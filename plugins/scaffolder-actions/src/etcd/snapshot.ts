@@ -1,4 +1,5 @@
 import type { SshNodeSession } from '../ssh';
+import { CLUSTER_ID_LINEAGE } from './restore';
 import {
   CHECK_ETCD_TOOLS,
   etcdctl,
@@ -80,6 +81,16 @@ export async function takeEtcdSnapshot(
     `umask 077 && printf '%s\\n' ${shellQuote(
       JSON.stringify(record),
     )} > ${shellQuote(snapshotMetaPath(path))}`,
+    { quiet: true },
+  );
+  // the cluster's etcd IDs over time: a later restore accepts snapshots of any of them
+  await session.exec(
+    'cluster id lineage',
+    `mkdir -p /var/lib/kpaas && { grep -qx ${shellQuote(
+      status.clusterId,
+    )} ${CLUSTER_ID_LINEAGE} 2>/dev/null || echo ${shellQuote(
+      status.clusterId,
+    )} >> ${CLUSTER_ID_LINEAGE}; }`,
     { quiet: true },
   );
   return record;
