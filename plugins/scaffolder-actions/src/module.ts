@@ -12,6 +12,7 @@ import {
 } from './actions';
 import { KpaasBackendClient } from './backendClient';
 import { createClusterRepoAction } from './actions/clusterRepo';
+import { createEtcdRestoreAction } from './actions/etcdRestore';
 import { createEtcdSnapshotAction } from './actions/etcdSnapshot';
 import { createScmFileUrlFilter } from './filters/scmFileUrl';
 import { createScmTypeFilter } from './filters/scmType';
@@ -64,6 +65,7 @@ export const scaffolderModuleKpaas = createBackendModule({
           createBootstrapAction(services),
           createAddonsAction(services),
           createEtcdSnapshotAction(services),
+          createEtcdRestoreAction(services),
         );
         const integrations = ScmIntegrations.fromConfig(config);
         templating.addTemplateFilters([
