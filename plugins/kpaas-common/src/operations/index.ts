@@ -2,3 +2,6 @@ export * from './versionPolicy';
 export * from './expiry';
 export * from './backupSpec';
 export * from './etcdBackupManifests';
+export * from './cronSchedule';
+export * from './backupStatus';
+export * from './operationsApi';
