@@ -128,6 +128,13 @@ const routes: Route[] = [
     path: '/clusters/demo/timeline',
     expect: [401, 403, 200, 403, 200, 200, 403, 200],
   },
+  // The Operations section (src/operations): backups, expiries, versions; kpaas.cluster.read.
+  {
+    name: 'operations',
+    method: 'get',
+    path: '/clusters/demo/operations',
+    expect: [401, 403, 200, 403, 200, 200, 403, 200],
+  },
   // The OIDC kubeconfig (src/access), kpaas.cluster.access: owners and admins, no service.
   // demo has no Keycloak add-on and no issuer, so allowed callers are told that (409).
   {

@@ -34,6 +34,7 @@ import {
   normalizeRepoUrl,
 } from '@internal/plugin-kpaas-common';
 import { createKubeconfigRouter } from '../access/kubeconfigRouter';
+import { createOperationsRouter } from '../operations/router';
 import type { ClusterNetworks } from '../network/ClusterNetworks';
 import type { KpaasClusterResource } from '../permissions/clusterResource';
 import type { ClusterRegistry } from '../registry/ClusterRegistry';
@@ -226,6 +227,16 @@ export async function createRouter(
 
   // GET /clusters/:name/kubeconfig (src/access): OIDC kubeconfig, kpaas.cluster.access
   router.use(createKubeconfigRouter({ registry, access: auth, logger }));
+  // GET /clusters/:name/operations (src/operations): backups, expiries, versions; kpaas.cluster.read
+  router.use(
+    createOperationsRouter({
+      registry,
+      status,
+      access: auth,
+      networks,
+      logger,
+    }),
+  );
 
   router.get('/health', (_req, res) => {
     const body: KpaasHealthResponse = { status: 'ok' };

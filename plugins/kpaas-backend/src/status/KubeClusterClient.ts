@@ -174,7 +174,8 @@ export class KubeClusterClient {
     );
   }
 
-  private requestOptions(): k8s.ConfigurationOptions {
+  /** Per-request options: deadline, cluster-networks lookup, certificate verification (also for operations/). */
+  requestOptions(): k8s.ConfigurationOptions {
     const signal = this.signal();
     const { networks } = this.options;
     // The object-param API runs on the observable API: its middleware returns Observables.
@@ -201,7 +202,8 @@ export class KubeClusterClient {
     return { middleware: [abortable], middlewareMergeStrategy: 'append' };
   }
 
-  private async call<T>(operation: string, fn: () => Promise<T>): Promise<T> {
+  /** Runs one request, its failure a KubeRequestError naming the operation (also for operations/). */
+  async call<T>(operation: string, fn: () => Promise<T>): Promise<T> {
     try {
       this.assertServerAllowed();
       return await fn();
