@@ -23,6 +23,19 @@ export function mockKpaasApi(
     ),
     refreshCluster: jest.fn((_name: string) => answer(status)),
     getKubeconfig: jest.fn(async (_name: string) => ''),
+    getClusterOperations: jest.fn(async (name: string) => ({
+      cluster: name,
+      checkedAt: '2026-12-03T12:00:00.000Z',
+      backup: {
+        state: 'not-configured' as const,
+        failures: [],
+        message: 'no scheduled etcd backup: spec.backup is not set',
+        action: 'add spec.backup to cluster.yaml',
+      },
+      expiries: [],
+      skew: [],
+      unavailable: [],
+    })),
     getAddonCatalog: jest.fn(async () => ({
       apiVersion: 'kpaas.io/v1alpha1' as const,
       kind: 'AddonCatalog' as const,

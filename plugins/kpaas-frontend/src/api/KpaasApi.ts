@@ -1,6 +1,7 @@
 import { createApiRef } from '@backstage/frontend-plugin-api';
 import type {
   AddonCatalog,
+  ClusterOperationsResponse,
   ClusterRegistration,
   ClusterStatus,
   ClusterSummary,
@@ -41,6 +42,14 @@ export interface KpaasApi {
    * signs in through OIDC with kubelogin; no token or key inside.
    */
   getKubeconfig(name: string): Promise<string>;
+  /**
+   * `GET /clusters/:name/operations` (kpaas.cluster.read): etcd backups, expiries soonest first,
+   * version support and node skew.
+   */
+  getClusterOperations(
+    name: string,
+    options?: { signal?: AbortSignal },
+  ): Promise<ClusterOperationsResponse>;
   /** `GET /addons`: the add-on catalog (values/addons.yaml) for the order form's picker. */
   getAddonCatalog(options?: { signal?: AbortSignal }): Promise<AddonCatalog>;
 }

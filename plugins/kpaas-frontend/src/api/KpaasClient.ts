@@ -3,6 +3,7 @@ import { ResponseError } from '@backstage/errors';
 import type {
   AddonCatalog,
   AddonCatalogResponse,
+  ClusterOperationsResponse,
   ClusterRegistration,
   ClusterStatus,
   ClusterSummary,
@@ -50,6 +51,13 @@ export class KpaasClient implements KpaasApi {
     options?: { signal?: AbortSignal },
   ): Promise<ClusterStatus> {
     return this.getJson(`${clusterPath(name)}/status`, options?.signal);
+  }
+
+  getClusterOperations(
+    name: string,
+    options?: { signal?: AbortSignal },
+  ): Promise<ClusterOperationsResponse> {
+    return this.getJson(`${clusterPath(name)}/operations`, options?.signal);
   }
 
   async getClusterTimeline(

@@ -26,6 +26,7 @@ import { PlatformServicesTable } from './PlatformServicesTable';
 import { ProvisioningTimeline } from './ProvisioningTimeline';
 import { VersionBomCard } from './VersionBomCard';
 import { ClusterAccessCard } from '../KubeconfigButton';
+import { OperationsSection } from '../OperationsSection';
 
 /**
  * The Cluster tab of a kpaas cluster entity: nodes, add-ons, platform services, provisioning
@@ -146,6 +147,9 @@ function ClusterDetails(props: { clusterName: string }) {
       </Grid>
       <Grid item xs={12} md={6}>
         <ClusterAccessCard clusterName={clusterName} />
+      </Grid>
+      <Grid item xs={12}>
+        <OperationsSection clusterName={clusterName} />
       </Grid>
       {!provisioning && timeline.length > 0 && timelineSection}
     </Grid>

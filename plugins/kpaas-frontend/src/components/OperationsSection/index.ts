@@ -1,0 +1,2 @@
+export { OperationsSection } from './OperationsSection';
+export { OperationsView } from './OperationsView';
