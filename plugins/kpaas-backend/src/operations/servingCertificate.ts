@@ -69,7 +69,7 @@ export function readServingCertificate(
         return;
       }
       resolve({
-        subject: peer.subject?.CN,
+        subject: [peer.subject?.CN].flat()[0],
         notBefore: new Date(peer.valid_from),
         notAfter: new Date(peer.valid_to),
         verified: socket.authorized,
