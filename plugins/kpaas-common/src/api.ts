@@ -1,5 +1,6 @@
 import type { AddonCatalog, AddonRetirement } from './addons/schema';
 import type { GatewayApiObjectReadiness } from './readiness/gatewayApi';
+import type { BackupStatus } from './operations/backupStatus';
 import type { ExpiryItem } from './operations/expiry';
 /**
  * Types of the kpaas-backend REST API (`/api/kpaas`). The frontend, the scaffolder actions and
@@ -244,6 +245,11 @@ export interface ClusterStatus {
    * handshake); one inside the critical window makes the cluster Degraded.
    */
   expiries?: ExpiryItem[];
+  /**
+   * etcd backups when spec.backup is set (the backup CronJob's result ConfigMap and failed
+   * Jobs); `stale` (older than spec.backup.maxAgeHours) makes the cluster Degraded.
+   */
+  backup?: Pick<BackupStatus, 'state' | 'message' | 'lastSuccessAt'>;
   /**
    * True when the newest refresh could not complete (e.g. a LIST failed mid-way) and this is the
    * last complete status; `staleReason` says why and `attemptedAt` when it was tried.

@@ -1,6 +1,7 @@
 import * as k8s from '@kubernetes/client-node';
 import {
   BackupFailure,
+  BackupObservation,
   ClusterOperationsResponse,
   ClusterStatus,
   clusterSpecSchema,
@@ -37,6 +38,55 @@ export const CERT_EXPIRY_KEY = 'check-expiration.json';
 const notFound = (e: unknown) =>
   e instanceof KubeRequestError && e.statusCode === 404;
 
+/** What the backup CronJob left in the cluster: its result ConfigMap and its failed Jobs. */
+export async function readBackupObservation(
+  client: KubeClusterClient,
+): Promise<BackupObservation> {
+  const core = client.kubeConfig.makeApiClient(k8s.CoreV1Api);
+  const batch = client.kubeConfig.makeApiClient(k8s.BatchV1Api);
+  let result: Record<string, string> | undefined;
+  try {
+    const cm = await client.call(
+      `GET configmap ${ETCD_BACKUP_NAMESPACE}/${ETCD_BACKUP_RESULT_CONFIGMAP}`,
+      () =>
+        core.readNamespacedConfigMap(
+          {
+            namespace: ETCD_BACKUP_NAMESPACE,
+            name: ETCD_BACKUP_RESULT_CONFIGMAP,
+          },
+          client.requestOptions(),
+        ),
+    );
+    result = cm.data ?? undefined;
+  } catch (e) {
+    if (!notFound(e)) throw e;
+  }
+  const jobs = await client.call('LIST jobs kube-system', () =>
+    batch.listNamespacedJob(
+      {
+        namespace: ETCD_BACKUP_NAMESPACE,
+        labelSelector: `app.kubernetes.io/name=${ETCD_BACKUP_CRONJOB}`,
+      },
+      client.requestOptions(),
+    ),
+  );
+  const failedJobs: BackupFailure[] = [];
+  for (const job of jobs.items) {
+    const failed = job.status?.conditions?.find(
+      c => c.type === 'Failed' && c.status === 'True',
+    );
+    if (!failed) continue;
+    const at = failed.lastTransitionTime ?? job.status?.startTime;
+    failedJobs.push({
+      job: job.metadata?.name ?? '',
+      at: at instanceof Date ? at.toISOString() : String(at ?? ''),
+      reason:
+        [failed.reason, failed.message].filter(Boolean).join(': ') || 'failed',
+    });
+  }
+  return { result, failedJobs };
+}
+
 export async function readClusterOperations(opts: {
   client: KubeClusterClient;
   record: ClusterRecord;
@@ -48,7 +98,6 @@ export async function readClusterOperations(opts: {
   const spec = clusterSpecSchema.safeParse(record.spec);
   const backupSpec = spec.success ? spec.data.spec.backup : undefined;
   const core = client.kubeConfig.makeApiClient(k8s.CoreV1Api);
-  const batch = client.kubeConfig.makeApiClient(k8s.BatchV1Api);
   const custom = client.kubeConfig.makeApiClient(k8s.CustomObjectsApi);
   const configMap = async (name: string) => {
     try {
@@ -67,40 +116,15 @@ export async function readClusterOperations(opts: {
   };
 
   // backups
-  let result: Record<string, string> | undefined;
-  const failedJobs: BackupFailure[] = [];
+  let observed: BackupObservation = { failedJobs: [] };
   if (backupSpec) {
     try {
-      result =
-        (await configMap(ETCD_BACKUP_RESULT_CONFIGMAP))?.data ?? undefined;
-      const jobs = await client.call('LIST jobs kube-system', () =>
-        batch.listNamespacedJob(
-          {
-            namespace: ETCD_BACKUP_NAMESPACE,
-            labelSelector: `app.kubernetes.io/name=${ETCD_BACKUP_CRONJOB}`,
-          },
-          client.requestOptions(),
-        ),
-      );
-      for (const job of jobs.items) {
-        const failed = job.status?.conditions?.find(
-          c => c.type === 'Failed' && c.status === 'True',
-        );
-        if (!failed) continue;
-        const at = failed.lastTransitionTime ?? job.status?.startTime;
-        failedJobs.push({
-          job: job.metadata?.name ?? '',
-          at: at instanceof Date ? at.toISOString() : String(at ?? ''),
-          reason:
-            [failed.reason, failed.message].filter(Boolean).join(': ') ||
-            'failed',
-        });
-      }
+      observed = await readBackupObservation(client);
     } catch (e) {
       unavailable.push(`etcd backup results: ${(e as Error).message}`);
     }
   }
-  const backup = deriveBackupStatus(backupSpec, { result, failedJobs }, now);
+  const backup = deriveBackupStatus(backupSpec, observed, now);
 
   // expiries
   const expiries: ExpiryItem[] = [...(status?.expiries ?? [])];

@@ -12,6 +12,7 @@ import {
   VersionBom,
   WorkloadObservation,
   clusterSpecSchema,
+  deriveBackupStatus,
   derivePlatformLinks,
   expiryItem,
   expiryProblems,
@@ -27,6 +28,7 @@ import {
 import type { ClusterRecord } from '../registry/ClusterRegistry';
 import { KubeClusterClient, KubeRequestError } from './KubeClusterClient';
 import type { LinkProber } from './LinkProber';
+import { readBackupObservation } from '../operations/readOperations';
 
 /*
  * Computes one cluster's ClusterStatus. Reads only: /version, /readyz, nodes, kube-system
@@ -231,6 +233,7 @@ export function deriveState(
         .join(', ')}${notReady.length > 5 ? ', …' : ''})`,
     );
   problems.push(...expiryProblems(status.expiries ?? []));
+  if (status.backup?.state === 'stale') problems.push(status.backup.message);
   const badAddons = status.addons.filter(a => a.state !== 'Healthy');
   if (badAddons.length)
     problems.push(
@@ -487,8 +490,28 @@ export async function collectClusterStatus(
     }),
   };
 
+  // spec.backup: the last good etcd snapshot (a failed read leaves it out, never fails the status)
+  const backup = spec?.spec.backup
+    ? await readBackupObservation(client).then(
+        observed => {
+          const b = deriveBackupStatus(
+            spec.spec.backup,
+            observed,
+            new Date(checkedAt),
+          );
+          return {
+            state: b.state,
+            message: b.message,
+            lastSuccessAt: b.lastSuccessAt,
+          };
+        },
+        () => undefined,
+      )
+    : undefined;
+
   const partial = {
     api,
+    ...(backup ? { backup } : {}),
     controlPlane,
     nodes: nodeStatuses,
     addons: addonStatuses,
