@@ -1,2 +1,3 @@
 export * from './controllers';
 export * from './chartFixture';
+export * from './apiServers';

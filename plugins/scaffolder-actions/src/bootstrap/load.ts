@@ -29,6 +29,7 @@ export const NODE_SCRIPTS = [
   'kubeadm-join.sh',
   'cni.sh',
   'kpaas-cp.sh',
+  'kubeadm-reconfigure.sh',
 ];
 
 export interface NodeScript {

@@ -13,6 +13,9 @@ export const CNI_CHART_VERSIONS = {
   flannel: 'v0.26.2',
 } as const;
 
+/** kube-apiserver's port on every control plane (InitConfiguration localAPIEndpoint.bindPort). */
+export const API_SERVER_BIND_PORT = 6443;
+
 /** Helm used on the first control plane to install the CNI. */
 export const HELM_VERSION = 'v3.16.3';
 
@@ -99,7 +102,10 @@ export function kubeadmInitConfig(
   const init = {
     apiVersion: 'kubeadm.k8s.io/v1beta4',
     kind: 'InitConfiguration',
-    localAPIEndpoint: { advertiseAddress: advertise, bindPort: 6443 },
+    localAPIEndpoint: {
+      advertiseAddress: advertise,
+      bindPort: API_SERVER_BIND_PORT,
+    },
     nodeRegistration: { name: firstCp.name, criSocket },
   };
   const cluster = {

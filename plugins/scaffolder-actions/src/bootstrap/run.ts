@@ -7,6 +7,10 @@ import {
   clusterNodes,
 } from './context';
 import { loadNodes, loadPlan } from './load';
+import {
+  clusterInitialised,
+  reconcileApiServerOidc,
+} from './phases/apiServerOidc';
 import { connectNodes } from './phases/connect';
 import { initFirstControlPlane, installCni } from './phases/firstControlPlane';
 import {
@@ -135,6 +139,8 @@ export async function runBootstrap(
     if (kpaasCp) {
       await phase('kpaas-cp', () => installKpaasCp(run));
     } else {
+      // initialised before this run: kubeadm init skips, the API servers are reconciled below
+      const initialised = await clusterInitialised(run);
       await phase('kubeadm init', () => initFirstControlPlane(run));
       await phase('cni', () => installCni(run));
       const pending = await pendingJoins(run);
@@ -150,6 +156,9 @@ export async function runBootstrap(
         );
       } else {
         log.info('every node has already joined; nothing to do');
+      }
+      if (initialised) {
+        await phase('api server oidc', () => reconcileApiServerOidc(run));
       }
     }
 
