@@ -2,6 +2,8 @@ import * as k8s from '@kubernetes/client-node';
 import {
   BackupFailure,
   BackupObservation,
+  CERT_EXPIRY_CONFIGMAP,
+  CERT_EXPIRY_KEY,
   ClusterOperationsResponse,
   ClusterStatus,
   clusterSpecSchema,
@@ -30,10 +32,6 @@ import {
  *             collector), cert-manager Certificates' status.notAfter
  *   versions  the API server's version against upstream support, every node's kubelet skew
  */
-
-/** The collector's ConfigMap: `kubeadm certs check-expiration -o json` output. */
-export const CERT_EXPIRY_CONFIGMAP = 'kpaas-cert-expiry';
-export const CERT_EXPIRY_KEY = 'check-expiration.json';
 
 const notFound = (e: unknown) =>
   e instanceof KubeRequestError && e.statusCode === 404;

@@ -5,3 +5,4 @@ export * from './etcdBackupManifests';
 export * from './cronSchedule';
 export * from './backupStatus';
 export * from './operationsApi';
+export * from './certExpiryCollector';

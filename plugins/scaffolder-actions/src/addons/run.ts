@@ -19,6 +19,7 @@ import {
   shellQuote,
 } from '../ssh';
 import { applyEtcdBackup } from '../etcd/backupStep';
+import { applyCertExpiryCollector } from '../etcd/certCollectorStep';
 import { AddonCluster } from './cluster';
 import { formatPlanTable, PlanRow, planRows } from './plan';
 import {
@@ -235,6 +236,15 @@ export async function runAddons(
       });
       // spec.backup: the etcd snapshot CronJob (../etcd/backupStep.ts)
       await applyEtcdBackup({
+        spec: readClusterSpec(
+          resolveRepoPath(ctx.workspacePath, input.repoPath),
+        ),
+        cluster,
+        logger: maskedLogger,
+        deadline: Date.now() + input.timeoutMinutes * 60_000,
+      });
+      // kubeadm certificates' expiry for the cluster page (../etcd/certCollectorStep.ts)
+      await applyCertExpiryCollector({
         spec: readClusterSpec(
           resolveRepoPath(ctx.workspacePath, input.repoPath),
         ),

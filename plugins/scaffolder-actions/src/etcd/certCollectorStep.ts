@@ -1,0 +1,65 @@
+import type { LoggerService } from '@backstage/backend-plugin-api';
+import {
+  CERT_EXPIRY_COLLECTOR,
+  ClusterSpec,
+  renderCertExpiryCollector,
+} from '@internal/plugin-kpaas-common';
+import type * as k8s from '@kubernetes/client-node';
+import type { AddonCluster } from '../addons/cluster';
+
+/** The first run of the collector, so the expiries show without waiting for the schedule. */
+export const FIRST_COLLECTION_JOB = `${CERT_EXPIRY_COLLECTOR}-first`;
+
+/**
+ * kpaas:addons' expiry collector step (kubeadm clusters): the daily CronJob that writes
+ * `kubeadm certs check-expiration -o json` to ConfigMap kube-system/kpaas-cert-expiry, and a
+ * first Job from it. A failure only warns: the add-ons are installed; the cluster page then
+ * says the kubeadm certificates are not collected.
+ */
+export async function applyCertExpiryCollector(opts: {
+  spec: ClusterSpec;
+  cluster: AddonCluster;
+  logger: Pick<LoggerService, 'info' | 'warn'>;
+  deadline: number;
+}): Promise<'applied' | 'skipped' | 'failed'> {
+  const { spec, cluster, logger } = opts;
+  if (spec.spec.kubernetes.installer !== 'kubeadm') {
+    logger.info(
+      `certificate expiry collector: not installed (installer ${spec.spec.kubernetes.installer} does not leave kubeadm on the nodes)`,
+    );
+    return 'skipped';
+  }
+  try {
+    const manifests = renderCertExpiryCollector({
+      kubernetesVersion: spec.spec.kubernetes.version,
+    });
+    for (const m of manifests) {
+      await cluster.apply(m as k8s.KubernetesObject, opts.deadline);
+    }
+    const cronJob = manifests.find(m => m.kind === 'CronJob') as any;
+    const first = {
+      apiVersion: 'batch/v1',
+      kind: 'Job',
+      metadata: {
+        name: FIRST_COLLECTION_JOB,
+        namespace: cronJob.metadata.namespace,
+        labels: cronJob.spec.jobTemplate.metadata.labels,
+      },
+      spec: cronJob.spec.jobTemplate.spec,
+    };
+    if (!(await cluster.exists(first))) {
+      await cluster.apply(first as k8s.KubernetesObject, opts.deadline);
+    }
+    logger.info(
+      `certificate expiry collector: CronJob kube-system/${CERT_EXPIRY_COLLECTOR} (daily) and a first run`,
+    );
+    return 'applied';
+  } catch (e) {
+    logger.warn(
+      `certificate expiry collector not installed: ${
+        String((e as Error).message).split('\n')[0]
+      }; the cluster page lists the kubeadm certificates as not collected until kpaas:addons runs again`,
+    );
+    return 'failed';
+  }
+}
