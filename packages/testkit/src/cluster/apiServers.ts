@@ -6,8 +6,9 @@
  *  - an HTTPS /readyz at the node's address and port 6443 (kube-apiserver's bind port), with a
  *    serving certificate for "kubernetes" from the stand-in's CA, as kubeadm issues it;
  *  - the mirror pod kube-system/kube-apiserver-<node> with the manifest's config hash;
- *  - when the manifest changes, a restart: /readyz fails for `restartMs`, then the mirror pod
- *    carries the new hash and /readyz answers ok again. A node in `down` never comes back.
+ *  - when the manifest changes, the old process keeps answering until the kubelet notices
+ *    (`noticeMs`), then a restart: /readyz fails for `restartMs`, then the mirror pod carries
+ *    the new hash and /readyz answers ok again. A node in `down` never comes back.
  *  - kube-system/kubeadm-config from the ClusterConfiguration the kubeadm stand-in was given
  *    (init, then `init phase upload-config kubeadm`), as kubeadm stores it.
  * Start it after the nodes' first bootstrap (the port preflight of a fresh node fails while
@@ -35,6 +36,8 @@ export interface ControlPlaneApiServersOptions {
   controlPlanes: string[];
   /** How long a restart keeps /readyz failing (default 300 ms). */
   restartMs?: number;
+  /** How long the old kube-apiserver keeps answering after its manifest changed (default 0). */
+  noticeMs?: number;
   /** Poll interval of the manifests (default 50 ms). */
   intervalMs?: number;
 }
@@ -44,6 +47,8 @@ export interface ControlPlaneApiServers {
   down: Set<string>;
   /** /readyz answers per node, newest last. */
   readyzLog: Array<{ node: string; status: number; at: number }>;
+  /** Restarts done (the new kube-apiserver is up), newest last. */
+  restarts: Array<{ node: string; at: number }>;
   stop(): Promise<void>;
 }
 
@@ -55,26 +60,30 @@ export async function startControlPlaneApiServers(
 ): Promise<ControlPlaneApiServers> {
   const { rig, api } = options;
   const restartMs = options.restartMs ?? 300;
+  const noticeMs = options.noticeMs ?? 0;
   const down = new Set<string>();
   const readyzLog: ControlPlaneApiServers['readyzLog'] = [];
+  const restarts: ControlPlaneApiServers['restarts'] = [];
   const state = new Map<
     string,
-    { manifestHash?: string; restartingUntil: number; podHash?: string }
+    { manifestHash?: string; changedAt: number; podHash?: string }
   >();
+  /** The old process until the kubelet notices, nothing while it restarts, then the new one. */
+  const ready = (node: string, now: number) => {
+    const s = state.get(node)!;
+    if (s.podHash === undefined) return false;
+    if (s.podHash === s.manifestHash) return !down.has(node);
+    return now < s.changedAt + noticeMs;
+  };
   const serving = api.issueServingCert(['kubernetes']);
   const servers: Server[] = [];
   for (const node of options.controlPlanes) {
-    state.set(node, { restartingUntil: 0 });
+    state.set(node, { changedAt: 0 });
     const server = createServer(
       { key: serving.keyPem, cert: serving.certPem },
       (req, res) => {
-        const s = state.get(node)!;
-        const ready =
-          !down.has(node) &&
-          Date.now() >= s.restartingUntil &&
-          s.podHash !== undefined;
         const status = req.url?.startsWith('/readyz')
-          ? ready
+          ? ready(node, Date.now())
             ? 200
             : 500
           : 404;
@@ -137,24 +146,27 @@ export async function startControlPlaneApiServers(
           mirrorPod(node, hash);
         } else if (hash !== s.manifestHash) {
           s.manifestHash = hash;
-          s.restartingUntil = now + restartMs;
+          s.changedAt = now;
         }
         if (
           s.podHash !== s.manifestHash &&
-          now >= s.restartingUntil &&
+          now >= s.changedAt + noticeMs + restartMs &&
           !down.has(node)
         ) {
           s.podHash = s.manifestHash;
           mirrorPod(node, s.podHash!);
+          restarts.push({ node, at: now });
         }
       }
       for (const path of CONFIG_FILES) {
         const f = rig.nodeFilePath(node, path);
         if (!f) continue;
-        const text = fs.readFileSync(f, 'utf8');
+        // every upload writes kubeadm-config, also with the same content
+        const stamp = String(fs.statSync(f).mtimeMs);
         const key = `${node}:${path}`;
-        if (configSeen.get(key) === text) continue;
-        configSeen.set(key, text);
+        if (configSeen.get(key) === stamp) continue;
+        configSeen.set(key, stamp);
+        const text = fs.readFileSync(f, 'utf8');
         const cluster = yaml
           .parseAllDocuments(text)
           .map(d => d.toJS())
@@ -180,6 +192,7 @@ export async function startControlPlaneApiServers(
   return {
     down,
     readyzLog,
+    restarts,
     async stop() {
       clearInterval(timer);
       await Promise.all(
