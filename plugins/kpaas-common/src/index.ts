@@ -14,3 +14,4 @@ export { normalizeRepoUrl, sameRepo } from './repoUrl';
 export * from './access';
 export * from './accessSchema';
 export * from './operations';
+export * from './change';

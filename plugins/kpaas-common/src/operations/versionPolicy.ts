@@ -301,3 +301,35 @@ export function chartUpdates(
   }
   return updates.sort((a, b) => a.addonId.localeCompare(b.addonId));
 }
+
+/**
+ * Why a Kubernetes upgrade from `from` to `to` breaks the upgrade policy, or undefined when it
+ * is allowed: kubeadm upgrades one minor at a time (kubernetes.io kubeadm-upgrade: "skipping
+ * MINOR versions when upgrading is unsupported") and never downgrades. `supported` (oldest
+ * first) names the version to go to first when `to` skips a minor.
+ * @public
+ */
+export function kubernetesUpgradeProblem(
+  from: string,
+  to: string,
+  supported: ReadonlyArray<string> = [],
+): string | undefined {
+  const a = semver.coerce(from);
+  const b = semver.coerce(to);
+  if (!a || !b)
+    return `cannot compare "${from}" with "${to}"; use a version such as v1.34.1`;
+  if (semver.lt(b, a)) {
+    return `${to} is older than the running ${from}; Kubernetes is never downgraded, choose ${from} or newer`;
+  }
+  const minors = b.major === a.major ? b.minor - a.minor : Infinity;
+  if (minors > 1) {
+    const next = `${a.major}.${a.minor + 1}`;
+    const step = supported.filter(v => kubernetesMinorOf(v) === next).pop();
+    return `${to} skips ${
+      Number.isFinite(minors) ? minors - 1 : 'at least one'
+    } minor version(s) from ${from}; upgrade one minor at a time, first to ${
+      step ?? `v${next}.x`
+    }`;
+  }
+  return undefined;
+}

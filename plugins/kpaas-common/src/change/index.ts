@@ -1,0 +1,4 @@
+export * from './applyChange';
+export * from './clusterYamlEdit';
+export * from './changeSummary';
+export { unifiedDiff } from './unifiedDiff';
