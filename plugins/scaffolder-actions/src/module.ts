@@ -12,6 +12,7 @@ import {
 } from './actions';
 import { KpaasBackendClient } from './backendClient';
 import { createClusterRepoAction } from './actions/clusterRepo';
+import { createCertsRenewAction } from './actions/certsRenew';
 import { createEtcdRestoreAction } from './actions/etcdRestore';
 import { createEtcdSnapshotAction } from './actions/etcdSnapshot';
 import { createScmFileUrlFilter } from './filters/scmFileUrl';
@@ -66,6 +67,7 @@ export const scaffolderModuleKpaas = createBackendModule({
           createAddonsAction(services),
           createEtcdSnapshotAction(services),
           createEtcdRestoreAction(services),
+          createCertsRenewAction(services),
         );
         const integrations = ScmIntegrations.fromConfig(config);
         templating.addTemplateFilters([

@@ -33,7 +33,8 @@ export type KpaasActionId =
   | 'kpaas:bootstrap'
   | 'kpaas:addons'
   | 'kpaas:etcd-snapshot'
-  | 'kpaas:etcd-restore';
+  | 'kpaas:etcd-restore'
+  | 'kpaas:certs-renew';
 
 export interface ClusterRunRequest {
   action: KpaasActionId;
