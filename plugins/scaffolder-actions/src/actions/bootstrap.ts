@@ -120,7 +120,7 @@ export function createBootstrapAction(options: BootstrapActionOptions) {
           z
             .number({
               description:
-                'How long to wait for every node to register and be Ready',
+                'How long to wait for every node to register and be Ready, and for each reconfigured kube-apiserver to be ready again',
             })
             .int()
             .min(1)
