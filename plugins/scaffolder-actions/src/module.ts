@@ -12,6 +12,7 @@ import {
 } from './actions';
 import { KpaasBackendClient } from './backendClient';
 import { createClusterRepoAction } from './actions/clusterRepo';
+import { createClusterChangeAction } from './actions/clusterChange';
 import { createCertsRenewAction } from './actions/certsRenew';
 import { createEtcdRestoreAction } from './actions/etcdRestore';
 import { createEtcdSnapshotAction } from './actions/etcdSnapshot';
@@ -68,6 +69,7 @@ export const scaffolderModuleKpaas = createBackendModule({
           createEtcdSnapshotAction(services),
           createEtcdRestoreAction(services),
           createCertsRenewAction(services),
+          createClusterChangeAction(services),
         );
         const integrations = ScmIntegrations.fromConfig(config);
         templating.addTemplateFilters([

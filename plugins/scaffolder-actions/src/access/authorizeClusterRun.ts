@@ -34,7 +34,8 @@ export type KpaasActionId =
   | 'kpaas:addons'
   | 'kpaas:etcd-snapshot'
   | 'kpaas:etcd-restore'
-  | 'kpaas:certs-renew';
+  | 'kpaas:certs-renew'
+  | 'kpaas:cluster-change';
 
 export interface ClusterRunRequest {
   action: KpaasActionId;

@@ -1,0 +1,208 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import type {
+  AuthService,
+  DiscoveryService,
+  PermissionsService,
+} from '@backstage/backend-plugin-api';
+import type { Config } from '@backstage/config';
+import { InputError, NotFoundError } from '@backstage/errors';
+import { createTemplateAction } from '@backstage/plugin-scaffolder-node';
+import {
+  applyClusterChange,
+  changeSummary,
+  editClusterYaml,
+  formatSpecErrors,
+} from '@internal/plugin-kpaas-common';
+import {
+  actionServicePrincipalsFromConfig,
+  ClusterRunGuard,
+} from '../access/authorizeClusterRun';
+import { KpaasBackendClient } from '../backendClient';
+import { loadClusterRepo } from '../core/loadClusterRepo';
+import { examples } from './clusterChange.examples';
+
+/** Factory options of kpaas:cluster-change (the module's services). */
+export interface ClusterChangeActionOptions {
+  discovery: DiscoveryService;
+  auth: AuthService;
+  /** Authorizes the initiator (kpaas.cluster.update on the cluster). */
+  permissions: PermissionsService;
+  config?: Config;
+  client?: KpaasBackendClient;
+  /** Folder holding values/addons.yaml when the cluster repo has none (tests). */
+  valuesPackDir?: string;
+}
+
+/**
+ * `kpaas:cluster-change`: a day-2 change of an existing cluster as an edit of its cluster.yaml,
+ * for a pull request on the cluster's repository. Loads the fetched repository
+ * (loadClusterRepo), authorizes the initiator (kpaas.cluster.update on the cluster, from the
+ * cluster's registered repository), applies the change with kpaas-common's applyClusterChange
+ * (refusals name the field and the fix, before anything is written), writes cluster.yaml through
+ * the yaml Document API (comments kept) and outputs the change summary in Markdown.
+ *
+ * It changes nothing but the workspace's cluster.yaml: the pull request, its review and the
+ * apply after the merge do the rest.
+ *
+ * @public
+ */
+export function createClusterChangeAction(options: ClusterChangeActionOptions) {
+  const client =
+    options.client ??
+    new KpaasBackendClient({
+      discovery: options.discovery,
+      auth: options.auth,
+    });
+  const guard = new ClusterRunGuard({
+    permissions: options.permissions,
+    client,
+    servicePrincipals: actionServicePrincipalsFromConfig(options.config),
+  });
+  return createTemplateAction({
+    id: 'kpaas:cluster-change',
+    description:
+      "Applies a day-2 change (workers, add-ons, Kubernetes version) to the cluster repository's cluster.yaml after checking it, keeping the file's comments, and outputs the change in Markdown for the pull request",
+    examples,
+    supportsDryRun: true,
+    schema: {
+      input: {
+        repoPath: z =>
+          z
+            .string({
+              description:
+                'Path of the cluster repo in the workspace (cluster.yaml)',
+            })
+            .default('.'),
+        repoUrl: z =>
+          z
+            .string({
+              description:
+                'The repository the workspace was fetched from; must be the registered one',
+            })
+            .optional(),
+        cluster: z =>
+          z
+            .string({
+              description:
+                'The cluster the form named (entity ref or name); must be the metadata.name of cluster.yaml',
+            })
+            .optional(),
+        workers: z =>
+          z.number({ description: 'New spec.workers.count' }).int().optional(),
+        addAddons: z =>
+          z
+            .array(z.string(), {
+              description: 'Catalog ids to add (their dependencies come along)',
+            })
+            .optional(),
+        removeAddons: z =>
+          z
+            .array(z.string(), { description: 'Add-on ids to remove' })
+            .optional(),
+        kubernetesVersion: z =>
+          z
+            .string({
+              description:
+                'New spec.kubernetes.version: one minor at a time, never lower',
+            })
+            .optional(),
+      },
+      output: {
+        clusterName: z => z.string({ description: 'metadata.name' }),
+        changed: z =>
+          z.boolean({ description: 'False when cluster.yaml stays as it is' }),
+        title: z => z.string({ description: 'Pull request title' }),
+        summary: z =>
+          z.string({
+            description:
+              'The change in Markdown (words and the diff of cluster.yaml) for the pull request body',
+          }),
+        needsRemoveWorkersFlow: z =>
+          z.boolean({
+            description:
+              'A scale-down: nodes must be drained and removed before Terraform destroys them (not built yet)',
+          }),
+      },
+    },
+    async handler(ctx) {
+      const repo = loadClusterRepo({
+        workspacePath: ctx.workspacePath,
+        repoPath: ctx.input.repoPath ?? '.',
+        valuesPackDir: options.valuesPackDir,
+      });
+      const cluster = repo.spec.metadata.name;
+      const named = ctx.input.cluster?.replace(/^(?:[^:]+:)?(?:[^/]+\/)?/, '');
+      if (named && named !== cluster) {
+        throw new InputError(
+          `cluster: the form names cluster "${named}", but the fetched cluster.yaml is cluster "${cluster}"; pick the cluster whose repository you fetch (repoUrl), or fetch that cluster's repository`,
+        );
+      }
+      const decision = await guard.authorize({
+        action: 'kpaas:cluster-change',
+        cluster,
+        newCluster: false,
+        repoUrl: ctx.input.repoUrl,
+        taskId: ctx.task?.id,
+        isDryRun: ctx.isDryRun,
+        credentials: await ctx.getInitiatorCredentials(),
+      });
+      if (!ctx.isDryRun && !decision.registration) {
+        throw new NotFoundError(
+          `kpaas:cluster-change: cluster "${cluster}" is not registered in kpaas, so there is nothing to change; order it with the kpaas-cluster template, or build its repository with kpaas-cluster-apply first`,
+        );
+      }
+
+      const result = applyClusterChange(
+        repo.spec,
+        {
+          workers: ctx.input.workers,
+          addAddons: ctx.input.addAddons,
+          removeAddons: ctx.input.removeAddons,
+          kubernetesVersion: ctx.input.kubernetesVersion,
+        },
+        repo.catalog,
+      );
+      if (!result.ok) {
+        throw new InputError(
+          formatSpecErrors(result.errors, `the change to cluster "${cluster}"`),
+        );
+      }
+      const file = path.join(repo.dir, 'cluster.yaml');
+      const before = fs.readFileSync(file, 'utf8');
+      const after = editClusterYaml(before, repo.spec, result.spec);
+      if (after !== before) fs.writeFileSync(file, after, 'utf8');
+
+      const { plan } = result;
+      const parts = [
+        plan.workers && `workers ${plan.workers.from} → ${plan.workers.to}`,
+        plan.addons.install.length > 0 &&
+          `add ${plan.addons.install.join(', ')}`,
+        plan.addons.uninstall.length > 0 &&
+          `remove ${plan.addons.uninstall.join(', ')}`,
+        plan.kubernetes && `Kubernetes ${plan.kubernetes.to}`,
+      ].filter(Boolean);
+      const summary = changeSummary(
+        { spec: repo.spec, text: before },
+        { spec: result.spec, text: after },
+        { plan, catalog: repo.catalog },
+      );
+      ctx.logger.info(
+        plan.unchanged
+          ? `cluster "${cluster}": nothing to change`
+          : `cluster "${cluster}": ${parts.join('; ')}`,
+      );
+      ctx.output('clusterName', cluster);
+      ctx.output('changed', !plan.unchanged);
+      ctx.output(
+        'title',
+        `kpaas: ${cluster}: ${parts.join('; ') || 'no change'}`,
+      );
+      ctx.output('summary', summary);
+      ctx.output(
+        'needsRemoveWorkersFlow',
+        plan.workers?.needsRemoveWorkersFlow ?? false,
+      );
+    },
+  });
+}
