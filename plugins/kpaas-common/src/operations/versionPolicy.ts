@@ -248,6 +248,15 @@ export function nodeVersionSkew(
   });
 }
 
+const CHANGE_OF_DIFF: Record<string, ChartUpdate['change']> = {
+  major: 'major',
+  premajor: 'major',
+  minor: 'minor',
+  preminor: 'minor',
+  patch: 'patch',
+  prepatch: 'patch',
+};
+
 /** @public */
 export interface ChartUpdate {
   addonId: string;
@@ -288,14 +297,7 @@ export function chartUpdates(
         newest: addon.helm.version.startsWith('v')
           ? `v${newest.version}`
           : newest.version,
-        change:
-          diff === 'major' || diff === 'premajor'
-            ? 'major'
-            : diff === 'minor' || diff === 'preminor'
-            ? 'minor'
-            : diff === 'patch' || diff === 'prepatch'
-            ? 'patch'
-            : 'prerelease',
+        change: CHANGE_OF_DIFF[diff ?? ''] ?? 'prerelease',
       });
     }
   }

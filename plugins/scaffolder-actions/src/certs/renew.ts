@@ -4,6 +4,7 @@ import {
 } from '@internal/plugin-kpaas-common';
 import type { ControlPlaneSession } from '../etcd/controlPlanes';
 import { etcdctl } from '../etcd/etcdctl';
+import { until } from '../etcd/until';
 
 /*
  * Renewing kubeadm's certificates, one control plane at a time (the others keep serving):
@@ -36,21 +37,6 @@ export class CertRenewError extends Error {
   }
 }
 
-async function until(
-  waitMs: number,
-  check: () => Promise<boolean>,
-): Promise<boolean> {
-  const deadline = Date.now() + waitMs;
-  let wait = 200;
-  for (;;) {
-    if (await check()) return true;
-    if (Date.now() >= deadline) return false;
-    await new Promise(r =>
-      setTimeout(r, Math.min(wait, Math.max(0, deadline - Date.now()))),
-    );
-    wait = Math.min(2000, wait * 2);
-  }
-}
 
 export async function renewKubeadmCertificates(opts: {
   controlPlanes: ControlPlaneSession[];

@@ -9,6 +9,7 @@ import {
   snapshotMetaPath,
   SnapshotRecord,
 } from './etcdctl';
+import { until } from './until';
 
 /*
  * The etcd restore runbook, run over SSH on every control plane (kubeadm stacked etcd):
@@ -81,21 +82,6 @@ export class EtcdRestoreError extends Error {
 const peerUrl = (cp: ControlPlaneSession) =>
   `https://${cp.node.privateAddress ?? cp.node.address}:2380`;
 
-async function until(
-  waitMs: number,
-  check: () => Promise<boolean>,
-): Promise<boolean> {
-  const deadline = Date.now() + waitMs;
-  let wait = 200;
-  for (;;) {
-    if (await check()) return true;
-    if (Date.now() >= deadline) return false;
-    await new Promise(r =>
-      setTimeout(r, Math.min(wait, Math.max(0, deadline - Date.now()))),
-    );
-    wait = Math.min(2000, wait * 2);
-  }
-}
 
 export async function restoreEtcd(
   opts: EtcdRestoreOptions,

@@ -189,6 +189,13 @@ export function ExpiriesCard(props: {
   );
 }
 
+function versionCountdown(v: VersionSupport): string {
+  if (v.daysLeft === undefined) return v.version;
+  if (v.daysLeft >= 0)
+    return `${v.version}: ${v.daysLeft} days of support left`;
+  return `${v.version}: out of support for ${-v.daysLeft} days`;
+}
+
 const VERSION_LEVEL: Record<VersionSupport['state'], Level> = {
   supported: 'ok',
   maintenance: 'warning',
@@ -207,13 +214,7 @@ export function VersionSupportCard(props: {
     <InfoCard title="Version support">
       {v ? (
         <Typography variant="body2" gutterBottom>
-          <Status level={VERSION_LEVEL[v.state]}>
-            {v.daysLeft === undefined
-              ? v.version
-              : v.daysLeft >= 0
-              ? `${v.version}: ${v.daysLeft} days of support left`
-              : `${v.version}: out of support for ${-v.daysLeft} days`}
-          </Status>{' '}
+          <Status level={VERSION_LEVEL[v.state]}>{versionCountdown(v)}</Status>{' '}
           {v.message}
         </Typography>
       ) : (
