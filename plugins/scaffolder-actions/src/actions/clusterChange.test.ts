@@ -97,6 +97,8 @@ describe('kpaas:cluster-change', () => {
       clusterName: 'demo',
       changed: true,
       title: 'kpaas: demo: workers 2 → 3',
+      target: 'vagrant',
+      branchName: 'kpaas/change-demo-workers-2-3',
       needsRemoveWorkersFlow: false,
     });
     expect(out.summary).toContain(

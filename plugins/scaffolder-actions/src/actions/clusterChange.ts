@@ -110,6 +110,16 @@ export function createClusterChangeAction(options: ClusterChangeActionOptions) {
       },
       output: {
         clusterName: z => z.string({ description: 'metadata.name' }),
+        target: z =>
+          z.string({
+            description:
+              'spec.target.type (vagrant and existing have no Terraform plan)',
+          }),
+        branchName: z =>
+          z.string({
+            description:
+              'Branch for the pull request, named after the change (the same change again updates it)',
+          }),
         changed: z =>
           z.boolean({ description: 'False when cluster.yaml stays as it is' }),
         title: z => z.string({ description: 'Pull request title' }),
@@ -193,6 +203,18 @@ export function createClusterChangeAction(options: ClusterChangeActionOptions) {
           : `cluster "${cluster}": ${parts.join('; ')}`,
       );
       ctx.output('clusterName', cluster);
+      ctx.output('target', repo.spec.spec.target.type);
+      ctx.output(
+        'branchName',
+        `kpaas/change-${cluster}-${
+          parts
+            .join('-')
+            .toLowerCase()
+            .replace(/[^a-z0-9.]+/g, '-')
+            .replace(/^-+|-+$/g, '')
+            .slice(0, 80) || 'none'
+        }`,
+      );
       ctx.output('changed', !plan.unchanged);
       ctx.output(
         'title',
