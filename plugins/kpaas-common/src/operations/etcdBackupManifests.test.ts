@@ -153,6 +153,7 @@ describe('renderEtcdBackupManifests', () => {
       'snapshot',
       'status',
     ]);
+    expect(step('verify').image).toBe('gcr.io/etcd-development/etcd:v3.5.21');
     expect(step('upload').command).toContain(
       'backup/kpaas-etcd/clusters/lite/$(POD_NAME).db',
     );

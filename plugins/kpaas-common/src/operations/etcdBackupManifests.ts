@@ -10,7 +10,8 @@ import {
  * The etcd backup CronJob spec.backup asks for, as plain manifests the add-ons step applies.
  * One pod per run on a control plane (host network, the kubeadm etcd client certificate from
  * /etc/kubernetes/pki/etcd), each step its own container so a failure names the step:
- *   snapshot (etcdctl snapshot save) -> verify (etcdutl snapshot status) -> upload (mc cp)
+ *   snapshot (etcdctl snapshot save, the cluster's etcd image) -> verify (etcdutl snapshot status,
+ *   the etcd release image of that version) -> upload (mc cp)
  *   -> retention (mc rm --older-than) -> describe (the result ConfigMap) -> record (kubectl apply).
  * A failed step fails the Job; kpaas-backend reads failures from the Jobs and the last good
  * snapshot from the result ConfigMap, never a Secret.
@@ -23,6 +24,22 @@ export const ETCD_BACKUP_IMAGES = {
   /** date and stat for the result record. */
   busybox: 'docker.io/library/busybox:1.37.0',
 } as const;
+
+/**
+ * The etcd project's release image of the etcd version a kubeadm etcd image runs
+ * (registry.k8s.io/etcd:3.5.21-0 -> gcr.io/etcd-development/etcd:v3.5.21). It ships etcdutl,
+ * which the Kubernetes etcd image has not always carried (etcd-io/etcd#13764).
+ * @public
+ */
+export function etcdReleaseImage(kubeadmEtcdImage: string): string {
+  const tag = /:v?(\d+\.\d+\.\d+)(?:-\d+)?$/.exec(kubeadmEtcdImage)?.[1];
+  if (!tag) {
+    throw new Error(
+      `cannot tell the etcd version of image "${kubeadmEtcdImage}"; expected a tag such as 3.5.21-0`,
+    );
+  }
+  return `gcr.io/etcd-development/etcd:v${tag}`;
+}
 
 /** The kubeadm etcd client certificate etcdctl authenticates with (kubeadm's healthcheck client). @public */
 export const ETCD_CLIENT_CERTS = {
@@ -204,7 +221,7 @@ export function renderEtcdBackupManifests(
                 },
                 {
                   name: 'verify',
-                  image: etcdImage,
+                  image: etcdReleaseImage(etcdImage),
                   command: [
                     'etcdutl',
                     'snapshot',
