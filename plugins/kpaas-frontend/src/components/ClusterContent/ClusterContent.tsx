@@ -27,6 +27,7 @@ import { ProvisioningTimeline } from './ProvisioningTimeline';
 import { VersionBomCard } from './VersionBomCard';
 import { ClusterAccessCard } from '../KubeconfigButton';
 import { OperationsSection } from '../OperationsSection';
+import { ChangeClusterButton } from '../ChangeClusterButton';
 
 /**
  * The Cluster tab of a kpaas cluster entity: nodes, add-ons, platform services, provisioning
@@ -94,11 +95,14 @@ function ClusterDetails(props: { clusterName: string }) {
         <InfoCard
           title={`Cluster ${clusterName}`}
           action={
-            <RefreshButton
-              clusterName={clusterName}
-              busy={state.reloading}
-              onRefresh={state.refresh}
-            />
+            <Box display="flex" alignItems="center" style={{ gap: 8 }}>
+              <ChangeClusterButton clusterName={clusterName} />
+              <RefreshButton
+                clusterName={clusterName}
+                busy={state.reloading}
+                onRefresh={state.refresh}
+              />
+            </Box>
           }
         >
           <Box
