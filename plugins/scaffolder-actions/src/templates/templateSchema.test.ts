@@ -50,6 +50,8 @@ describe.each(['kpaas-cluster', 'kpaas-cluster-apply'])(
           for (const [key, field] of Object.entries(props ?? {})) {
             if (field.const !== undefined && Object.keys(field).length === 1)
               continue;
+            // another target's block, declared only to keep it off the form and the review
+            if (field.title === '') continue;
             if (!field.description && !field['ui:help']) {
               throw new Error(`${where}.${key} has no description or ui:help`);
             }
@@ -153,9 +155,9 @@ describe('kpaas-cluster form and the shared models', () => {
     const access = pages.find(p => p.properties?.sshPrivateKey);
     expect(access.properties.sshPrivateKey['ui:field']).toBe('Secret');
     expect(access.required).not.toContain('sshPrivateKey');
-    const kakao = targetBranches(
-      pages.find(p => p.properties?.target),
-    ).find(b => b.target === 'kakao-cloud')!.then;
+    const kakao = targetBranches(pages.find(p => p.properties?.target)).find(
+      b => b.target === 'kakao-cloud',
+    )!.then;
     for (const key of ['kakaoCredentialId', 'kakaoCredentialSecret']) {
       expect(access.properties[key]).toBeUndefined();
       expect(kakao.properties[key]['ui:field']).toBe('Secret');
@@ -187,9 +189,7 @@ describe('kpaas-cluster form and the shared models', () => {
 
 describe('kpaas-cluster Target page: only the chosen target', () => {
   const template = loadTemplate('kpaas-cluster');
-  const page = template.spec.parameters.find(
-    (p: any) => p.properties?.target,
-  );
+  const page = template.spec.parameters.find((p: any) => p.properties?.target);
   const branches = targetBranches(page);
   const blocks: Record<string, string> = {
     'kakao-cloud': 'kakao',
@@ -243,7 +243,7 @@ describe('kpaas-cluster Target page: only the chosen target', () => {
   };
 
   it.each(Object.keys(blocks))(
-    '%s: its own block is shown and required, other targets\' blocks are hidden from the form and the review',
+    "%s: its own block is shown and required, other targets' blocks are hidden from the form and the review",
     target => {
       const branch = branches.find(b => b.target === target)!.then;
       expect(branches.map(b => b.target)).toEqual(Object.keys(blocks));
@@ -251,24 +251,26 @@ describe('kpaas-cluster Target page: only the chosen target', () => {
       expect(branch.properties[blocks[target]]['ui:widget']).toBeUndefined();
       for (const [other, block] of Object.entries(blocks)) {
         if (other === target) continue;
-        expect(branch.properties[block]).toMatchObject({
-          'ui:widget': 'hidden',
+        // drawn as nothing (no title, no fields) and kept off the review; never ui:widget
+        // hidden, which the scaffolder would apply to the real block of that name too
+        expect(branch.properties[block]).toEqual({
+          type: 'object',
+          title: '',
           'ui:backstage': { review: { show: false } },
         });
         expect(branch.required).not.toContain(block);
       }
       if (target !== 'kakao-cloud') {
         for (const key of ['kakaoCredentialId', 'kakaoCredentialSecret']) {
-          expect(branch.properties[key]['ui:widget']).toBe('hidden');
-          expect(branch.required).not.toContain(key);
+          expect(branch.properties[key]).toBeUndefined();
         }
       }
       // valid with its own block; a stale block of another target does not get in the way
       expect(validate({ target, ...minimal[target] })).toBe(true);
       const stale = target === 'kakao-cloud' ? 'multipass' : 'kakao-cloud';
-      expect(
-        validate({ target, ...minimal[target], ...minimal[stale] }),
-      ).toBe(true);
+      expect(validate({ target, ...minimal[target], ...minimal[stale] })).toBe(
+        true,
+      );
       // and invalid without it
       expect(validate({ target })).toBe(false);
     },
@@ -283,7 +285,8 @@ describe('kpaas-cluster Target page: only the chosen target', () => {
   it('no description loses a placeholder: angle brackets only inside `code`', () => {
     const offending: string[] = [];
     const walk = (node: any, where: string) => {
-      if (Array.isArray(node)) node.forEach((n, i) => walk(n, `${where}[${i}]`));
+      if (Array.isArray(node))
+        node.forEach((n, i) => walk(n, `${where}[${i}]`));
       else if (node && typeof node === 'object') {
         for (const [k, v] of Object.entries(node)) {
           if (k === 'description' && typeof v === 'string') {

@@ -7,7 +7,10 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { screen } from '@testing-library/react';
 import { renderInTestApp } from '@backstage/test-utils';
-import { ReviewState } from '@backstage/plugin-scaffolder-react/alpha';
+import {
+  extractSchemaFromStep,
+  ReviewState,
+} from '@backstage/plugin-scaffolder-react/alpha';
 import { parse } from 'yaml';
 
 jest.setTimeout(30_000);
@@ -56,9 +59,8 @@ describe('kpaas-cluster review page', () => {
       name: 'lab',
       target: 'multipass',
       multipass,
-      // typed while kakao-cloud was chosen, then the target changed
+      // filled in (defaults) while kakao-cloud, the default target, was chosen
       kakao,
-      kakaoCredentialId: '******',
     });
     expect(await screen.findByText('MULTIPASS-IMAGE-MARKER')).toBeTruthy();
     expect(text).not.toContain('KAKAO-KEYPAIR-MARKER');
@@ -79,5 +81,22 @@ describe('kpaas-cluster review page', () => {
     expect(text).toContain('Kakao application credential ID');
     expect(text).toContain('<secret>');
     expect(text).not.toContain('MULTIPASS-IMAGE-MARKER');
+  });
+});
+
+describe('kpaas-cluster Target page form', () => {
+  it('keeps every target block and the Kakao credential fields visible where they belong', () => {
+    // the scaffolder merges ui: options by field name across the if/then/else branches
+    const target = pages.find(p => p.properties?.target);
+    const { uiSchema } = extractSchemaFromStep(
+      JSON.parse(JSON.stringify(target)),
+    );
+    for (const block of ['kakao', 'multipass', 'vagrant', 'existing']) {
+      expect(uiSchema[block]?.['ui:widget']).toBeUndefined();
+    }
+    for (const key of ['kakaoCredentialId', 'kakaoCredentialSecret']) {
+      expect(uiSchema[key]).toMatchObject({ 'ui:field': 'Secret' });
+      expect(uiSchema[key]['ui:widget']).toBeUndefined();
+    }
   });
 });
