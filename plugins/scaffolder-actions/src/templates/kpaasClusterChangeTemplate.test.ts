@@ -164,6 +164,20 @@ describe('kpaas-cluster-change template dry-run', () => {
     );
   });
 
+  it('scale-down 2 → 1: a pull request flagged for the remove-workers flow, without a Terraform plan', async () => {
+    const result = await dryRun({ workers: 1 });
+    expect(result.status).toBe(200);
+    expect(result.files.get('cluster/cluster.yaml')).toBe(
+      expected({ workers: 1 }).text,
+    );
+    expect(result.logText).not.toContain('Running kpaas:provision');
+    const pr = pullRequestInput(result);
+    expect(pr.description).toContain(
+      'nodes to remove (newest first) `mac-worker-2`. **Needs the remove-workers flow** (not built yet)',
+    );
+    expect(pr.description).not.toContain('### Plan');
+  });
+
   it('refuses a change the cluster cannot take, naming the field, and opens no pull request', async () => {
     const result = await dryRun({
       removeAddons: ['metallb'],
