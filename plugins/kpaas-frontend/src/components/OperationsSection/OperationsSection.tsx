@@ -2,6 +2,7 @@ import { useApi } from '@backstage/core-plugin-api';
 import Typography from '@material-ui/core/Typography';
 import useAsync from 'react-use/esm/useAsync';
 import { kpaasApiRef } from '../../api';
+import { ChangeClusterButton } from '../ChangeClusterButton';
 import { OperationsView } from './OperationsView';
 
 /** The Operations section of the Cluster tab, from GET /clusters/:name/operations. */
@@ -23,5 +24,11 @@ export function OperationsSection(props: { clusterName: string }) {
       </Typography>
     );
   }
-  return <OperationsView ops={value.ops} now={value.at} />;
+  return (
+    <OperationsView
+      ops={value.ops}
+      now={value.at}
+      upgradeAction={<ChangeClusterButton clusterName={props.clusterName} />}
+    />
+  );
 }

@@ -230,4 +230,24 @@ describe('OperationsSection', () => {
     expect(await screen.findByText('Not configured')).toBeInTheDocument();
     expect(api.getClusterOperations).toHaveBeenCalledWith('demo');
   });
+
+  it('a version past end of life leads to the change template', async () => {
+    const api = mockKpaasApi(healthyStatus());
+    api.getClusterOperations.mockResolvedValue(
+      ops({ version: kubernetesVersionSupport('v1.33.5', now) }),
+    );
+    api.getCluster.mockResolvedValue({
+      name: 'demo',
+      repoUrl: 'https://github.com/acme/demo',
+    } as any);
+    await renderWithApis(
+      <OperationsSection clusterName="demo" />,
+      api,
+      () => AuthorizeResult.ALLOW,
+    );
+    const button = await screen.findByRole('link', { name: 'Change cluster' });
+    expect(button.getAttribute('href')).toMatch(
+      /^\/create\/templates\/default\/kpaas-cluster-change\?formData=/,
+    );
+  });
 });

@@ -207,6 +207,8 @@ const VERSION_LEVEL: Record<VersionSupport['state'], Level> = {
 export function VersionSupportCard(props: {
   version?: VersionSupport;
   skew: ClusterOperationsResponse['skew'];
+  /** Leads to the upgrade (the change template), when the version needs one. */
+  upgradeAction?: ReactNode;
 }) {
   const { version: v, skew } = props;
   const behind = skew.filter(s => s.state !== 'ok');
@@ -244,6 +246,10 @@ export function VersionSupportCard(props: {
           (kubeadm upgrade), after a snapshot with kpaas:etcd-snapshot.
         </Typography>
       )}
+      {v &&
+        v.state !== 'supported' &&
+        v.state !== 'unknown' &&
+        props.upgradeAction}
     </InfoCard>
   );
 }
@@ -252,6 +258,7 @@ export function VersionSupportCard(props: {
 export function OperationsView(props: {
   ops: ClusterOperationsResponse;
   now: number;
+  upgradeAction?: ReactNode;
 }) {
   const { ops, now } = props;
   return (
@@ -263,7 +270,11 @@ export function OperationsView(props: {
         <ExpiriesCard expiries={ops.expiries} unavailable={ops.unavailable} />
       </Grid>
       <Grid item xs={12} md={4}>
-        <VersionSupportCard version={ops.version} skew={ops.skew} />
+        <VersionSupportCard
+          version={ops.version}
+          skew={ops.skew}
+          upgradeAction={props.upgradeAction}
+        />
       </Grid>
     </Grid>
   );
