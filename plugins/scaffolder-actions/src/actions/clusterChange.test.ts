@@ -9,7 +9,9 @@ import {
   KpaasBackendStandIn,
   startKpaasBackendStandIn,
 } from '../access/__testUtils__/kpaasBackendStandIn';
+import yaml from 'yaml';
 import { createClusterChangeAction } from './clusterChange';
+import { examples } from './clusterChange.examples';
 
 const REPO_URL = 'https://github.com/acme/demo-cluster';
 
@@ -180,6 +182,20 @@ describe('kpaas:cluster-change', () => {
       /cluster: the form names cluster "other", but the fetched cluster.yaml is cluster "demo"/,
     );
   });
+
+  it.each(examples.map(e => [e.description, e.example]))(
+    'example "%s" runs on a registered cluster',
+    async (_description, example) => {
+      const [step] = yaml.parse(example).steps;
+      const out = await run({
+        ...step.input,
+        repoPath: '.',
+        repoUrl: REPO_URL,
+      });
+      expect(out.changed).toBe(true);
+      expect(clusterYaml()).not.toBe(CLUSTER_YAML);
+    },
+  );
 
   it('dry run: changes the workspace copy and reads no registration', async () => {
     const out = await run({ workers: 3 }, { isDryRun: true });
