@@ -144,13 +144,37 @@ describe.each(databases)('status refresh claims on %s', (_label, open) => {
     expect(nodeLists()).toBe(CLUSTERS);
   });
 
+  it('a cluster registered while a run is under way is refreshed in that run, once', async () => {
+    // another replica added c19's row; this run's list predates the registration
+    const late = new StatusService({
+      networks,
+      registry: {
+        ...registry,
+        list: async () => records.slice(0, CLUSTERS - 1),
+      } as unknown as ClusterRegistry,
+      cache,
+      claims: new RefreshClaims(db, { claimMs: 20_000 }),
+      logger: mockServices.logger.mock(),
+      intervalMs: 60_000,
+      concurrency: 4,
+    });
+    await new RefreshClaims(db, { claimMs: 20_000 }).ensure(['c19']);
+    expect(await late.refreshAll()).toMatchObject({ refreshed: CLUSTERS });
+    expect(nodeLists('c19')).toBe(1);
+    expect((await late.refreshAll()).refreshed).toBe(0);
+  });
+
   it('a dead replica claim is taken over once its lease ends, not before', async () => {
     const claimMs = 3000;
     // replica A claims c0 and dies before computing it
     const dead = new RefreshClaims(db, { claimMs });
     await dead.ensure(records.map(r => r.name));
     const claimedAt = Date.now();
-    expect(await dead.claimDue(1)).toEqual([{ cluster: 'c0', failures: 0 }]);
+    expect(await dead.claim('c0')).toEqual({ cluster: 'c0', failures: 0 });
+    // claimed: neither claimable by due nor directly elsewhere until the lease ends
+    expect(
+      await new RefreshClaims(db, { claimMs }).claim('c0'),
+    ).toBeUndefined();
 
     // B keeps running its refresh until it has taken c0 over
     const b = replica(claimMs);

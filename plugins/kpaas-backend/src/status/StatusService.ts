@@ -315,12 +315,11 @@ export class StatusService {
         if (!claim) return;
         if (workers.length < Math.max(1, this.o.concurrency))
           workers.push(this.limit(worker));
-        const cluster = byName.get(claim.cluster);
+        // registered after this run listed the clusters: the registry has it
+        const cluster =
+          byName.get(claim.cluster) ?? (await registry.get(claim.cluster));
         if (!cluster) {
-          // deleted, or listed after this run started: the next run sees it
-          if (!(await registry.get(claim.cluster))) {
-            await claims.forget(claim.cluster);
-          } else await claims.release(claim.cluster, 0, claim.failures);
+          await claims.forget(claim.cluster); // deleted
           continue;
         }
         refreshed++;
