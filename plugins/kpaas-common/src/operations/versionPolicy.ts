@@ -23,9 +23,10 @@ export interface KubernetesMinorRelease {
  *
  * Source: kubernetes.io/releases (the per-release pages kubernetes.io/releases/1.NN and the
  * site's data file github.com/kubernetes/website data/releases/eol.yaml for releases already
- * out of support), cross-checked against endoflife.date/kubernetes. Read 2026-12-03.
- * Maintenance mode starts two months before end of life (the Kubernetes patch-release policy:
- * 12 months of support, then 2 months of maintenance). Upstream sometimes moves a final date
+ * out of support). Read 2026-12-03; endoflife.date/kubernetes was not consulted. Maintenance
+ * mode starts two months before the planned end of life (the Kubernetes patch-release policy:
+ * 12 months of support, then 2 months of maintenance); for 1.30-1.32 the maintenance dates are
+ * that rule's, not read from their pages. Upstream sometimes moves a final date
  * (1.30 ended 2025-07-15 and 1.31 2025-11-11, later than the planned 28th): eol.yaml is the
  * record for ended releases. Add a row when a minor is released; never delete one.
  * @public
