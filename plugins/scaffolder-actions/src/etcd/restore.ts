@@ -82,7 +82,6 @@ export class EtcdRestoreError extends Error {
 const peerUrl = (cp: ControlPlaneSession) =>
   `https://${cp.node.privateAddress ?? cp.node.address}:2380`;
 
-
 export async function restoreEtcd(
   opts: EtcdRestoreOptions,
 ): Promise<EtcdRestoreResult> {
@@ -202,7 +201,19 @@ export async function restoreEtcd(
   // ---- copy the snapshot to every other control plane, verified there
   const others = controlPlanes.filter(cp => cp !== source);
   if (others.length) {
-    const content = await source.session.readFile(snapshotFile);
+    // base64 over the exec channel: binary-safe for root and for a sudo user alike
+    const content = Buffer.from(
+      (
+        await source.session.exec(
+          'read snapshot',
+          `base64 -w0 ${q(snapshotFile)}`,
+          {
+            quiet: true,
+          },
+        )
+      ).stdout,
+      'base64',
+    );
     for (const cp of others) {
       steps.push({ step: 'copy snapshot', node: cp.node.name });
       const dir = await cp.session.uploadFiles(`.kpaas/etcd-restore-${id}`, [
