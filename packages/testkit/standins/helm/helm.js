@@ -72,6 +72,38 @@ function saveState(releases) {
   fs.writeFileSync(STATE, JSON.stringify(releases, null, 2));
 }
 
+/**
+ * Runs a read-modify-write of the release list alone: kpaas:addons runs several helm processes
+ * at once (one wave), and without the lock two of them could each write the list without the
+ * other's release. The lock is a directory next to the state (mkdir is atomic); one left by a
+ * killed helm is taken over after 30 s.
+ */
+function updateState(change) {
+  const lock = `${STATE}.lock`;
+  fs.mkdirSync(path.dirname(STATE), { recursive: true });
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    try {
+      fs.mkdirSync(lock);
+      break;
+    } catch (e) {
+      if (e.code !== 'EEXIST') throw e;
+      try {
+        if (Date.now() - fs.statSync(lock).mtimeMs > 30_000) fs.rmdirSync(lock);
+      } catch {
+        // released meanwhile
+      }
+      if (Date.now() > deadline) throw new Error(`helm stand-in: ${lock} is held`);
+      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 10);
+    }
+  }
+  try {
+    return change(loadState());
+  } finally {
+    fs.rmdirSync(lock);
+  }
+}
+
 function kubeconfig() {
   const file = process.env.KUBECONFIG || '/etc/kubernetes/admin.conf';
   const kc = YAML.parse(fs.readFileSync(file, 'utf8'));
@@ -262,10 +294,13 @@ async function upgrade() {
     }
   }
 
-  const releases = loadState().filter(r => !(r.name === release && r.namespace === ns));
-  const revision = (loadState().find(r => r.name === release && r.namespace === ns)?.revision ?? 0) + 1;
-  releases.push({ name: release, namespace: ns, revision: String(revision), updated: new Date().toISOString(), status: 'deployed', chart: `${chart}-${version}`, app_version: version });
-  saveState(releases);
+  const revision = updateState(state => {
+    const releases = state.filter(r => !(r.name === release && r.namespace === ns));
+    const next = Number(state.find(r => r.name === release && r.namespace === ns)?.revision ?? 0) + 1;
+    releases.push({ name: release, namespace: ns, revision: String(next), updated: new Date().toISOString(), status: 'deployed', chart: `${chart}-${version}`, app_version: version });
+    saveState(releases);
+    return next;
+  });
   record({ phase: 'end', release, exit: 0 });
   console.log(`Release "${release}" has been upgraded. Happy Helming!\nNAME: ${release}\nNAMESPACE: ${ns}\nSTATUS: deployed\nREVISION: ${revision}`);
 }
@@ -283,7 +318,9 @@ async function uninstall() {
   for (const w of await workloadsOf(ns, release)) {
     await api('DELETE', `/apis/apps/v1/namespaces/${ns}/${w.plural}/${w.item.metadata.name}`);
   }
-  saveState(releases.filter(r => !(r.name === release && r.namespace === ns)));
+  updateState(state =>
+    saveState(state.filter(r => !(r.name === release && r.namespace === ns))),
+  );
   record({ phase: 'end', release, exit: 0 });
   console.log(`release "${release}" uninstalled`);
 }
