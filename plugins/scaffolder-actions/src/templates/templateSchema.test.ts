@@ -260,10 +260,11 @@ describe('kpaas-cluster Target page: only the chosen target', () => {
         });
         expect(branch.required).not.toContain(block);
       }
-      if (target !== 'kakao-cloud') {
-        for (const key of ['kakaoCredentialId', 'kakaoCredentialSecret']) {
-          expect(branch.properties[key]).toBeUndefined();
-        }
+      // the Kakao credential is asked in the kakao-cloud branch only
+      for (const key of ['kakaoCredentialId', 'kakaoCredentialSecret']) {
+        expect(branch.properties[key] !== undefined).toBe(
+          target === 'kakao-cloud',
+        );
       }
       // valid with its own block; a stale block of another target does not get in the way
       expect(validate({ target, ...minimal[target] })).toBe(true);
