@@ -4,15 +4,13 @@ import {
   DerivedEndpoints,
   deriveEndpoints,
   deriveInventory,
-  formatSpecErrors,
   InventoryNode,
-  parseClusterSpec,
 } from '@internal/plugin-kpaas-common';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { readClusterInventory } from '../backendClient';
 import { KnownHosts, readTaskPrivateKey } from '../ssh';
-import { resolveRepoPath } from '../workspace/resolveRepoPath';
+import { loadClusterRepo } from '../core/loadClusterRepo';
 import type { BootstrapContext } from './context';
 import { missingPin } from './downloads';
 import { checkKpaasCpInventory, checkKpaasCpSpec } from './kpaasCp';
@@ -71,18 +69,11 @@ function kpaasCpNotReady(problems: string[]): InputError {
 /** Reads and validates everything in the workspace and the task that can be checked first. */
 export async function loadPlan(ctx: BootstrapContext) {
   const { input } = ctx;
-  const repo = resolveRepoPath(ctx.workspacePath, input.repoPath);
-  let specText: string;
-  try {
-    specText = await fs.readFile(path.join(repo, 'cluster.yaml'), 'utf8');
-  } catch {
-    throw new InputError(
-      `repoPath: no cluster.yaml in "${input.repoPath}"; point repoPath at the cluster repo (fetch it first)`,
-    );
-  }
-  const parsed = parseClusterSpec(specText);
-  if (!parsed.ok) throw new InputError(formatSpecErrors(parsed.errors));
-  const spec: ClusterSpec = parsed.spec;
+  // cluster.yaml with the add-on catalog: an add-on conflict is refused before any node is touched
+  const { dir: repo, spec } = loadClusterRepo({
+    workspacePath: ctx.workspacePath,
+    repoPath: input.repoPath,
+  });
   const { downloads } = ctx.downloads;
   const downloadProblems = [
     ...ctx.downloads.problems,
