@@ -181,14 +181,15 @@ async function until<T>(
         return items.length === CLUSTERS && items.every(i => i.checkedAt);
       });
       // Same body from both (a replica re-reads the cache within 2 s of a newer status).
+      const [replicaA, replicaB] = [a, b];
       for (const name of names) {
         await until(
           `the same status of ${name} from A and B`,
           10_000,
           async () => {
             const [fromA, fromB] = await Promise.all([
-              statusOf(a, name),
-              statusOf(b, name),
+              statusOf(replicaA, name),
+              statusOf(replicaB, name),
             ]);
             return fromA.etag === fromB.etag && fromA.body.api.reachable;
           },
@@ -305,23 +306,23 @@ async function until<T>(
       await a.kill();
       const killedAt = Date.now();
       standIn.faults.clear();
+      const [survivor, database, logs] = [b, pg, fleet.dir];
       for (const name of claimedByA) {
-        // eslint-disable-next-line no-loop-func
         const diagnose = async (error: Error) => {
           throw new Error(
             `${
               error.message
             }; killed at ${killedAt}, now ${Date.now()}; row: ${await queryKpaasDatabase(
-              pg,
+              database,
               `select * from kpaas_status_refresh where cluster = '${name}'`,
-            )}; logs in ${fleet.dir}`,
+            )}; logs in ${logs}`,
           );
         };
         await until(
           `a status of ${name} computed after A died`,
           LEASE_MS + TICK_MS + COMPUTE_SLACK_MS,
           async () => {
-            const { body } = await statusOf(b, name);
+            const { body } = await statusOf(survivor, name);
             return Date.parse(body.checkedAt) > killedAt;
           },
         ).catch(diagnose);

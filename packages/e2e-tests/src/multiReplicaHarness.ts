@@ -13,6 +13,8 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { promisify } from 'node:util';
 import type { TestPostgres, TestRedis } from '@internal/kpaas-testkit';
 
+// run from source by jest and the bench, never from a build
+// eslint-disable-next-line no-restricted-syntax
 const repoRoot = path.resolve(__dirname, '../../..');
 
 /** What every replica shares: the database, the cache, the keys and a registrar token. */
