@@ -10,6 +10,7 @@ import {
   startKpaasBackendStandIn,
 } from '../access/__testUtils__/kpaasBackendStandIn';
 import yaml from 'yaml';
+import { loadClusterRepo, writeDerivedFiles } from '../core/loadClusterRepo';
 import { createClusterChangeAction } from './clusterChange';
 import { examples } from './clusterChange.examples';
 
@@ -127,6 +128,20 @@ describe('kpaas:cluster-change', () => {
     expect(out.summary).toMatch(
       /Add-ons to install\*\* \(dependencies first\): `istio-base` \(.*\), as a dependency; `istiod`/,
     );
+  });
+
+  it('rewrites hosts.snippet with the change, so the next run of the repo loads it', async () => {
+    const hostsFile = path.join(workspace, 'hosts.snippet');
+    const before = loadClusterRepo({ workspacePath: workspace, repoPath: '.' });
+    writeDerivedFiles(workspace, before.spec, before.catalog);
+    expect(fs.readFileSync(hostsFile, 'utf8')).not.toContain('argocd.');
+    await run({ addAddons: ['argo-cd'] });
+    const snippet = fs.readFileSync(hostsFile, 'utf8');
+    expect(snippet).toMatch(/^# Generated from cluster\.yaml/);
+    expect(snippet).toContain('argocd.k-paas.io');
+    expect(() =>
+      loadClusterRepo({ workspacePath: workspace, repoPath: '.' }),
+    ).not.toThrow();
   });
 
   it('flags a scale-down as needing the remove-workers flow', async () => {

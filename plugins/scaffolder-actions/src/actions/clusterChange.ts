@@ -19,7 +19,7 @@ import {
   ClusterRunGuard,
 } from '../access/authorizeClusterRun';
 import { KpaasBackendClient } from '../backendClient';
-import { loadClusterRepo } from '../core/loadClusterRepo';
+import { loadClusterRepo, writeDerivedFiles } from '../core/loadClusterRepo';
 import { examples } from './clusterChange.examples';
 
 /** Factory options of kpaas:cluster-change (the module's services). */
@@ -182,6 +182,8 @@ export function createClusterChangeAction(options: ClusterChangeActionOptions) {
       const before = fs.readFileSync(file, 'utf8');
       const after = editClusterYaml(before, repo.spec, result.spec);
       if (after !== before) fs.writeFileSync(file, after, 'utf8');
+      // hosts.snippet and any other file derived from cluster.yaml follow the change
+      writeDerivedFiles(repo.dir, result.spec, repo.catalog);
 
       const { plan } = result;
       const parts = [

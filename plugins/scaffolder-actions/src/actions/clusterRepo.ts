@@ -12,9 +12,9 @@ import {
   formatSpecErrors,
   parseAddonCatalog,
   renderClusterYaml,
-  renderHostsSnippet,
 } from '@internal/plugin-kpaas-common';
 import { resolveRepoPath } from '../workspace/resolveRepoPath';
+import { writeDerivedFiles } from '../core/loadClusterRepo';
 import { examples } from './clusterRepo.examples';
 
 /** The shipped values pack: this repository's root (values/addons.yaml). */
@@ -51,7 +51,9 @@ function readCatalog(valuesPackDir: string): AddonCatalog {
  *
  * @public
  */
-export function createClusterRepoAction(options: ClusterRepoActionOptions = {}) {
+export function createClusterRepoAction(
+  options: ClusterRepoActionOptions = {},
+) {
   return createTemplateAction({
     id: 'kpaas:cluster-repo',
     description:
@@ -74,7 +76,9 @@ export function createClusterRepoAction(options: ClusterRepoActionOptions = {}) 
       },
       output: {
         clusterName: z =>
-          z.string({ description: 'metadata.name of the written cluster.yaml' }),
+          z.string({
+            description: 'metadata.name of the written cluster.yaml',
+          }),
         addons: z =>
           z.array(z.string(), {
             description:
@@ -125,10 +129,7 @@ export function createClusterRepoAction(options: ClusterRepoActionOptions = {}) 
         path.join(dir, 'cluster.yaml'),
         renderClusterYaml(spec, { implied }),
       );
-      fs.writeFileSync(
-        path.join(dir, 'hosts.snippet'),
-        renderHostsSnippet(spec, catalog),
-      );
+      writeDerivedFiles(dir, spec, catalog);
       ctx.logger.info(
         `wrote cluster.yaml and hosts.snippet of cluster ${
           spec.metadata.name

@@ -2,8 +2,13 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import yaml from 'yaml';
-import { defaultClusterSpec } from '@internal/plugin-kpaas-common';
-import { loadClusterRepo } from './loadClusterRepo';
+import {
+  defaultClusterSpec,
+  parseAddonCatalog,
+  parseClusterSpec,
+  renderHostsSnippet,
+} from '@internal/plugin-kpaas-common';
+import { DEFAULT_VALUES_PACK_DIR, loadClusterRepo } from './loadClusterRepo';
 
 describe('loadClusterRepo', () => {
   let workspace: string;
@@ -109,5 +114,46 @@ describe('loadClusterRepo', () => {
     );
     expect(message).toMatch(/addons: /);
     expect(message).toMatch(/metadata\.name: "Demo" is not a DNS-1123 label/);
+  });
+
+  it('refuses a hand-edited hosts.snippet with the difference; a missing or current one is fine', () => {
+    const spec = defaultClusterSpec('demo', 'multipass');
+    writeSpec({
+      ...spec,
+      spec: {
+        ...spec.spec,
+        network: { ...spec.spec.network, ingressIp: '192.168.64.201' },
+        addons: [{ id: 'argo-cd' }],
+      },
+    });
+    const load = () =>
+      loadClusterRepo({ workspacePath: workspace, repoPath: 'cluster' });
+    expect(() => load()).not.toThrow();
+
+    const catalog = parseAddonCatalog(
+      fs.readFileSync(
+        path.join(DEFAULT_VALUES_PACK_DIR, 'values/addons.yaml'),
+        'utf8',
+      ),
+    );
+    const parsed = parseClusterSpec(
+      fs.readFileSync(path.join(workspace, 'cluster/cluster.yaml'), 'utf8'),
+    );
+    if (!catalog.ok || !parsed.ok) throw new Error('fixture does not parse');
+    const current = renderHostsSnippet(parsed.spec, catalog.catalog);
+    const hostsFile = path.join(workspace, 'cluster/hosts.snippet');
+    fs.writeFileSync(hostsFile, current);
+    expect(() => load()).not.toThrow();
+
+    fs.writeFileSync(
+      hostsFile,
+      current.replace('192.168.64.201', '192.168.64.99'),
+    );
+    const message = problemsOf(load);
+    expect(message).toContain(
+      'hosts.snippet is generated from cluster.yaml and differs',
+    );
+    expect(message).toContain('-192.168.64.99 argocd.');
+    expect(message).toContain('+192.168.64.201 argocd.');
   });
 });

@@ -7,6 +7,8 @@ import {
   formatSpecErrors,
   parseAddonCatalog,
   parseClusterSpec,
+  renderHostsSnippet,
+  unifiedDiff,
 } from '@internal/plugin-kpaas-common';
 import { resolveRepoPath } from '../workspace/resolveRepoPath';
 
@@ -16,6 +18,11 @@ export const DEFAULT_VALUES_PACK_DIR = path.resolve(__dirname, '../../../..');
 
 /** Where the add-on catalog lives, relative to the cluster repo or the values pack. */
 export const CATALOG_FILE = 'values/addons.yaml';
+
+/** Files kept in the cluster repo for review but derived from cluster.yaml (never edited by hand). */
+export const DERIVED_FILES = {
+  'hosts.snippet': renderHostsSnippet,
+} as const;
 
 /** A cluster repo read and checked before any action does anything. */
 export interface ClusterRepo {
@@ -98,8 +105,46 @@ export function loadClusterRepo(options: LoadClusterRepoOptions): ClusterRepo {
     }
   }
 
+  if (spec && catalog) problems.push(...derivedFileDrift(dir, spec, catalog));
+
   if (problems.length > 0 || !spec || !catalog) {
     throw new InputError(problems.join('\n'));
   }
   return { dir, repoPath, spec, catalog, catalogFile };
+}
+
+/** Writes every derived file from the spec (kpaas:cluster-repo and kpaas:cluster-change). */
+export function writeDerivedFiles(
+  dir: string,
+  spec: ClusterSpec,
+  catalog: AddonCatalog,
+): void {
+  for (const [file, render] of Object.entries(DERIVED_FILES)) {
+    fs.writeFileSync(path.join(dir, file), render(spec, catalog), 'utf8');
+  }
+}
+
+/**
+ * A derived file that no longer matches cluster.yaml (a hand edit, or cluster.yaml changed
+ * without it) is refused with the difference; a missing one is fine (older repos).
+ */
+function derivedFileDrift(
+  dir: string,
+  spec: ClusterSpec,
+  catalog: AddonCatalog,
+): string[] {
+  const problems: string[] = [];
+  for (const [file, render] of Object.entries(DERIVED_FILES)) {
+    const actual = readIfPresent(path.join(dir, file));
+    const expected = render(spec, catalog);
+    if (actual === undefined || actual === expected) continue;
+    problems.push(
+      `${file} is generated from cluster.yaml and differs from what cluster.yaml gives; change cluster.yaml instead and write the file back as shown (or delete it: kpaas:cluster-change writes it again):\n${unifiedDiff(
+        actual,
+        expected,
+        { file },
+      )}`,
+    );
+  }
+  return problems;
 }
