@@ -323,6 +323,12 @@ describeIfRig(`a cluster order, end to end${skipReason}`, () => {
         h => `${h}.lab.kpaas.test`,
       ),
     );
+    // the cluster's sign-in realm and kubelogin client, created in the rig's Keycloak (served at
+    // the keycloak Service's cluster IP, reached from the first control plane over SSH)
+    expect(rig.keycloak.realms.get(CLUSTER)?.clients[0]).toMatchObject({
+      clientId: 'kubernetes',
+      publicClient: true,
+    });
     const repoUrl = `${gitea.url}/${ORG}/${REPO}`;
     expect(out('publish-gitea')).toMatchObject({
       remoteUrl: `${repoUrl}.git`,

@@ -4,7 +4,9 @@
  * stand-in as the cluster's load balancer at host .200 of the node network, :6443 (API endpoint
  * type `lb`), and the
  * controllers the API stand-in lacks (kubelet registration, ServiceAccount tokens, workload
- * readiness, MetalLB addresses).
+ * readiness, MetalLB addresses), and the Keycloak admin API stand-in serving at the keycloak
+ * add-on's Service (its cluster IP is host .202 of the node network, reached from the control
+ * plane like any cluster IP).
  */
 import fs from 'node:fs';
 import os from 'node:os';
@@ -12,8 +14,11 @@ import path from 'node:path';
 import {
   createKubeadmNamespaces,
   helmChartFixture,
+  KeycloakAdminStandIn,
+  KeycloakService,
   KubeApiStandIn,
   SshNodeRig,
+  startKeycloakService,
   startKubeApiStandIn,
   startNodeControllers,
   startSshNodes,
@@ -46,6 +51,13 @@ export interface ClusterRig {
   apiAddress: string;
   metallbRange: string;
   ingressIp: string;
+  /** The keycloak Service's cluster IP (host .202), where the Keycloak stand-in serves. */
+  keycloakIp: string;
+  /**
+   * The Keycloak admin API stand-in, serving once the keycloak add-on's Service and credentials
+   * Secret exist (throws before).
+   */
+  readonly keycloak: KeycloakAdminStandIn;
   /** Every helm call recorded on a node (the helm stand-in's log). */
   helmCalls(node: string): Promise<HelmCall[]>;
   stop(): Promise<void>;
@@ -117,7 +129,6 @@ export async function startClusterRig(
   );
   const adminConfPath = path.join(base, 'standin-admin.conf');
   const chartsPath = path.join(base, 'charts.json');
-  fs.writeFileSync(chartsPath, JSON.stringify(helmChartFixture()));
   const count = (n: number, role: ClusterRigNode['role'], label: string) =>
     Array.from({ length: n }, (_, i) => ({
       name: `${clusterName}-${label}-${i + 1}`,
@@ -142,6 +153,7 @@ export async function startClusterRig(
     },
   });
   let api: KubeApiStandIn | undefined;
+  let keycloakService: KeycloakService | undefined;
   const stops: Array<() => void> = [];
   let watcher: NodeJS.Timeout | undefined;
   let apiStartFailure: unknown;
@@ -151,6 +163,11 @@ export async function startClusterRig(
     // lb: "your load balancer" at host .200 of the node network, :6443
     const apiAddress = lazyApi ? cp : `${prefix}.200`;
     const ingressIp = `${prefix}.201`;
+    // the keycloakx chart asks for a cluster IP of this machine (see startKeycloakService)
+    const keycloakIp = `${prefix}.202`;
+    const charts = helmChartFixture();
+    charts.keycloakx.services[0].clusterIP = keycloakIp;
+    fs.writeFileSync(chartsPath, JSON.stringify(charts));
     const startApi = async () => {
       const started = await startKubeApiStandIn({
         host: apiAddress,
@@ -167,6 +184,7 @@ export async function startClusterRig(
           readyAfterMs: 300,
         }),
       );
+      keycloakService = startKeycloakService(started);
     };
     if (lazyApi) {
       let starting = false;
@@ -218,6 +236,15 @@ export async function startClusterRig(
       apiAddress,
       metallbRange: `${prefix}.210-${prefix}.250`,
       ingressIp,
+      keycloakIp,
+      get keycloak(): KeycloakAdminStandIn {
+        if (!keycloakService) {
+          throw new Error(
+            'the Keycloak stand-in needs the API stand-in, which is not running',
+          );
+        }
+        return keycloakService.keycloak;
+      },
       async helmCalls(node: string) {
         const text = await rig
           .readNodeFile(node, '/var/log/kpaas-standins/calls.jsonl')
@@ -231,6 +258,7 @@ export async function startClusterRig(
       async stop() {
         clearInterval(watcher);
         stops.forEach(s => s());
+        await keycloakService?.stop();
         await api?.close().catch(() => undefined);
         await rig.stop();
         fs.rmSync(base, { recursive: true, force: true });
@@ -239,6 +267,7 @@ export async function startClusterRig(
   } catch (error) {
     clearInterval(watcher);
     stops.forEach(s => s());
+    await keycloakService?.stop();
     await api?.close().catch(() => undefined);
     await rig.stop();
     fs.rmSync(base, { recursive: true, force: true });

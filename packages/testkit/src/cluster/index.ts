@@ -1,3 +1,4 @@
 export * from './controllers';
 export * from './chartFixture';
 export * from './apiServers';
+export * from './keycloakService';

@@ -255,7 +255,12 @@ async function upgrade() {
       apiVersion: 'v1',
       kind: 'Service',
       metadata: { name: s.name, namespace: ns, labels: labelsFor(release, chart, version, s.name) },
-      spec: { type: s.type || 'ClusterIP', ports: [{ port: s.port || 80 }] },
+      spec: {
+        type: s.type || 'ClusterIP',
+        // a chart value like service.clusterIP: the address asked for instead of an allocated one
+        ...(s.clusterIP ? { clusterIP: s.clusterIP } : {}),
+        ports: [{ port: s.port || 80 }],
+      },
     });
   }
 
