@@ -27,6 +27,7 @@ function parsed(input: unknown): ClusterSpec {
 /** lite on Vagrant: 2 workers, v1.33.5, metallb + ingress-nginx + harbor + loki + promtail. */
 const base = parsed(
   specWith(vagrantSpec, d => {
+    d.spec.kubernetes = { version: 'v1.33.5' };
     d.spec.addons = [
       'metallb',
       'ingress-nginx',

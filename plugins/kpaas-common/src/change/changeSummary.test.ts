@@ -38,12 +38,18 @@ spec:
     sshUser: vagrant
 `;
 
-function change(request: ClusterChangeRequest) {
-  const before = parseClusterSpec(clusterYaml, { catalog });
+/** The same file naming its Kubernetes version (the default moves; an upgrade needs a fixed start). */
+const clusterYamlV133 = clusterYaml.replace(
+  '  controlPlane:\n',
+  '  kubernetes:\n    version: v1.33.5\n  controlPlane:\n',
+);
+
+function change(request: ClusterChangeRequest, file = clusterYaml) {
+  const before = parseClusterSpec(file, { catalog });
   if (!before.ok) throw new Error(formatSpecErrors(before.errors));
   const result = applyClusterChange(before.spec, request, catalog);
   if (!result.ok) throw new Error(formatSpecErrors(result.errors));
-  const text = editClusterYaml(clusterYaml, before.spec, result.spec);
+  const text = editClusterYaml(file, before.spec, result.spec);
   return { before: before.spec, result, text };
 }
 
@@ -63,10 +69,16 @@ describe('editClusterYaml', () => {
   });
 
   it('writes the Kubernetes version where the file had none', () => {
-    const { text } = change({ kubernetesVersion: 'v1.34.1' });
+    // editClusterYaml only writes (applyClusterChange decides what is allowed): no supported
+    // version is newer than today's default, so the file gets an older one here.
+    const before = parseClusterSpec(clusterYaml, { catalog });
+    if (!before.ok) throw new Error(formatSpecErrors(before.errors));
+    const after = structuredClone(before.spec);
+    after.spec.kubernetes.version = 'v1.35.1';
+    const text = editClusterYaml(clusterYaml, before.spec, after);
     const reparsed = parseClusterSpec(text, { catalog });
     expect(reparsed.ok && reparsed.spec.spec.kubernetes.version).toBe(
-      'v1.34.1',
+      'v1.35.1',
     );
   });
 
@@ -132,7 +144,7 @@ describe('changeSummary', () => {
   });
 
   it('flags a scale-down and the Kubernetes upgrade as not automated', () => {
-    const up = change({ workers: 3 });
+    const up = change({ workers: 3 }, clusterYamlV133);
     const down = applyClusterChange(
       up.result.spec,
       { workers: 2, kubernetesVersion: 'v1.34.1' },

@@ -52,7 +52,9 @@ export type {
 } from './schema';
 export {
   DEFAULT_KUBERNETES_VERSION,
+  KPAAS_CP_KUBERNETES_VERSION,
   KPAAS_CP_REQUIREMENTS,
+  defaultKubernetesVersionFor,
   isSupportedKubernetesVersion,
   kubernetesInstallers,
   kubernetesVersionsFor,

@@ -9,6 +9,8 @@ import {
 } from './network';
 import {
   DEFAULT_KUBERNETES_VERSION,
+  KPAAS_CP_KUBERNETES_VERSION,
+  defaultKubernetesVersionFor,
   isSupportedKubernetesVersion,
   kubernetesInstallers,
   supportedKubernetesVersions,
@@ -166,7 +168,7 @@ export const kubernetesVersionSchema = z.string().superRefine((value, ctx) => {
     ? `"${value}" lacks the leading "v"; write "${withV}"`
     : `"${value}" is not a supported Kubernetes version; use one of ${supportedKubernetesVersions.join(
         ', ',
-      )} (default ${DEFAULT_KUBERNETES_VERSION})`;
+      )} (default ${DEFAULT_KUBERNETES_VERSION}; kpaas-cp: ${KPAAS_CP_KUBERNETES_VERSION})`;
   ctx.addIssue({ code: z.ZodIssueCode.custom, message });
 });
 
@@ -384,12 +386,17 @@ export type ExistingTarget = z.infer<typeof existingTargetSchema>;
 /** @public */
 export const kubernetesSettingsSchema = z
   .object({
-    version: kubernetesVersionSchema.default(DEFAULT_KUBERNETES_VERSION),
+    version: kubernetesVersionSchema.optional(),
     installer: z.enum(kubernetesInstallers).default('kubeadm'),
     containerRuntime: z.enum(['containerd', 'cri-o']).default('containerd'),
     cni: z.enum(['calico', 'flannel']).default('calico'),
   })
   .strict()
+  // no version: the installer's default (kpaas-cp installs only its bundle's version)
+  .transform(({ version, ...rest }) => ({
+    version: version ?? defaultKubernetesVersionFor(rest.installer),
+    ...rest,
+  }))
   .default({});
 
 /** @public */

@@ -10,6 +10,10 @@ import {
 import { defaultClusterSpec } from './defaults';
 import { formatSpecErrors } from './errors';
 import { clusterTargetTypes } from './schema';
+import {
+  DEFAULT_KUBERNETES_VERSION,
+  KPAAS_CP_KUBERNETES_VERSION,
+} from './versions';
 import { clusterSpecRules, parseClusterSpec } from './validate';
 
 const catalog = fixtureCatalog();
@@ -73,7 +77,7 @@ describe('parseClusterSpec: valid specs', () => {
     expect(result.ok).toBe(true);
     if (!result.ok) return;
     expect(result.spec.spec.kubernetes).toEqual({
-      version: 'v1.33.5',
+      version: DEFAULT_KUBERNETES_VERSION,
       installer: 'kubeadm',
       containerRuntime: 'containerd',
       cni: 'calico',
@@ -86,6 +90,22 @@ describe('parseClusterSpec: valid specs', () => {
       sshPort: 22,
     });
     expect(result.spec.spec.addons).toEqual([]);
+  });
+
+  it('a spec without a version gets its installer’s: kubeadm the current default, kpaas-cp its bundle’s', () => {
+    expect(DEFAULT_KUBERNETES_VERSION).toBe('v1.36.1');
+    const kpaasCp = parseClusterSpec(
+      specWith(kakaoSpec, d => {
+        delete d.spec.kubernetes.version;
+      }),
+      { catalog },
+    );
+    if (!kpaasCp.ok) throw new Error(formatSpecErrors(kpaasCp.errors));
+    expect(kpaasCp.spec.spec.kubernetes).toMatchObject({
+      installer: 'kpaas-cp',
+      version: KPAAS_CP_KUBERNETES_VERSION,
+    });
+    expect(KPAAS_CP_KUBERNETES_VERSION).toBe('v1.33.5');
   });
 
   it('skips catalog-dependent add-on rules without a catalog', () => {

@@ -1,11 +1,14 @@
 /**
  * Kubernetes versions a kpaas cluster can be created with. Exact patch versions keep the
  * kubeadm/kubelet packages (and the K-PaaS bundle) reproducible; add a version here once the
- * bootstrap has been run with it.
+ * bootstrap has been run with it. Rows are never removed while a cluster may still run them:
+ * the cluster page shows each version's upstream end of life (operations/versionPolicy.ts).
  *
- * - `kubeadm` installs any listed version from pkgs.k8s.io.
+ * - `kubeadm` installs any listed version from pkgs.k8s.io; new clusters get
+ *   {@link DEFAULT_KUBERNETES_VERSION}.
  * - `kpaas-cp` (K-PaaS cp-deployment, Kubespray underneath) pins Kubernetes itself:
- *   K-PaaS 1.7.0 / K-PaaS Lite 2.2.0 ship v1.33.5, so that is the only version it accepts.
+ *   K-PaaS 1.7.0 / K-PaaS Lite 2.2.0 ship v1.33.5 ({@link KPAAS_CP_KUBERNETES_VERSION}), so that
+ *   is the only version it accepts, although 1.33 is past upstream end of life (2026-06-28).
  */
 
 /** The installers that can bootstrap the cluster. @public */
@@ -14,31 +17,57 @@ export const kubernetesInstallers = ['kubeadm', 'kpaas-cp'] as const;
 /** @public */
 export type KubernetesInstaller = (typeof kubernetesInstallers)[number];
 
+/** The version of a new cluster installed by kubeadm (1.36: upstream support until 2027-06-28). @public */
+export const DEFAULT_KUBERNETES_VERSION = 'v1.36.1';
+
+/**
+ * The only version `kpaas-cp` installs: the one the K-PaaS 1.7.0 bundle ships. Past upstream end
+ * of life (1.33 ended 2026-06-28, no more security fixes); still offered because cp-deployment
+ * installs only the version its bundle pins. Choose kubeadm for a supported version.
+ * @public
+ */
+export const KPAAS_CP_KUBERNETES_VERSION = 'v1.33.5';
+
 /** One supported Kubernetes release and the installers that can install it. @public */
 export interface SupportedKubernetesVersion {
   version: string;
   installers: ReadonlyArray<KubernetesInstaller>;
 }
 
-/** Supported versions, oldest first (v1.31.x – v1.34.x). @public */
+/**
+ * Supported versions, oldest first (v1.31.x – v1.36.x). Release dates from kubernetes.io/releases:
+ * v1.35.1 2026-02-10, v1.36.1 2026-05-13.
+ * @public
+ */
 export const supportedKubernetesVersionTable: ReadonlyArray<SupportedKubernetesVersion> =
   [
     { version: 'v1.31.13', installers: ['kubeadm'] },
     { version: 'v1.31.14', installers: ['kubeadm'] },
     { version: 'v1.32.9', installers: ['kubeadm'] },
     { version: 'v1.32.11', installers: ['kubeadm'] },
-    { version: 'v1.33.5', installers: ['kubeadm', 'kpaas-cp'] },
+    {
+      version: KPAAS_CP_KUBERNETES_VERSION,
+      installers: ['kubeadm', 'kpaas-cp'],
+    }, // v1.33.5
     { version: 'v1.33.7', installers: ['kubeadm'] },
     { version: 'v1.34.1', installers: ['kubeadm'] },
     { version: 'v1.34.8', installers: ['kubeadm'] },
+    { version: 'v1.35.1', installers: ['kubeadm'] },
+    { version: 'v1.36.1', installers: ['kubeadm'] },
   ];
 
 /** The supported versions as plain strings, oldest first. @public */
 export const supportedKubernetesVersions: ReadonlyArray<string> =
   supportedKubernetesVersionTable.map(v => v.version);
 
-/** K-PaaS 1.7.0's version, and the default for new clusters. @public */
-export const DEFAULT_KUBERNETES_VERSION = 'v1.33.5';
+/** The version a cluster gets when its spec names none: depends on the installer. @public */
+export function defaultKubernetesVersionFor(
+  installer: KubernetesInstaller,
+): string {
+  return installer === 'kpaas-cp'
+    ? KPAAS_CP_KUBERNETES_VERSION
+    : DEFAULT_KUBERNETES_VERSION;
+}
 
 /** @public */
 export function isSupportedKubernetesVersion(version: string): boolean {

@@ -7,6 +7,8 @@ import {
   parseAddonCatalog,
   supportedKubernetesVersions,
   DEFAULT_KUBERNETES_VERSION,
+  KPAAS_CP_KUBERNETES_VERSION,
+  kubernetesVersionsFor,
 } from '@internal/plugin-kpaas-common';
 import Ajv from 'ajv';
 import fs from 'node:fs';
@@ -100,6 +102,26 @@ describe('kpaas-cluster form and the shared models', () => {
       ...supportedKubernetesVersions,
     ]);
     expect(prop('kubernetesVersion').default).toBe(DEFAULT_KUBERNETES_VERSION);
+    expect(kubernetesVersionsFor('kubeadm')).toContain(
+      DEFAULT_KUBERNETES_VERSION,
+    );
+  });
+
+  it('pins kpaas-cp to kpaas-common’s kpaas-cp version and says it is past end of life', () => {
+    const nodes = pages.find(p => p.properties?.installer);
+    const pinned = nodes.allOf.find(
+      (b: any) => b.if?.properties?.installer?.const === 'kpaas-cp',
+    );
+    expect(pinned.then.properties.kubernetesVersion.const).toBe(
+      KPAAS_CP_KUBERNETES_VERSION,
+    );
+    expect(kubernetesVersionsFor('kpaas-cp')).toEqual([
+      KPAAS_CP_KUBERNETES_VERSION,
+    ]);
+    for (const key of ['kubernetesVersion', 'installer']) {
+      expect(prop(key).description).toContain(KPAAS_CP_KUBERNETES_VERSION);
+      expect(prop(key).description).toMatch(/past upstream end of life/);
+    }
   });
 
   it('offers exactly the values pack add-ons, in catalog order, with their titles', () => {
@@ -168,7 +190,7 @@ describe('kpaas-cluster form and the shared models', () => {
     expect(JSON.stringify(template.spec.steps)).not.toMatch(/secrets\./);
   });
 
-  it('kpaas-cp installer is pinned to v1.33.5 with CRI-O and Calico', () => {
+  it('kpaas-cp installer is pinned to its version with CRI-O and Calico', () => {
     const ajv = new Ajv({ strict: false });
     const nodes = pages.find(p => p.properties?.installer);
     const validate = ajv.compile(nodes);
@@ -176,13 +198,22 @@ describe('kpaas-cluster form and the shared models', () => {
       controlPlaneCount: 3,
       workerCount: 3,
       installer: 'kpaas-cp',
-      kubernetesVersion: 'v1.33.5',
+      kubernetesVersion: KPAAS_CP_KUBERNETES_VERSION,
       containerRuntime: 'cri-o',
       cni: 'calico',
     };
     expect(validate(base)).toBe(true);
     expect(validate({ ...base, containerRuntime: 'containerd' })).toBe(false);
-    expect(validate({ ...base, kubernetesVersion: 'v1.34.8' })).toBe(false);
+    expect(
+      validate({ ...base, kubernetesVersion: DEFAULT_KUBERNETES_VERSION }),
+    ).toBe(false);
+    expect(
+      validate({
+        ...base,
+        installer: 'kubeadm',
+        kubernetesVersion: DEFAULT_KUBERNETES_VERSION,
+      }),
+    ).toBe(true);
     expect(validate({ ...base, controlPlaneCount: 2 })).toBe(false);
   });
 });

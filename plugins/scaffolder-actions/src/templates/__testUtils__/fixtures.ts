@@ -2,6 +2,7 @@
  * Form values for the kpaas-cluster template, as the Backstage form submits them (defaults
  * filled in), and secret canaries that must never show up in a rendered file or a log.
  */
+import { DEFAULT_KUBERNETES_VERSION } from '@internal/plugin-kpaas-common';
 
 export const SECRET_CANARIES = {
   sshPrivateKey:
@@ -51,7 +52,7 @@ const common = {
   environment: 'dev',
   controlPlaneCount: 3,
   workerCount: 3,
-  kubernetesVersion: 'v1.33.5',
+  kubernetesVersion: DEFAULT_KUBERNETES_VERSION,
   installer: 'kubeadm',
   containerRuntime: 'containerd',
   cni: 'calico',
