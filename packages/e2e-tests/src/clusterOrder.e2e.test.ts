@@ -213,8 +213,9 @@ describeIfRig(`a cluster order, end to end${skipReason}`, () => {
         apiEndpointAddress: rig.apiAddress,
         addonTitles: [
           'MetalLB',
-          // selected explicitly: it is retired upstream and no longer the default
-          'Ingress NGINX (brings metallb) - RETIRED upstream (announced 2025-11-11, maintenance ended March 2026)',
+          // selected explicitly: it is retired upstream and no longer the default (the picker
+          // marks it retired; Envoy Gateway, the default, is unticked first)
+          'Ingress NGINX',
           'Prometheus & Grafana (kube-prometheus-stack)',
           'Argo CD',
           'Harbor',

@@ -15,9 +15,12 @@ export interface ClusterOrder {
   environment: 'sandbox' | 'dev' | 'staging' | 'production';
   /**
    * Default `existing` (the hosts below). `multipass` keeps the page's default image and VM
-   * sizes: Terraform creates the machines, so no hosts are entered.
+   * sizes: Terraform creates the machines, so no hosts are entered. `kakao-cloud` keeps the
+   * page's defaults and types `kakaoKeyPair` and the credential.
    */
-  target?: 'existing' | 'multipass';
+  target?: 'existing' | 'multipass' | 'kakao-cloud';
+  /** The Kakao key pair name (kakao-cloud). */
+  kakaoKeyPair?: string;
   /** The machines of target existing (ignored for multipass). */
   hosts: Array<{
     name: string;
@@ -89,10 +92,14 @@ async function waitForStep(page: Page, title: string) {
     .waitFor({ timeout: 30_000 });
 }
 
+/** Called on each page once it is filled, before Next (the layout checks take screenshots). */
+export type OrderPageHook = (page: Page, step: string) => Promise<void>;
+
 export async function fillClusterOrder(
   page: Page,
   order: ClusterOrder,
   shotPrefix: string,
+  onPage: OrderPageHook = async () => undefined,
 ) {
   // ---- Cluster
   await page.locator('#root_name').waitFor({ timeout: 120_000 });
@@ -108,6 +115,7 @@ export async function fillClusterOrder(
   await fillText(page, 'root_description', order.description);
   await choose(page, 'root_environment', order.environment);
   await saveScreenshot(page, `${shotPrefix}-1-cluster.png`);
+  await onPage(page, 'cluster');
   await next(page);
 
   // ---- Target
@@ -117,6 +125,13 @@ export async function fillClusterOrder(
   if (target === 'multipass') {
     // the Multipass settings appear with their defaults (image 24.04, 2 vCPU / 4 GiB VMs)
     await page.locator('#root_multipass_image').waitFor();
+  }
+  if (target === 'kakao-cloud') {
+    await fillText(page, 'root_kakao_keyPair', order.kakaoKeyPair ?? 'kpaas');
+  }
+  if (target === 'existing') {
+    // the host table (KpaasHostsField) of the existing machines
+    await page.getByTestId('kpaas-hosts-field').waitFor({ state: 'visible' });
   }
   for (let i = 0; target === 'existing' && i < order.hosts.length; i++) {
     const h = order.hosts[i];
@@ -138,6 +153,7 @@ export async function fillClusterOrder(
     ['Kakao application credential secret', order.kakaoCredentialSecret],
   ]);
   await saveScreenshot(page, `${shotPrefix}-2-target.png`);
+  await onPage(page, 'target');
   await next(page);
 
   // ---- Nodes
@@ -145,6 +161,7 @@ export async function fillClusterOrder(
   await choose(page, 'root_controlPlaneCount', String(order.controlPlaneCount));
   await fillText(page, 'root_workerCount', String(order.workerCount));
   await saveScreenshot(page, `${shotPrefix}-3-nodes.png`);
+  await onPage(page, 'nodes');
   await next(page);
 
   // ---- Network
@@ -158,22 +175,39 @@ export async function fillClusterOrder(
     await fillText(page, 'root_apiEndpointAddress', order.apiEndpointAddress);
   }
   await saveScreenshot(page, `${shotPrefix}-4-network.png`);
+  await onPage(page, 'network');
   await next(page);
 
   // ---- Add-ons
   await waitForStep(page, 'Add-ons');
-  const boxes = page.locator('#root_addons input[type=checkbox]');
-  await boxes.first().waitFor();
+  // The KpaasAddonPicker: each checkbox is labelled with the add-on's title. Untick what is not
+  // wanted first (an add-on others need stays locked until they are unticked), then tick the
+  // wanted ones (their dependencies come along).
+  const picker = page.getByTestId('kpaas-addon-picker');
+  await picker.waitFor();
+  const boxes = picker.locator('input[type=checkbox]');
   const count = await boxes.count();
-  for (let i = 0; i < count; i++) {
-    const box = boxes.nth(i);
-    const label =
-      (await box.locator('xpath=ancestor::label[1]').textContent())?.trim() ??
-      '';
-    const wanted = order.addonTitles.includes(label);
-    if ((await box.isChecked()) !== wanted) await box.click();
+  for (let changed = true; changed; ) {
+    changed = false;
+    for (let i = 0; i < count; i++) {
+      const box = boxes.nth(i);
+      const label = (await box.getAttribute('aria-label')) ?? '';
+      if (
+        !order.addonTitles.includes(label) &&
+        (await box.isChecked()) &&
+        (await box.isEnabled())
+      ) {
+        await box.click();
+        changed = true;
+      }
+    }
+  }
+  for (const title of order.addonTitles) {
+    const box = picker.getByRole('checkbox', { name: title, exact: true });
+    if (!(await box.isChecked())) await box.click();
   }
   await saveScreenshot(page, `${shotPrefix}-5-addons.png`);
+  await onPage(page, 'addons');
   await next(page);
 
   // ---- Access
@@ -184,6 +218,7 @@ export async function fillClusterOrder(
   await secret.fill(order.sshPrivateKey);
   await fillSecrets(page, [['SSH key passphrase', order.sshPassphrase]]);
   await saveScreenshot(page, `${shotPrefix}-6-access.png`);
+  await onPage(page, 'access');
   await next(page);
 
   // ---- Repository: the first RepoUrlPicker is the cluster repository (its host select is the
@@ -202,12 +237,14 @@ export async function fillClusterOrder(
     await input.press('Tab');
   }
   await saveScreenshot(page, `${shotPrefix}-7-repository.png`);
+  await onPage(page, 'repository');
   await next(page, 'Review');
 
   // ---- Review
   await waitForStep(page, 'Review');
   await page.getByRole('button', { name: 'Create', exact: true }).waitFor();
   await saveScreenshot(page, `${shotPrefix}-8-review.png`);
+  await onPage(page, 'review');
 }
 
 /** The value the browser holds in the SSH private key field (what the form sends as the secret). */
