@@ -10,6 +10,7 @@ import {
   startKubeApiStandIn,
 } from '@internal/kpaas-testkit';
 import {
+  KPAAS_CP_KUBERNETES_VERSION,
   kpaasClusterCreatePermission,
   kpaasClusterPermissions,
   kpaasPermissions,
@@ -61,8 +62,12 @@ describe('kpaasPlugin', () => {
   };
 
   beforeEach(async () => {
+    // the rig's cluster.yaml installs with kpaas-cp, which runs its bundle's version
     standIn = await startKubeApiStandIn({
-      fixture: kpaasHaFixture(),
+      fixture: kpaasHaFixture({
+        kubernetesVersion: KPAAS_CP_KUBERNETES_VERSION,
+      }),
+      kubernetesVersion: KPAAS_CP_KUBERNETES_VERSION,
       tokens: { [CANARY_TOKEN]: { user: 'kpaas-reader', readOnly: true } },
     });
   });

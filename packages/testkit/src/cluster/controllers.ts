@@ -8,6 +8,7 @@
  *  - workload controllers (opt-in): Deployments/StatefulSets/DaemonSets become ready a while
  *    after they appear, LoadBalancer Services get an address once a MetalLB pool exists.
  */
+import { DEFAULT_KUBERNETES_VERSION } from '@internal/plugin-kpaas-common';
 import { randomBytes } from 'node:crypto';
 import { buildNode, ContainerRuntime } from '../fixtures';
 import { KubeApiStandIn } from '../kube';
@@ -41,7 +42,7 @@ export interface NodeControllerOptions {
   rig: SshNodeRig;
   api: KubeApiStandIn;
   nodes: ClusterNodeRole[];
-  /** Reported by the registered Nodes (default v1.33.5). */
+  /** Reported by the registered Nodes (default: DEFAULT_KUBERNETES_VERSION). */
   kubeletVersion?: string;
   /** Default containerd. */
   containerRuntime?: ContainerRuntime;
@@ -75,7 +76,7 @@ export function startNodeControllers(
           internalIP: rig.node(n.name).host,
           index: index++,
           created: new Date().toISOString(),
-          kubeletVersion: options.kubeletVersion ?? 'v1.33.5',
+          kubeletVersion: options.kubeletVersion ?? DEFAULT_KUBERNETES_VERSION,
           containerRuntime: options.containerRuntime ?? 'containerd',
           ready: true,
         }),

@@ -16,7 +16,8 @@ import { KubeApiStandIn, startKubeApiStandIn } from './standIn';
 
 /*
  * /usr/bin/kubectl is the Cloud SDK dispatcher: it runs the kubectl release
- * matching the server's minor version (1.33 here). kubectl 1.32 is run
+ * matching the server's minor version, or its own default when that minor is not installed
+ * (the stand-in reports 1.36, kpaas's default; 1.27-1.33 are installed). kubectl 1.32 is run
  * explicitly too when installed, since that is the version the brief targets.
  */
 const KUBECTL_132 = '/usr/lib/google-cloud-sdk/bin/kubectl.1.32';
@@ -117,7 +118,7 @@ describeEachKubectl('real kubectl (%s) against the stand-in', binary => {
     expect(rows.every(r => r[1] === 'Ready')).toBe(true);
     expect(rows[0][2]).toBe('control-plane');
     expect(rows[3][2]).toBe('worker');
-    expect(rows.every(r => r[4] === 'v1.33.5')).toBe(true);
+    expect(rows.every(r => r[4] === 'v1.36.1')).toBe(true);
     expect(rows[0][3]).toMatch(/^(29|30)d$/);
   });
 

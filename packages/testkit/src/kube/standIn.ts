@@ -3,6 +3,7 @@
  * real clients (kubectl, @kubernetes/client-node, client-go) accept as a
  * cluster. For tests, benchmarks and the local demo only.
  */
+import { DEFAULT_KUBERNETES_VERSION } from '@internal/plugin-kpaas-common';
 import { randomBytes } from 'node:crypto';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:https';
@@ -53,7 +54,7 @@ export interface KubeApiStandInOptions {
   tokens?: Record<string, TokenIdentity>;
   /** Use this admin token instead of a random one. */
   adminToken?: string;
-  /** Reported by /version (default v1.33.5). */
+  /** Reported by /version (default: kpaas's DEFAULT_KUBERNETES_VERSION). */
   kubernetesVersion?: string;
   /** Change events kept for resuming watches (default 10000). */
   watchHistorySize?: number;
@@ -166,7 +167,9 @@ export async function startKubeApiStandIn(
     health,
     faults,
     log: requestLog,
-    version: versionInfo(options.kubernetesVersion ?? 'v1.33.5'),
+    version: versionInfo(
+      options.kubernetesVersion ?? DEFAULT_KUBERNETES_VERSION,
+    ),
     serverAddress: () => `${host}:${port}`,
     bookmarkIntervalMs: options.bookmarkIntervalMs ?? 1000,
     anonymousHealth: options.anonymousHealth ?? true,
