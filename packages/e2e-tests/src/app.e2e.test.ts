@@ -68,8 +68,9 @@ describeWithChromium(
       await expect(
         page.getByTestId('cluster-nodes').textContent(),
       ).resolves.toBe('6/6 nodes ready');
+      // the demo cluster runs kpaas's DEFAULT_KUBERNETES_VERSION
       expect(await page.getByTestId('cluster-version').textContent()).toBe(
-        'v1.33.5',
+        'v1.36.1',
       );
       expect(
         await page.getByTestId('cluster-control-plane').textContent(),

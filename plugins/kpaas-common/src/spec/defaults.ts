@@ -54,8 +54,8 @@ export function defaultNetworkAddresses(nodeCidr: string): {
  * - vagrant: 1 control plane + 2 workers and the HAProxy/keepalived pair with VIP .200
  * - existing: 1 + 2 placeholder hosts at .101 / .111 / .112 of 10.10.0.0/24
  *
- * Ingress at .201 and MetalLB .210-.250 of the node network; Kubernetes v1.33.5 with kubeadm;
- * no add-ons (the catalog decides which exist).
+ * Ingress at .201 and MetalLB .210-.250 of the node network; Kubernetes
+ * DEFAULT_KUBERNETES_VERSION with kubeadm; no add-ons (the catalog decides which exist).
  * @public
  */
 export function defaultClusterSpec(
