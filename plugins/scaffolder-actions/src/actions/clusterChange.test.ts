@@ -26,6 +26,8 @@ metadata:
 spec:
   target:
     type: vagrant
+  kubernetes:
+    version: v1.33.5
   controlPlane:
     count: 1
   workers:
