@@ -147,13 +147,23 @@ export async function startOrderSession(
       artifactPrefix: string,
     ): Promise<TaskResult> => {
       let task: { status: string } = { status: 'open' };
-      for (
-        let i = 0;
-        i < 600 && !['completed', 'failed', 'cancelled'].includes(task.status);
-        i++
-      ) {
-        await new Promise(r => setTimeout(r, 1000));
-        task = await json(`/api/scaffolder/v2/tasks/${taskId}`);
+      try {
+        for (
+          let i = 0;
+          i < 600 &&
+          !['completed', 'failed', 'cancelled'].includes(task.status);
+          i++
+        ) {
+          await new Promise(r => setTimeout(r, 1000));
+          task = await json(`/api/scaffolder/v2/tasks/${taskId}`);
+        }
+      } finally {
+        // the app's own output (backend log, dev-server restarts), also when the backend is gone
+        fs.mkdirSync(ARTIFACTS_DIR, { recursive: true });
+        fs.writeFileSync(
+          path.join(ARTIFACTS_DIR, `${artifactPrefix}-app.log`),
+          app.output(),
+        );
       }
       const events: TaskEvent[] = await json(
         `/api/scaffolder/v2/tasks/${taskId}/events`,
