@@ -70,7 +70,7 @@ describeWithChromium(
       ).resolves.toBe('6/6 nodes ready');
       // the demo cluster runs kpaas's DEFAULT_KUBERNETES_VERSION
       expect(await page.getByTestId('cluster-version').textContent()).toBe(
-        'v1.36.1',
+        'v1.35.1',
       );
       expect(
         await page.getByTestId('cluster-control-plane').textContent(),

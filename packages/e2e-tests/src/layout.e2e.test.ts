@@ -102,7 +102,7 @@ describeWithChromium(
           return false;
         }, 'the demo cluster listed with 6/6 nodes ready');
         expect(await demoRow.getByTestId('fleet-version').textContent()).toBe(
-          'v1.36.1', // the demo runs kpaas's DEFAULT_KUBERNETES_VERSION
+          'v1.35.1', // the demo runs kpaas's DEFAULT_KUBERNETES_VERSION
         );
         expect(await demoRow.getByTestId('fleet-owner').textContent()).toBe(
           'platform-team',

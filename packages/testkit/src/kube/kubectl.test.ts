@@ -118,7 +118,7 @@ describeEachKubectl('real kubectl (%s) against the stand-in', binary => {
     expect(rows.every(r => r[1] === 'Ready')).toBe(true);
     expect(rows[0][2]).toBe('control-plane');
     expect(rows[3][2]).toBe('worker');
-    expect(rows.every(r => r[4] === 'v1.36.1')).toBe(true);
+    expect(rows.every(r => r[4] === 'v1.35.1')).toBe(true);
     expect(rows[0][3]).toMatch(/^(29|30)d$/);
   });
 

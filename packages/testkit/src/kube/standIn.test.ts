@@ -87,8 +87,8 @@ describe('the stand-in over HTTPS', () => {
     expect(version.status).toBe(200);
     expect(version.json).toMatchObject({
       major: '1',
-      minor: '36',
-      gitVersion: 'v1.36.1', // kpaas's DEFAULT_KUBERNETES_VERSION
+      minor: '35',
+      gitVersion: 'v1.35.1', // kpaas's DEFAULT_KUBERNETES_VERSION
       platform: 'linux/amd64',
     });
     const nodes = await rawRequest(standIn, '/api/v1/nodes', { token: null });

@@ -22,7 +22,7 @@ describe('SSH node rig at scale', () => {
       );
       const tExec = Date.now();
       expect(out.map(o => o.stdout)).toEqual(
-        rig.nodes.map(n => `${n.name}\nv1.36.1\n`),
+        rig.nodes.map(n => `${n.name}\nv1.35.1\n`),
       );
       for (const n of rig.nodes) {
         expect(rig.calls(n.name)).toEqual([

@@ -194,7 +194,7 @@ describe('SSH node rig (3 nodes)', () => {
     );
     expect(r.code).toBe(0);
     expect(r.stdout).toBe(
-      `v1.36.1\n${STANDINS_BIN}/kubeadm\n${STANDINS_BIN}\nnode-1\n`,
+      `v1.35.1\n${STANDINS_BIN}/kubeadm\n${STANDINS_BIN}\nnode-1\n`,
     );
     // login shell (/etc/profile resets PATH) and an interactive pty shell
     const login = await execOnNode(
@@ -384,7 +384,7 @@ describe('explicit addresses and non-root user', () => {
         'id -un; echo "$HOME"; command -v kubeadm; echo "$KPAAS_EXTRA"; kubelet --version',
       );
       expect(r.stdout).toBe(
-        `kpaas\n/home/kpaas\n${STANDINS_BIN}/kubeadm\nx y\nKubernetes v1.36.1\n`,
+        `kpaas\n/home/kpaas\n${STANDINS_BIN}/kubeadm\nx y\nKubernetes v1.35.1\n`,
       );
       expect(rig.calls('solo')).toEqual([
         expect.objectContaining({ cmd: 'kubelet', uid: expect.any(Number) }),

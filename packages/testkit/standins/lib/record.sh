@@ -60,7 +60,7 @@ kpaas_record() {
 
 # Versions the stand-ins report (override per node with `env` in startSshNodes). Kubernetes:
 # kpaas's DEFAULT_KUBERNETES_VERSION (plugins/kpaas-common/src/spec/versions.ts).
-KPAAS_K8S_VERSION=${KPAAS_K8S_VERSION:-v1.36.1}
+KPAAS_K8S_VERSION=${KPAAS_K8S_VERSION:-v1.35.1}
 KPAAS_HELM_VERSION=${KPAAS_HELM_VERSION:-v3.16.3}
 
 # kpaas_has_flag <flag> [args...]: true if the flag (or --flag=value) is among args.

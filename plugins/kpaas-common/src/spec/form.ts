@@ -98,7 +98,7 @@ export const clusterOrderFormSchema = z
     ),
     controlPlaneCount: z.number().describe('Control-plane nodes: 1, 3 or 5'),
     workerCount: z.number().describe('Worker nodes: 1 to 100'),
-    kubernetesVersion: opt(z.string(), 'Kubernetes version, e.g. v1.36.1'),
+    kubernetesVersion: opt(z.string(), 'Kubernetes version, e.g. v1.35.1'),
     installer: opt(z.string(), 'kubeadm or kpaas-cp'),
     containerRuntime: opt(z.string(), 'containerd or cri-o'),
     cni: opt(z.string(), 'calico or flannel'),

@@ -53,6 +53,7 @@ export type {
 export {
   DEFAULT_KUBERNETES_VERSION,
   KPAAS_CP_KUBERNETES_VERSION,
+  LAST_CONTAINERD_1X_MINOR,
   KPAAS_CP_REQUIREMENTS,
   defaultKubernetesVersionFor,
   isSupportedKubernetesVersion,
@@ -130,6 +131,20 @@ export {
 } from './defaults';
 export type { DefaultClusterSpecOptions } from './defaults';
 export {
+  TERRAFORM_VARIABLES_FILE,
+  VAGRANT_CONFIG_FILE,
+  deriveKakaoCloudVariables,
+  deriveMultipassVariables,
+  deriveTargetMachineConfig,
+  deriveVagrantConfig,
+} from './targets';
+export type {
+  KakaoCloudTerraformVariables,
+  MultipassTerraformVariables,
+  TargetMachineConfig,
+  VagrantConfig,
+} from './targets';
+export {
   clusterOrderFormSchema,
   clusterSpecFromForm,
   clusterSpecInputFromForm,
@@ -151,17 +166,3 @@ export {
 } from './render';
 export { ASSIGNED_AT_APPLY, clusterSummary } from './summary';
 export type { ClusterSummaryPlan } from './summary';
-export {
-  TERRAFORM_VARIABLES_FILE,
-  VAGRANT_CONFIG_FILE,
-  deriveKakaoCloudVariables,
-  deriveMultipassVariables,
-  deriveTargetMachineConfig,
-  deriveVagrantConfig,
-} from './targets';
-export type {
-  KakaoCloudTerraformVariables,
-  MultipassTerraformVariables,
-  TargetMachineConfig,
-  VagrantConfig,
-} from './targets';

@@ -93,7 +93,7 @@ describe('parseClusterSpec: valid specs', () => {
   });
 
   it('a spec without a version gets its installer’s: kubeadm the current default, kpaas-cp its bundle’s', () => {
-    expect(DEFAULT_KUBERNETES_VERSION).toBe('v1.36.1');
+    expect(DEFAULT_KUBERNETES_VERSION).toBe('v1.35.1');
     const kpaasCp = parseClusterSpec(
       specWith(kakaoSpec, d => {
         delete d.spec.kubernetes.version;
@@ -774,6 +774,22 @@ const badSpecs: InvalidCase[] = [
         'v1.34.8 cannot be installed by kpaas-cp (K-PaaS 1.7.0 installs v1.33.5)',
       ],
       ['spec.kubernetes.cni', 'kpaas-cp always installs calico'],
+    ],
+  },
+  {
+    rule: 'installer-compat',
+    spec: specWith(vagrantSpec, d => {
+      d.spec.kubernetes = {
+        version: 'v1.36.1',
+        installer: 'kubeadm',
+        containerRuntime: 'containerd',
+      };
+    }),
+    errors: [
+      [
+        'spec.kubernetes.version',
+        'v1.36.1 needs containerd 2.x (Kubernetes 1.35 is the last release that supports containerd 1.x)',
+      ],
     ],
   },
   {

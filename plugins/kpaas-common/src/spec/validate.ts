@@ -1,3 +1,4 @@
+import semver from 'semver';
 import { z } from 'zod/v3';
 import { catalogIndex } from '../addons/catalog';
 import { gatewayApiCrdConflict } from '../addons/gatewayApi';
@@ -48,7 +49,12 @@ import {
   sshAccessSchema,
   workerSettingsSchema,
 } from './schema';
-import { KPAAS_CP_REQUIREMENTS, kubernetesVersionsFor } from './versions';
+import {
+  DEFAULT_KUBERNETES_VERSION,
+  KPAAS_CP_REQUIREMENTS,
+  LAST_CONTAINERD_1X_MINOR,
+  kubernetesVersionsFor,
+} from './versions';
 
 /*
  * Cross-field ("semantic") checks of cluster.yaml. Each rule looks at the sections it needs and
@@ -818,8 +824,24 @@ const machineMinimums: ClusterSpecRule = {
 const installerCompatibility: ClusterSpecRule = {
   id: 'installer-compat',
   description:
-    'kpaas-cp (K-PaaS cp-deployment) gets the version, runtime and CNI it ships',
+    'kpaas-cp (K-PaaS cp-deployment) gets the version, runtime and CNI it ships; kubeadm with containerd 1.x stops at Kubernetes 1.35',
   check: ({ kubernetes }) => {
+    if (kubernetes?.installer === 'kubeadm') {
+      const minor = semver.coerce(kubernetes.version)?.minor;
+      if (
+        kubernetes.containerRuntime === 'containerd' &&
+        minor !== undefined &&
+        minor > LAST_CONTAINERD_1X_MINOR
+      ) {
+        return [
+          {
+            path: 'spec.kubernetes.version',
+            message: `${kubernetes.version} needs containerd 2.x (Kubernetes 1.${LAST_CONTAINERD_1X_MINOR} is the last release that supports containerd 1.x) and kpaas's node preparation installs Ubuntu 24.04's containerd 1.7; set containerRuntime: cri-o, or version: ${DEFAULT_KUBERNETES_VERSION}`,
+          },
+        ];
+      }
+      return [];
+    }
     if (kubernetes?.installer !== 'kpaas-cp') return [];
     const findings: RuleFinding[] = [];
     const versions = kubernetesVersionsFor('kpaas-cp');

@@ -17,8 +17,21 @@ export const kubernetesInstallers = ['kubeadm', 'kpaas-cp'] as const;
 /** @public */
 export type KubernetesInstaller = (typeof kubernetesInstallers)[number];
 
-/** The version of a new cluster installed by kubeadm (1.36: upstream support until 2027-06-28). @public */
-export const DEFAULT_KUBERNETES_VERSION = 'v1.36.1';
+/**
+ * The version of a new cluster installed by kubeadm. 1.35 is supported upstream until 2027-02-28
+ * and is the newest minor that runs on containerd 1.x, which node preparation installs from
+ * Ubuntu 24.04 (see {@link LAST_CONTAINERD_1X_MINOR}); 1.36 is offered with CRI-O.
+ * @public
+ */
+export const DEFAULT_KUBERNETES_VERSION = 'v1.35.1';
+
+/**
+ * Kubernetes 1.35 is the last minor release that supports containerd 1.x (SIG Node, Kubernetes
+ * v1.35 release notes); newer minors need containerd 2.x, which kpaas's node preparation does not
+ * install yet (it installs Ubuntu 24.04's containerd 1.7).
+ * @public
+ */
+export const LAST_CONTAINERD_1X_MINOR = 35;
 
 /**
  * The only version `kpaas-cp` installs: the one the K-PaaS 1.7.0 bundle ships. Past upstream end
