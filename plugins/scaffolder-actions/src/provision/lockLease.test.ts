@@ -1,10 +1,9 @@
 import { mockServices, TestDatabases } from '@backstage/backend-test-utils';
-// Test-only: the real state router of kpaas-backend (not exported from its package entry).
-// eslint-disable-next-line @backstage/no-relative-monorepo-imports
+// Test-only: the real state router of kpaas-backend (its testUtils entry).
 import {
   startStateServer,
   StateServer,
-} from '../../../kpaas-backend/src/state/__testUtils__/stateServer';
+} from '@internal/plugin-kpaas-backend/testUtils';
 import { startLockLease } from './lockLease';
 
 jest.setTimeout(60_000);

@@ -17,13 +17,12 @@ import {
   writeRigTarget,
   writeTerraformRecorder,
 } from '@internal/kpaas-testkit';
-// Test-only: the real state router of kpaas-backend (not exported from its package entry).
-// eslint-disable-next-line @backstage/no-relative-monorepo-imports
+// Test-only: the real state router of kpaas-backend (its testUtils entry).
 import {
   ReceivedTimelineEvent,
   startStateServer,
   StateServer,
-} from '../../../../kpaas-backend/src/state/__testUtils__/stateServer';
+} from '@internal/plugin-kpaas-backend/testUtils';
 import type { PermissionsService } from '@backstage/backend-plugin-api';
 import { ConfigReader, JsonObject } from '@backstage/config';
 import { createProvisionAction } from '../../actions/provision';
