@@ -145,6 +145,9 @@ export async function startClusterRig(
     env: {
       // kubeadm init/join copy this kubeconfig of the API stand-in to /etc/kubernetes/admin.conf
       KPAAS_STANDIN_ADMIN_CONF: adminConfPath,
+      // the cluster's kubeadm-config: init stores it, a control-plane join reads its
+      // ClusterConfiguration (the kube-apiserver flags, OIDC among them)
+      KPAAS_STANDIN_KUBEADM_CONFIG: path.join(base, 'kubeadm-config.yaml'),
       KPAAS_HELM_CHARTS: chartsPath,
       KPAAS_STANDIN_KUBEADM_JOIN_SECONDS: '0.3',
       ...(lazyApi
