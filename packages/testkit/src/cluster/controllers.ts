@@ -10,6 +10,7 @@
  */
 import { DEFAULT_KUBERNETES_VERSION } from '@internal/plugin-kpaas-common';
 import { randomBytes } from 'node:crypto';
+import fs from 'node:fs';
 import { buildNode, ContainerRuntime } from '../fixtures';
 import { KubeApiStandIn } from '../kube';
 import { SshNodeRig } from '../ssh';
@@ -42,7 +43,10 @@ export interface NodeControllerOptions {
   rig: SshNodeRig;
   api: KubeApiStandIn;
   nodes: ClusterNodeRole[];
-  /** Reported by the registered Nodes (default: DEFAULT_KUBERNETES_VERSION). */
+  /**
+   * Reported by the registered Nodes (default: the kubelet package node prep installed on the
+   * node, as a real kubelet would report, else DEFAULT_KUBERNETES_VERSION).
+   */
   kubeletVersion?: string;
   /** Default containerd. */
   containerRuntime?: ContainerRuntime;
@@ -54,6 +58,13 @@ export interface NodeControllerOptions {
  * Starts kubelet registration and the ServiceAccount token controller; returns their stop
  * function.
  */
+/** The version of the kubelet package the apt-get stand-in installed on a rig node (v1.33.5 for 1.33.5-1.1). */
+function installedKubelet(rig: SshNodeRig, node: string): string {
+  const file = rig.nodeFilePath(node, '/var/lib/kpaas-standins/dpkg/kubelet');
+  const installed = file ? fs.readFileSync(file, 'utf8').trim() : '';
+  return installed ? `v${installed.split('-')[0]}` : DEFAULT_KUBERNETES_VERSION;
+}
+
 export function startNodeControllers(
   options: NodeControllerOptions,
 ): () => void {
@@ -76,7 +87,8 @@ export function startNodeControllers(
           internalIP: rig.node(n.name).host,
           index: index++,
           created: new Date().toISOString(),
-          kubeletVersion: options.kubeletVersion ?? DEFAULT_KUBERNETES_VERSION,
+          kubeletVersion:
+            options.kubeletVersion ?? installedKubelet(rig, n.name),
           containerRuntime: options.containerRuntime ?? 'containerd',
           ready: true,
         }),
