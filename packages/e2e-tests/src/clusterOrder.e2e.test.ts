@@ -533,24 +533,27 @@ describeIfRig(`a cluster order, end to end${skipReason}`, () => {
       let message: string;
       if (res.status === 400) {
         message = res.text; // the scaffolder's schema check: no task at all
-      } else if (res.status === 201 && invalid.at === 'provision') {
-        // rules beyond JSON Schema: kpaas:provision refuses before any side effect
+      } else if (res.status === 201 && invalid.at === 'cluster-repo') {
+        // rules beyond JSON Schema: kpaas:cluster-repo refuses before any side effect
         const result = await session.waitForTask(
           JSON.parse(res.text).id,
           `invalid-${invalid.field}`,
         );
         if (
           result.status !== 'failed' ||
-          result.stepStatus('provision') !== 'failed'
+          result.stepStatus('cluster-repo') !== 'failed' ||
+          result.stepStatus('provision') !== 'skipped'
         ) {
           problems.push(
             `${invalid.name}: task ${
               result.status
-            }, provision ${result.stepStatus('provision')}`,
+            }, cluster-repo ${result.stepStatus(
+              'cluster-repo',
+            )}, provision ${result.stepStatus('provision')}`,
           );
           continue;
         }
-        message = result.stepError('provision');
+        message = result.stepError('cluster-repo');
       } else {
         problems.push(
           `${invalid.name}: HTTP ${res.status} ${res.text.slice(0, 200)}`,

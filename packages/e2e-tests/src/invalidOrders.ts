@@ -2,8 +2,9 @@
  * Invalid kpaas-cluster orders, one rule each (template JSON Schema and ClusterSpec rules), for
  * the end-to-end test: each must be refused with a message naming the field, before anything
  * runs. `at: 'schema'` is refused by the scaffolder's parameter/secret check (HTTP 400, no task);
- * `at: 'provision'` passes JSON Schema and is refused by kpaas:provision's ClusterSpec check, the
- * task's first kpaas step, before any SSH connection or registry write.
+ * `at: 'cluster-repo'` passes JSON Schema and is refused by kpaas:cluster-repo's ClusterSpec check
+ * (the order becoming cluster.yaml), the task's first step, before any SSH connection or registry
+ * write.
  */
 
 /** The form values of an order (what the scaffolder stores as the task's parameters). */
@@ -13,7 +14,7 @@ export interface InvalidOrder {
   name: string;
   /** The field the message must name. */
   field: string;
-  at: 'schema' | 'provision';
+  at: 'schema' | 'cluster-repo';
   /** Changes a copy of valid order values. */
   mutate?(values: OrderValues): void;
   /** Replaces task secrets (undefined removes one). */
@@ -336,11 +337,11 @@ export const INVALID_ORDERS: InvalidOrder[] = [
     secrets: { sshPrivateKey: undefined },
     expect: /sshPrivateKey/,
   },
-  // ---- ClusterSpec rules beyond JSON Schema (kpaas:provision, before anything runs)
+  // ---- ClusterSpec rules beyond JSON Schema (kpaas:cluster-repo, before anything runs)
   {
     name: 'pod CIDR overlapping the service CIDR',
     field: 'network.podCidr',
-    at: 'provision',
+    at: 'cluster-repo',
     mutate: v =>
       Object.assign(v, {
         podCidr: '10.233.0.0/18',
@@ -351,35 +352,35 @@ export const INVALID_ORDERS: InvalidOrder[] = [
   {
     name: 'one control plane ordered, three hosts given',
     field: 'controlPlane.count',
-    at: 'provision',
+    at: 'cluster-repo',
     mutate: v => (v.controlPlaneCount = 1),
     expect: /spec\.(controlPlane\.count|target\.hosts)/,
   },
   {
     name: 'host outside the node CIDR',
     field: 'target.hosts[5].address',
-    at: 'provision',
+    at: 'cluster-repo',
     mutate: v => (hostOf(v, 'worker', 2).address = '192.0.2.10'),
     expect: /spec\.target\.hosts\.5\.address|spec\.target\.hosts\[5\]\.address/,
   },
   {
     name: 'two hosts with one name',
     field: 'target.hosts[1].name',
-    at: 'provision',
+    at: 'cluster-repo',
     mutate: v => (v.existing.hosts[1].name = v.existing.hosts[0].name),
     expect: /spec\.target\.hosts\.\d+\.name|spec\.target\.hosts\[\d+\]\.name/,
   },
   {
     name: 'ingress IP outside the node CIDR',
     field: 'network.ingressIp',
-    at: 'provision',
+    at: 'cluster-repo',
     mutate: v => (v.ingressIp = '192.0.2.201'),
     expect: /spec\.network\.ingressIp/,
   },
   {
     name: 'a .local domain (mDNS)',
     field: 'network.domain',
-    at: 'provision',
+    at: 'cluster-repo',
     mutate: v => (v.domain = 'lab.local'),
     expect: /spec\.network\.domain/,
   },
