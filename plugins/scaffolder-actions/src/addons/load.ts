@@ -1,11 +1,8 @@
 import { InputError } from '@backstage/errors';
 import fs from 'node:fs';
 import path from 'node:path';
-import { resolveRepoPath } from '../workspace/resolveRepoPath';
+import { ClusterRepo, loadClusterRepo } from '../core/loadClusterRepo';
 import { AddonPlan, AddonPlanError, buildAddonPlan } from './plan';
-
-// eslint-disable-next-line no-restricted-syntax
-const DEFAULT_PACK_ROOT = path.resolve(__dirname, '../../../..');
 
 function reader(root: string) {
   return (rel: string): string | undefined => {
@@ -19,36 +16,36 @@ function reader(root: string) {
   };
 }
 
+/**
+ * The run's cluster repo through the one loader every kpaas action uses (safe path, cluster.yaml
+ * checked with the add-on catalog, derived files current), before anything is contacted.
+ */
+export function loadAddonsRepo(
+  ctx: { input: { repoPath: string }; workspacePath: string },
+  options: { valuesPackDir?: string },
+): ClusterRepo {
+  return loadClusterRepo({
+    workspacePath: ctx.workspacePath,
+    repoPath: ctx.input.repoPath,
+    valuesPackDir: options.valuesPackDir,
+  });
+}
+
 /** Reads and checks everything that can be checked before connecting. */
 export function loadAddonPlan(
   ctx: { input: { repoPath: string }; workspacePath: string },
   options: { valuesPackDir?: string },
   /** Private address of the first control plane (from the inventory), once known. */
   firstControlPlaneAddress?: string,
+  repo: ClusterRepo = loadAddonsRepo(ctx, options),
 ): AddonPlan {
-  const repo = resolveRepoPath(ctx.workspacePath, ctx.input.repoPath);
-  const readRepoFile = reader(repo);
-  const specText = readRepoFile('cluster.yaml');
-  if (specText === undefined) {
-    throw new InputError(
-      `repoPath: no cluster.yaml in "${ctx.input.repoPath}"; point repoPath at the cluster repo (fetch it first)`,
-    );
-  }
-  const packRoot =
-    readRepoFile('values/addons.yaml') !== undefined
-      ? repo
-      : options.valuesPackDir ?? DEFAULT_PACK_ROOT;
-  const readPackFile = reader(packRoot);
-  const catalogText = readPackFile('values/addons.yaml');
-  if (catalogText === undefined) {
-    throw new InputError(
-      `the values pack (values/addons.yaml) is neither in the cluster repo nor in ${packRoot}; configure createAddonsAction({ valuesPackDir })`,
-    );
-  }
+  const readRepoFile = reader(repo.dir);
+  // the catalog file is <pack root>/values/addons.yaml (the repo's own, or the values pack's)
+  const readPackFile = reader(path.dirname(path.dirname(repo.catalogFile)));
   try {
     return buildAddonPlan({
-      specText,
-      catalogText,
+      specText: readRepoFile('cluster.yaml')!,
+      catalogText: readPackFile('values/addons.yaml')!,
       readPackFile,
       readRepoFile,
       firstControlPlaneAddress,

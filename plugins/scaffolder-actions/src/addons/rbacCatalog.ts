@@ -3,13 +3,7 @@ import type {
   DiscoveryService,
 } from '@backstage/backend-plugin-api';
 import { InputError } from '@backstage/errors';
-import {
-  ClusterSpec,
-  fullAccessRef,
-  parseClusterSpec,
-} from '@internal/plugin-kpaas-common';
-import fs from 'node:fs';
-import path from 'node:path';
+import { ClusterSpec, fullAccessRef } from '@internal/plugin-kpaas-common';
 
 /*
  * spec.access.groups[] names catalog groups; a ref the catalog does not know would bind a
@@ -89,19 +83,4 @@ export async function checkAccessGroups(
         .join('\n')}`,
     );
   }
-}
-
-/** cluster.yaml of the run's repository (already checked when the plan was built). */
-export function readClusterSpec(repoDir: string): ClusterSpec {
-  const parsed = parseClusterSpec(
-    fs.readFileSync(path.join(repoDir, 'cluster.yaml'), 'utf8'),
-  );
-  if (!parsed.ok) {
-    throw new InputError(
-      `cluster.yaml: ${parsed.errors
-        .map(e => `${e.path}: ${e.message}`)
-        .join('; ')}`,
-    );
-  }
-  return parsed.spec;
 }

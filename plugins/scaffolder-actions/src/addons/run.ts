@@ -10,8 +10,7 @@ import yaml from 'yaml';
 import type { ClusterRunDecision } from '../access/authorizeClusterRun';
 import { KpaasBackendClient, readClusterInventory } from '../backendClient';
 import { RunEvent, RunRecorder } from '../core/runRecorder';
-import { resolveRepoPath } from '../workspace/resolveRepoPath';
-import { loadAddonPlan } from './load';
+import { loadAddonPlan, loadAddonsRepo } from './load';
 import {
   readTaskPrivateKey,
   SshNodeSession,
@@ -22,11 +21,7 @@ import { applyEtcdBackup } from '../etcd/backupStep';
 import { applyCertExpiryCollector } from '../etcd/certCollectorStep';
 import { AddonCluster } from './cluster';
 import { formatPlanTable, PlanRow, planRows } from './plan';
-import {
-  catalogRefsLookup,
-  checkAccessGroups,
-  readClusterSpec,
-} from './rbacCatalog';
+import { catalogRefsLookup, checkAccessGroups } from './rbacCatalog';
 import { runClusterAccess } from './rbacStep';
 import { SshRemoteShell } from './remoteShell';
 import {
@@ -99,7 +94,8 @@ export async function runAddons(
   options: AddonsRunOptions = {},
 ): Promise<AddonsOutput> {
   const { input, logger } = ctx;
-  const planned = loadAddonPlan(ctx, options);
+  const repo = loadAddonsRepo(ctx, options);
+  const planned = loadAddonPlan(ctx, options, undefined, repo);
   if (input.clusterName && input.clusterName !== planned.clusterName) {
     throw new InputError(
       `clusterName "${input.clusterName}" is not the cluster of ${input.repoPath}/cluster.yaml ("${planned.clusterName}"); pass that repository's cluster name, or leave clusterName out`,
@@ -109,7 +105,7 @@ export async function runAddons(
   // spec.access.groups[] must name catalog groups; checked before anything is contacted
   if (options.discovery && options.auth) {
     await checkAccessGroups(
-      readClusterSpec(resolveRepoPath(ctx.workspacePath, input.repoPath)),
+      repo.spec,
       catalogRefsLookup({ discovery: options.discovery, auth: options.auth }),
     );
   }
@@ -130,7 +126,7 @@ export async function runAddons(
     );
   }
   const plan = cp
-    ? loadAddonPlan(ctx, options, cp.privateAddress ?? cp.address)
+    ? loadAddonPlan(ctx, options, cp.privateAddress ?? cp.address, repo)
     : planned;
   // uninstall runs the waves backwards (dependants first): show that order
   const rows = input.uninstall ? planRows(plan).reverse() : planRows(plan);
@@ -226,7 +222,7 @@ export async function runAddons(
     // sign-in (spec.access): Keycloak realm and client, RBAC bindings; after a clean install
     if (!input.uninstall && addons.every(a => a.status !== 'failed')) {
       await runClusterAccess({
-        repoDir: resolveRepoPath(ctx.workspacePath, input.repoPath),
+        spec: repo.spec,
         plan,
         kubeConfig: kc,
         connect: (host, port) => session!.forwardOut(host, port),
@@ -236,18 +232,14 @@ export async function runAddons(
       });
       // spec.backup: the etcd snapshot CronJob (../etcd/backupStep.ts)
       await applyEtcdBackup({
-        spec: readClusterSpec(
-          resolveRepoPath(ctx.workspacePath, input.repoPath),
-        ),
+        spec: repo.spec,
         cluster,
         logger: maskedLogger,
         deadline: Date.now() + input.timeoutMinutes * 60_000,
       });
       // kubeadm certificates' expiry for the cluster page (../etcd/certCollectorStep.ts)
       await applyCertExpiryCollector({
-        spec: readClusterSpec(
-          resolveRepoPath(ctx.workspacePath, input.repoPath),
-        ),
+        spec: repo.spec,
         cluster,
         logger: maskedLogger,
         deadline: Date.now() + input.timeoutMinutes * 60_000,
