@@ -67,9 +67,13 @@ function loadState() {
     return [];
   }
 }
+// written to a temporary file and renamed over the list, so a reader outside the lock (helm
+// list, the check before an uninstall) never sees a half-written, empty list
 function saveState(releases) {
   fs.mkdirSync(path.dirname(STATE), { recursive: true });
-  fs.writeFileSync(STATE, JSON.stringify(releases, null, 2));
+  const tmp = `${STATE}.${process.pid}.tmp`;
+  fs.writeFileSync(tmp, JSON.stringify(releases, null, 2));
+  fs.renameSync(tmp, STATE);
 }
 
 /**
