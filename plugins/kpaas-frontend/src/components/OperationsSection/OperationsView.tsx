@@ -263,18 +263,20 @@ export function OperationsView(props: {
   const { ops, now } = props;
   return (
     <Grid container spacing={3}>
-      <Grid item xs={12} md={4}>
+      <Grid item xs={12} md={6}>
         <BackupsCard backup={ops.backup} now={now} />
       </Grid>
-      <Grid item xs={12} md={4}>
-        <ExpiriesCard expiries={ops.expiries} unavailable={ops.unavailable} />
-      </Grid>
-      <Grid item xs={12} md={4}>
+      <Grid item xs={12} md={6}>
         <VersionSupportCard
           version={ops.version}
           skew={ops.skew}
           upgradeAction={props.upgradeAction}
         />
+      </Grid>
+      {/* four columns (certificate, expiry, source, action): a row of its own, so no cell
+          breaks inside a word at 1280 px */}
+      <Grid item xs={12}>
+        <ExpiriesCard expiries={ops.expiries} unavailable={ops.unavailable} />
       </Grid>
     </Grid>
   );
