@@ -168,7 +168,7 @@ describeWithChromium(
       }
       if (step === 'review') {
         // only the chosen target's settings are reviewed
-        const review = await page.locator('main').innerText();
+        const review = await page.locator('body').innerText();
         if (target === 'existing') {
           expect(review).toContain('cp-1');
           expect(review).not.toMatch(/Availability zone/);
