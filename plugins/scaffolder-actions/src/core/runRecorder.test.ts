@@ -3,10 +3,12 @@ import type { KpaasBackendClient } from '../backendClient';
 import { RunRecorder } from './runRecorder';
 import { SecretMasker } from './secretMasker';
 
+// the shape of an OpenSSH key (a PEM frame around several body lines) with canary text for a
+// body, like the order fixtures' key: no key material, real or generated, is in this repository
 const KEY = [
   '-----BEGIN OPENSSH PRIVATE KEY-----',
-  'b3BlbnNzaC1rZXktdjEAAAAABG5vbmUAAAAEbm9uZQAAAAAAAAABAAAAMwAAAAtzc2gtZW',
-  'QyNTUxOQAAACBhcmVhbGx5c2VjcmV0a2V5',
+  'CANARY-SSH-KEY-LINE-1-3c9d0a7e',
+  'CANARY-SSH-KEY-LINE-2-58f1b2c4',
   '-----END OPENSSH PRIVATE KEY-----',
 ].join('\n');
 
@@ -36,7 +38,7 @@ describe('RunRecorder', () => {
     const { r, events, lines } = recorder();
     await r.phase('connect', async () => {
       r.logger.info(
-        'using passphrase-123 and QyNTUxOQAAACBhcmVhbGx5c2VjcmV0a2V5',
+        'using passphrase-123 and CANARY-SSH-KEY-LINE-2-58f1b2c4',
       );
     });
     r.addSecret('join-token-abcdef');
@@ -83,7 +85,7 @@ describe('SecretMasker', () => {
     const masker = new SecretMasker([KEY]);
     expect(masker.mask(`key:\n${KEY}\n`)).toBe('key:\n***\n');
     expect(
-      masker.mask('stderr: QyNTUxOQAAACBhcmVhbGx5c2VjcmV0a2V5 was rejected'),
+      masker.mask('stderr: CANARY-SSH-KEY-LINE-2-58f1b2c4 was rejected'),
     ).toBe('stderr: *** was rejected');
     expect(masker.mask('-----END OPENSSH PRIVATE KEY-----')).toBe(
       '-----END OPENSSH PRIVATE KEY-----',
