@@ -1,29 +1,16 @@
-import type {
-  AuthService,
-  DiscoveryService,
-  PermissionsService,
-} from '@backstage/backend-plugin-api';
-import type { Config } from '@backstage/config';
 import { createTemplateAction } from '@backstage/plugin-scaffolder-node';
-import {
-  actionServicePrincipalsFromConfig,
-  ClusterRunGuard,
-} from '../access/authorizeClusterRun';
-import { KpaasBackendClient } from '../backendClient';
 import { renewKubeadmCertificates } from '../certs/renew';
 import { loadClusterRepo } from '../core/loadClusterRepo';
-import { RunRecorder } from '../core/runRecorder';
-import { connectControlPlanes } from '../etcd/controlPlanes';
+import {
+  controlPlaneActionDeps,
+  ControlPlaneActionOptions,
+  startControlPlaneRun,
+} from '../etcd/controlPlanes';
 import { examples } from './certsRenew.examples';
 
 /** Factory options of kpaas:certs-renew (the module's services). */
-export interface CertsRenewActionOptions {
-  discovery: DiscoveryService;
-  auth: AuthService;
-  permissions: PermissionsService;
-  config?: Config;
-  client?: KpaasBackendClient;
-}
+/** The module passes its kpaas-backend client; the permissions authorize the initiator. */
+export type CertsRenewActionOptions = ControlPlaneActionOptions;
 
 /**
  * `kpaas:certs-renew`: renews kubeadm's certificates one control plane at a time (`kubeadm
@@ -36,17 +23,7 @@ export interface CertsRenewActionOptions {
  * @public
  */
 export function createCertsRenewAction(options: CertsRenewActionOptions) {
-  const client =
-    options.client ??
-    new KpaasBackendClient({
-      discovery: options.discovery,
-      auth: options.auth,
-    });
-  const guard = new ClusterRunGuard({
-    permissions: options.permissions,
-    client,
-    servicePrincipals: actionServicePrincipalsFromConfig(options.config),
-  });
+  const deps = controlPlaneActionDeps(options);
   return createTemplateAction({
     id: 'kpaas:certs-renew',
     description:
@@ -102,31 +79,15 @@ export function createCertsRenewAction(options: CertsRenewActionOptions) {
         repoPath: ctx.input.repoPath ?? '.',
       });
       const cluster = repo.spec.metadata.name;
-      await guard.authorize({
-        action: 'kpaas:certs-renew',
-        cluster,
-        newCluster: false,
-        repoUrl: ctx.input.repoUrl,
-        taskId: ctx.task?.id,
-        credentials: await ctx.getInitiatorCredentials(),
-      });
-      const recorder = new RunRecorder({
-        phase: 'certs',
-        cluster,
-        client,
-        logger: ctx.logger,
-        taskId: ctx.task?.id,
-      });
-      const controlPlanes = await connectControlPlanes({
-        action: 'kpaas:certs-renew',
-        cluster,
-        client,
-        taskId: ctx.task?.id,
-        signal: ctx.signal,
-        secrets: ctx.secrets,
-        sshUser: ctx.input.sshUser ?? 'ubuntu',
-        recorder,
-      });
+      const { recorder, controlPlanes } = await startControlPlaneRun(
+        ctx,
+        deps,
+        {
+          action: 'kpaas:certs-renew',
+          phase: 'certs',
+          cluster,
+        },
+      );
       try {
         const renewed = await recorder.phase('renew kubeadm certificates', () =>
           renewKubeadmCertificates({

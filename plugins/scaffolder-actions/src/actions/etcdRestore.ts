@@ -1,32 +1,19 @@
-import type {
-  AuthService,
-  DiscoveryService,
-  PermissionsService,
-} from '@backstage/backend-plugin-api';
-import type { Config } from '@backstage/config';
 import { InputError } from '@backstage/errors';
 import { createTemplateAction } from '@backstage/plugin-scaffolder-node';
 import * as k8s from '@kubernetes/client-node';
 import yaml from 'yaml';
-import {
-  actionServicePrincipalsFromConfig,
-  ClusterRunGuard,
-} from '../access/authorizeClusterRun';
-import { KpaasBackendClient } from '../backendClient';
 import { loadClusterRepo } from '../core/loadClusterRepo';
-import { RunRecorder } from '../core/runRecorder';
-import { connectControlPlanes } from '../etcd/controlPlanes';
+import {
+  controlPlaneActionDeps,
+  ControlPlaneActionOptions,
+  startControlPlaneRun,
+} from '../etcd/controlPlanes';
 import { restoreEtcd } from '../etcd/restore';
 import { examples } from './etcdRestore.examples';
 
 /** Factory options of kpaas:etcd-restore (the module's services). */
-export interface EtcdRestoreActionOptions {
-  discovery: DiscoveryService;
-  auth: AuthService;
-  permissions: PermissionsService;
-  config?: Config;
-  client?: KpaasBackendClient;
-}
+/** The module passes its kpaas-backend client; the permissions authorize the initiator. */
+export type EtcdRestoreActionOptions = ControlPlaneActionOptions;
 
 const ADMIN_CONF = '/etc/kubernetes/admin.conf';
 
@@ -40,17 +27,7 @@ const ADMIN_CONF = '/etc/kubernetes/admin.conf';
  * @public
  */
 export function createEtcdRestoreAction(options: EtcdRestoreActionOptions) {
-  const client =
-    options.client ??
-    new KpaasBackendClient({
-      discovery: options.discovery,
-      auth: options.auth,
-    });
-  const guard = new ClusterRunGuard({
-    permissions: options.permissions,
-    client,
-    servicePrincipals: actionServicePrincipalsFromConfig(options.config),
-  });
+  const deps = controlPlaneActionDeps(options);
   return createTemplateAction({
     id: 'kpaas:etcd-restore',
     description:
@@ -141,31 +118,15 @@ export function createEtcdRestoreAction(options: EtcdRestoreActionOptions) {
           `snapshotPath: "${ctx.input.snapshotPath}" is not an absolute path on ${ctx.input.snapshotNode}; pass kpaas:etcd-snapshot's path output`,
         );
       }
-      await guard.authorize({
-        action: 'kpaas:etcd-restore',
-        cluster,
-        newCluster: false,
-        repoUrl: ctx.input.repoUrl,
-        taskId: ctx.task?.id,
-        credentials: await ctx.getInitiatorCredentials(),
-      });
-      const recorder = new RunRecorder({
-        phase: 'etcd',
-        cluster,
-        client,
-        logger: ctx.logger,
-        taskId: ctx.task?.id,
-      });
-      const controlPlanes = await connectControlPlanes({
-        action: 'kpaas:etcd-restore',
-        cluster,
-        client,
-        taskId: ctx.task?.id,
-        signal: ctx.signal,
-        secrets: ctx.secrets,
-        sshUser: ctx.input.sshUser ?? 'ubuntu',
-        recorder,
-      });
+      const { recorder, controlPlanes } = await startControlPlaneRun(
+        ctx,
+        deps,
+        {
+          action: 'kpaas:etcd-restore',
+          phase: 'etcd',
+          cluster,
+        },
+      );
       try {
         const first = controlPlanes[0];
         const verifyApi = async () => {

@@ -1,30 +1,16 @@
-import type {
-  AuthService,
-  DiscoveryService,
-  PermissionsService,
-} from '@backstage/backend-plugin-api';
-import type { Config } from '@backstage/config';
 import { createTemplateAction } from '@backstage/plugin-scaffolder-node';
-import {
-  actionServicePrincipalsFromConfig,
-  ClusterRunGuard,
-} from '../access/authorizeClusterRun';
-import { KpaasBackendClient } from '../backendClient';
 import { loadClusterRepo } from '../core/loadClusterRepo';
-import { RunRecorder } from '../core/runRecorder';
-import { connectControlPlanes } from '../etcd/controlPlanes';
+import {
+  controlPlaneActionDeps,
+  ControlPlaneActionOptions,
+  startControlPlaneRun,
+} from '../etcd/controlPlanes';
 import { takeEtcdSnapshot } from '../etcd/snapshot';
 import { examples } from './etcdSnapshot.examples';
 
 /** Factory options of kpaas:etcd-snapshot (the module's services). */
-export interface EtcdSnapshotActionOptions {
-  discovery: DiscoveryService;
-  auth: AuthService;
-  /** Authorizes the initiator (kpaas.cluster.update on the cluster). */
-  permissions: PermissionsService;
-  config?: Config;
-  client?: KpaasBackendClient;
-}
+/** The module passes its kpaas-backend client; the permissions authorize the initiator. */
+export type EtcdSnapshotActionOptions = ControlPlaneActionOptions;
 
 /**
  * `kpaas:etcd-snapshot`: one etcd snapshot on demand (before an upgrade, before a restore
@@ -37,17 +23,7 @@ export interface EtcdSnapshotActionOptions {
  * @public
  */
 export function createEtcdSnapshotAction(options: EtcdSnapshotActionOptions) {
-  const client =
-    options.client ??
-    new KpaasBackendClient({
-      discovery: options.discovery,
-      auth: options.auth,
-    });
-  const guard = new ClusterRunGuard({
-    permissions: options.permissions,
-    client,
-    servicePrincipals: actionServicePrincipalsFromConfig(options.config),
-  });
+  const deps = controlPlaneActionDeps(options);
   return createTemplateAction({
     id: 'kpaas:etcd-snapshot',
     description:
@@ -100,30 +76,13 @@ export function createEtcdSnapshotAction(options: EtcdSnapshotActionOptions) {
         repoPath: ctx.input.repoPath ?? '.',
       });
       const cluster = repo.spec.metadata.name;
-      await guard.authorize({
+      const {
+        recorder,
+        controlPlanes: [cp],
+      } = await startControlPlaneRun(ctx, deps, {
         action: 'kpaas:etcd-snapshot',
-        cluster,
-        newCluster: false,
-        repoUrl: ctx.input.repoUrl,
-        taskId: ctx.task?.id,
-        credentials: await ctx.getInitiatorCredentials(),
-      });
-      const recorder = new RunRecorder({
         phase: 'etcd',
         cluster,
-        client,
-        logger: ctx.logger,
-        taskId: ctx.task?.id,
-      });
-      const [cp] = await connectControlPlanes({
-        action: 'kpaas:etcd-snapshot',
-        cluster,
-        client,
-        taskId: ctx.task?.id,
-        signal: ctx.signal,
-        secrets: ctx.secrets,
-        sshUser: ctx.input.sshUser ?? 'ubuntu',
-        recorder,
         only: ctx.input.node,
       });
       try {
