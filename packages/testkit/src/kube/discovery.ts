@@ -68,6 +68,7 @@ function resourceVerbs(def: ResourceDefinition) {
 }
 
 function subresourceVerbs(sub: string) {
+  if (sub === 'eviction') return ['create'];
   return sub === 'status' || sub === 'scale'
     ? ['get', 'patch', 'update']
     : ['get'];

@@ -121,7 +121,7 @@ function builtinDefinitions(): ResourceDefinition[] {
       namespaced: true,
       shortNames: ['po'],
       categories: ['all'],
-      subresources: STATUS,
+      subresources: ['status', 'eviction'],
     }),
     core({
       kind: 'Service',

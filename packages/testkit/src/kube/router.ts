@@ -19,6 +19,7 @@ import {
   openApiV3Document,
   openApiV3Index,
 } from './discovery';
+import { evictPod } from './eviction';
 import { FaultInjector, RequestLog } from './faults';
 import { HealthChecks, HealthEndpoint } from './health';
 import {
@@ -389,6 +390,17 @@ export class KubeApiRouter {
     const table = wantsTable(req.headers.accept);
 
     if (def.review) return this.handleReview(req, res, def, user);
+
+    // pods/eviction: the pod's PodDisruptionBudget decides (./eviction.ts)
+    if (info.subresource === 'eviction') {
+      if (info.verb !== 'create') throw methodNotAllowed();
+      await readBody(req);
+      return this.sendJson(
+        res,
+        201,
+        evictPod(this.o.registry, store, info.namespace!, info.name!),
+      );
+    }
 
     if (info.verb === 'watch')
       return this.handleWatch(res, def, info, q, table);
