@@ -8,6 +8,7 @@ import { SpecValidationError } from '../spec/errors';
 import { ClusterSpec } from '../spec/schema';
 import { parseClusterSpec } from '../spec/validate';
 import { supportedKubernetesVersions } from '../spec/versions';
+import { addonRemovalProblems } from './addonChanges';
 
 /*
  * A day-2 change of a cluster: what the change template asks for, applied to the parsed
@@ -154,20 +155,13 @@ export function applyClusterChange(
   // what stays installed after the change: the kept add-ons plus the added ones
   const kept = listed.filter(id => !toRemove.includes(id));
   const keptAndAdded = [...kept, ...toAdd.filter(id => byId.has(id))];
-  for (const id of toRemove.filter(r => listed.includes(r))) {
-    const dependents = keptAndAdded.filter(other =>
-      (byId.get(other)?.dependsOn ?? []).includes(id),
-    );
-    if (dependents.length > 0) {
-      errors.push({
-        path: 'removeAddons',
-        message: `"${id}" cannot be removed: ${dependents
-          .map(d => `"${d}"`)
-          .join(', ')} ${
-          dependents.length === 1 ? 'depends' : 'depend'
-        } on it; remove ${dependents.join(', ')} as well, or keep "${id}"`,
-      });
-    }
+  // the same refusal kpaas:addons repeats against the cluster (./addonChanges.ts)
+  for (const problem of addonRemovalProblems(
+    toRemove.filter(r => listed.includes(r)),
+    keptAndAdded,
+    id => byId.get(id)?.dependsOn ?? [],
+  )) {
+    errors.push({ path: 'removeAddons', message: problem.message });
   }
   let install: string[] = [];
   let addedAsDependency: string[] = [];

@@ -1,4 +1,5 @@
 export * from './applyChange';
+export * from './addonChanges';
 export * from './clusterYamlEdit';
 export * from './changeSummary';
 export * from './upgradePath';
