@@ -135,6 +135,13 @@ const routes: Route[] = [
     path: '/clusters/demo/operations',
     expect: [401, 403, 200, 403, 200, 200, 403, 200],
   },
+  // The fleet page's warnings (src/operations): filtered per cluster like the list.
+  {
+    name: 'fleet operations',
+    method: 'get',
+    path: '/fleet/operations',
+    expect: [401, 200, 200, 200, 200, 200, 403, 200],
+  },
   // The OIDC kubeconfig (src/access), kpaas.cluster.access: owners and admins, no service.
   // demo has no Keycloak add-on and no issuer, so allowed callers are told that (409).
   {
@@ -456,12 +463,25 @@ describe('kpaas route access', () => {
       // The list answers 200 to every user, with only the clusters they may read.
       const sees = ['owner', 'admin', 'scaffolder', 'external'];
       const listed =
-        c.route === 'list' && c.status === 200
+        (c.route === 'list' || c.route === 'fleet operations') &&
+        c.status === 200
           ? ['demo'].filter(() => sees.includes(c.principal))
           : undefined;
+      // The fleet's warnings name a cluster in items or unavailable (never computed: "not
+      // checked yet"), only the clusters the caller may read.
+      const named = (body: any) =>
+        c.route === 'list'
+          ? body.items?.map((i: any) => i.name)
+          : [
+              ...new Set(
+                [...(body.items ?? []), ...(body.unavailable ?? [])].map(
+                  (i: any) => i.cluster,
+                ),
+              ),
+            ];
       expect({
         status: res.status,
-        listed: listed && res.body.items?.map((i: any) => i.name),
+        listed: listed && named(res.body),
         body: res.body,
       }).toMatchObject({ status: c.status, listed });
     } finally {

@@ -228,11 +228,13 @@ export async function createRouter(
   // GET /clusters/:name/kubeconfig (src/access): OIDC kubeconfig, kpaas.cluster.access
   router.use(createKubeconfigRouter({ registry, access: auth, logger }));
   // GET /clusters/:name/operations (src/operations): backups, expiries, versions; kpaas.cluster.read
+  // GET /fleet/operations: the same warnings across the clusters the caller may read
   router.use(
     createOperationsRouter({
       registry,
       status,
       access: auth,
+      applyClusterConditions: options.applyClusterConditions,
       networks,
       logger,
     }),

@@ -6,3 +6,4 @@ export * from './cronSchedule';
 export * from './backupStatus';
 export * from './operationsApi';
 export * from './certExpiryCollector';
+export * from './fleetWarnings';

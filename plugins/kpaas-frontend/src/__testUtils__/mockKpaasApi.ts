@@ -36,6 +36,11 @@ export function mockKpaasApi(
       skew: [],
       unavailable: [],
     })),
+    getFleetOperations: jest.fn(async () => ({
+      checkedAt: '2026-12-03T12:00:00.000Z',
+      items: [],
+      unavailable: [],
+    })),
     getAddonCatalog: jest.fn(async () => ({
       apiVersion: 'kpaas.io/v1alpha1' as const,
       kind: 'AddonCatalog' as const,

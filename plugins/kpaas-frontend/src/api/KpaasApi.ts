@@ -5,6 +5,7 @@ import type {
   ClusterRegistration,
   ClusterStatus,
   ClusterSummary,
+  FleetOperationsResponse,
   TimelineEntry,
 } from '@internal/plugin-kpaas-common';
 
@@ -50,6 +51,13 @@ export interface KpaasApi {
     name: string,
     options?: { signal?: AbortSignal },
   ): Promise<ClusterOperationsResponse>;
+  /**
+   * `GET /fleet/operations` (kpaas.cluster.read, per cluster): the Operations warnings of every
+   * cluster the user may read, most severe and soonest first.
+   */
+  getFleetOperations(options?: {
+    signal?: AbortSignal;
+  }): Promise<FleetOperationsResponse>;
   /** `GET /addons`: the add-on catalog (values/addons.yaml) for the order form's picker. */
   getAddonCatalog(options?: { signal?: AbortSignal }): Promise<AddonCatalog>;
 }

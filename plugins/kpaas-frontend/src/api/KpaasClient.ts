@@ -7,6 +7,7 @@ import type {
   ClusterRegistration,
   ClusterStatus,
   ClusterSummary,
+  FleetOperationsResponse,
   ListClustersResponse,
   RefreshClusterResponse,
   TimelineEntry,
@@ -58,6 +59,12 @@ export class KpaasClient implements KpaasApi {
     options?: { signal?: AbortSignal },
   ): Promise<ClusterOperationsResponse> {
     return this.getJson(`${clusterPath(name)}/operations`, options?.signal);
+  }
+
+  getFleetOperations(options?: {
+    signal?: AbortSignal;
+  }): Promise<FleetOperationsResponse> {
+    return this.getJson('fleet/operations', options?.signal);
   }
 
   async getClusterTimeline(

@@ -104,6 +104,10 @@ describe('FleetPage', () => {
     await screen.findAllByTestId('fleet-cluster-name');
     expect(api.listClusters).toHaveBeenCalledTimes(1);
     expect(api.getClusterStatus).not.toHaveBeenCalled();
+    // the fleet's operations warnings: one request too, never one per cluster
+    await screen.findByTestId('fleet-warnings-count');
+    expect(api.getFleetOperations).toHaveBeenCalledTimes(1);
+    expect(api.getClusterOperations).not.toHaveBeenCalled();
     expect(clusterNames()).toEqual(['charlie', 'bravo', 'alpha', 'delta']);
     expect(screen.getByTestId('fleet-counts')).toHaveTextContent(
       '4 clusters: 1 Unreachable, 1 Degraded, 2 Healthy',

@@ -24,6 +24,7 @@ import {
   HEALTH_ORDER,
 } from './fleetRows';
 import { FleetTable } from './FleetTable';
+import { FleetWarnings } from './FleetWarnings';
 
 /** @public */
 export interface FleetPageProps {
@@ -61,7 +62,8 @@ function useFleetFilters(): [
 }
 
 /**
- * The fleet: every registered cluster the user may read, from one `GET /clusters`, with health
+ * The fleet: the Operations warnings of every cluster (one `GET /fleet/operations`), then every
+ * registered cluster the user may read, from one `GET /clusters`, with health
  * and its reason, version, nodes, add-ons, owner, environment, target and last check; sortable,
  * filterable by health, environment and text, re-read every 30 s while visible.
  * @public
@@ -82,6 +84,11 @@ export function FleetPage(props: FleetPageProps) {
     [rows],
   );
   const counts = useMemo(() => countByHealth(rows), [rows]);
+  const entityRefs = useMemo(
+    () =>
+      Object.fromEntries((list.clusters ?? []).map(c => [c.name, c.entityRef])),
+    [list.clusters],
+  );
 
   const createButton = (
     <LinkButton
@@ -128,6 +135,7 @@ export function FleetPage(props: FleetPageProps) {
   } else {
     body = (
       <>
+        <FleetWarnings entityRefs={entityRefs} />
         <Box
           display="flex"
           flexWrap="wrap"
