@@ -39,13 +39,34 @@ describe('machine config from cluster.yaml', () => {
     }
   });
 
-  it('the same or more machines pass; fewer workers are refused naming spec.workers.count and the remove-workers flow', () => {
-    expect(() => refuseRemovedMachines(spec, known)).not.toThrow();
-    expect(() => refuseRemovedMachines(withCounts(3, 5), known)).not.toThrow();
-    expect(() => refuseRemovedMachines(spec, [])).not.toThrow();
-    expect(() => refuseRemovedMachines(withCounts(3, 1), known)).toThrow(
-      /spec\.workers\.count is 1 but the cluster has 3 workers: lowering it would destroy demo-worker-2, demo-worker-3.*Set spec\.workers\.count back to 3.*remove-workers flow/,
+  it('the same or more machines pass; fewer workers are planned, and applied only once kpaas:remove-nodes took them out of the inventory', () => {
+    expect(refuseRemovedMachines(spec, known)).toEqual([]);
+    expect(refuseRemovedMachines(withCounts(3, 5), known)).toEqual([]);
+    expect(refuseRemovedMachines(spec, [])).toEqual([]);
+    expect(refuseRemovedMachines(withCounts(3, 1), known)).toEqual([
+      'demo-worker-2',
+      'demo-worker-3',
+    ]);
+    const inventory = new Set(known.map(m => m.name));
+    expect(() =>
+      refuseRemovedMachines(withCounts(3, 1), known, {
+        mode: 'apply',
+        inventoryNames: inventory,
+      }),
+    ).toThrow(
+      /spec\.workers\.count is 1 but the cluster has 3 workers: demo-worker-2, demo-worker-3 are still nodes of the cluster.*Run kpaas:remove-nodes first.*or set spec\.workers\.count back to 3/,
     );
+    expect(() =>
+      refuseRemovedMachines(withCounts(3, 1), known, { mode: 'apply' }),
+    ).toThrow(/kpaas-backend has no inventory of it/);
+    inventory.delete('demo-worker-2');
+    inventory.delete('demo-worker-3');
+    expect(
+      refuseRemovedMachines(withCounts(3, 1), known, {
+        mode: 'apply',
+        inventoryNames: inventory,
+      }),
+    ).toEqual(['demo-worker-2', 'demo-worker-3']);
   });
 
   it('fewer control planes name spec.controlPlane.count; a renamed cluster names what is no longer listed', () => {

@@ -30,32 +30,52 @@ export interface KnownMachine {
   role: string;
 }
 
+/** What the run knows about the workers that leave (for {@link refuseRemovedMachines}). */
+export interface RemovedMachinesContext {
+  /** plan: for review, the workers that leave are shown; apply: they must be gone already. */
+  mode: 'plan' | 'apply';
+  /**
+   * Names of the cluster's nodes in its inventory in kpaas-backend (kpaas:remove-nodes takes
+   * a node out once it is drained, deleted and reset); undefined when none is stored.
+   */
+  inventoryNames?: ReadonlySet<string>;
+}
+
 /**
- * Refuses a run that would remove machines: kpaas:provision only adds them (raise
- * spec.workers.count and the plan adds exactly the new workers). A lowered count names the
- * field and the remove-workers flow; other removals (a renamed cluster, fewer control planes)
- * name what cluster.yaml no longer lists.
+ * Checks the machines a run would remove and returns the ones it may destroy: only workers
+ * cluster.yaml no longer lists (a lowered spec.workers.count, the newest first), and in apply
+ * mode only once kpaas:remove-nodes took them out of the cluster (drained, deleted from the API,
+ * reset, gone from the stored inventory). Fewer control planes, a renamed cluster and workers
+ * still in the cluster are refused, naming the field and the way out.
  */
 export function refuseRemovedMachines(
   spec: ClusterSpec,
   known: ReadonlyArray<KnownMachine>,
-): void {
+  context: RemovedMachinesContext = { mode: 'plan' },
+): string[] {
   const wanted = new Set(deriveInventory(spec).map(n => n.name));
   const gone = known.filter(m => !wanted.has(m.name));
-  if (gone.length === 0) return;
+  if (gone.length === 0) return [];
   const problems: string[] = [];
   const goneWorkers = gone.filter(m => m.role === 'worker');
   const knownWorkers = known.filter(m => m.role === 'worker').length;
-  if (goneWorkers.length > 0) {
-    problems.push(
-      `spec.workers.count is ${
-        spec.spec.workers.count
-      } but the cluster has ${knownWorkers} workers: lowering it would destroy ${goneWorkers
-        .map(m => m.name)
-        .join(
-          ', ',
-        )}, and kpaas:provision never removes machines. Set spec.workers.count back to ${knownWorkers}; to remove workers, drain and delete them with the remove-workers flow (a day-2 operation, not available yet)`,
+  if (goneWorkers.length > 0 && context.mode === 'apply') {
+    const inCluster = goneWorkers.filter(
+      m => !context.inventoryNames || context.inventoryNames.has(m.name),
     );
+    if (inCluster.length > 0) {
+      problems.push(
+        `spec.workers.count is ${
+          spec.spec.workers.count
+        } but the cluster has ${knownWorkers} workers: ${inCluster
+          .map(m => m.name)
+          .join(', ')} ${
+          context.inventoryNames
+            ? 'are still nodes of the cluster (its inventory in kpaas-backend lists them)'
+            : 'may still be nodes of the cluster (kpaas-backend has no inventory of it)'
+        }, and Terraform destroys a machine only after kpaas:remove-nodes drained it, deleted it from the API, reset it and took it out of the inventory. Run kpaas:remove-nodes first (the kpaas-cluster-apply template runs it before provision), or set spec.workers.count back to ${knownWorkers}`,
+      );
+    }
   }
   const goneOthers = gone.filter(m => m.role !== 'worker');
   const knownCps = known.filter(m => m.role === 'control-plane').length;
@@ -65,7 +85,7 @@ export function refuseRemovedMachines(
     );
   }
   const unexplained = goneOthers.filter(m => m.role !== 'control-plane');
-  if (unexplained.length > 0 || problems.length === 0) {
+  if (unexplained.length > 0) {
     problems.push(
       `cluster.yaml no longer lists ${gone
         .map(m => m.name)
@@ -74,11 +94,14 @@ export function refuseRemovedMachines(
         )}, which exist; restore metadata.name and the counts they were created with`,
     );
   }
-  throw new InputError(
-    `kpaas:provision refused to run: the machines of cluster.yaml are fewer than the machines that exist, so nothing was run:\n${problems
-      .map(p => `  - ${p}`)
-      .join('\n')}`,
-  );
+  if (problems.length > 0) {
+    throw new InputError(
+      `kpaas:provision refused to run: the machines of cluster.yaml are fewer than the machines that exist, so nothing was run:\n${problems
+        .map(p => `  - ${p}`)
+        .join('\n')}`,
+    );
+  }
+  return goneWorkers.map(m => m.name);
 }
 
 /** The machines of a Terraform state document (`outputs.nodes`), or none before the first apply. */

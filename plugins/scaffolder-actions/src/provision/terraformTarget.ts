@@ -18,6 +18,7 @@ import {
   SshAddressChoice,
 } from './outputs';
 import { createPhaseRunner, makeRunDir, RunPhase } from './phase';
+import { refuseUnexpectedDestroys } from './planCheck';
 import { formatPlanSummary, PlanSummary, summarizePlan } from './planSummary';
 import {
   TerraformInstallSettings,
@@ -160,6 +161,18 @@ export async function provisionWithTerraform(
   // The same private folder holds the run's HOME and TMPDIR (buildChildEnv).
   const scratch = makeRunDir();
   let state: HttpState | undefined;
+  // workers cluster.yaml no longer lists: the only machines the plan may destroy
+  let removable: string[] = [];
+  const removedMachines = async (known: KnownMachine[]) => {
+    if (mode === 'destroy') return [];
+    const leaving = refuseRemovedMachines(spec, known, { mode: 'plan' });
+    if (mode === 'plan' || leaving.length === 0) return leaving;
+    // apply: only workers kpaas:remove-nodes already took out of the cluster
+    return refuseRemovedMachines(spec, known, {
+      mode,
+      inventoryNames: await storedNodeNames(run, options),
+    });
+  };
   try {
     // Exactly what this action sets; buildChildEnv adds PATH, proxies and configured extras.
     const env: Record<string, string | undefined> = {
@@ -178,9 +191,8 @@ export async function provisionWithTerraform(
     if (backendType === 'http') {
       state = await openHttpState(run, options);
       Object.assign(env, state.env);
-      // before Terraform runs: a lowered count would destroy machines
-      if (mode !== 'destroy')
-        refuseRemovedMachines(spec, await state.machines());
+      // before Terraform runs: a lowered count destroys machines (only removed workers)
+      removable = await removedMachines(await state.machines());
     } else {
       logger.info(
         `Terraform state: the configuration's own "${backendType}" backend (not kpaas-backend)`,
@@ -221,10 +233,17 @@ export async function provisionWithTerraform(
     if (!state && mode !== 'destroy') {
       // another backend: the machines of its state, read before anything is planned
       const current = await readOutputs(phase);
-      refuseRemovedMachines(spec, machinesOfState(current));
+      removable = await removedMachines(machinesOfState(current));
     }
 
-    const planSummary = await planAndApply(run, phase, scratch);
+    if (removable.length > 0) {
+      logger.info(
+        `Workers leaving the cluster, whose machines this run ${
+          mode === 'apply' ? 'destroys' : 'plans to destroy'
+        }: ${removable.join(', ')}`,
+      );
+    }
+    const planSummary = await planAndApply(run, phase, scratch, removable);
     if (mode === 'destroy') {
       return {
         inventory: [],
@@ -272,6 +291,18 @@ export async function provisionWithTerraform(
   }
 }
 
+/**
+ * The names of the cluster's nodes in its inventory in kpaas-backend, or undefined when none is
+ * stored (a first order). Read only when workers leave.
+ */
+async function storedNodeNames(
+  run: ProvisionRun,
+  options: TerraformTargetOptions,
+): Promise<Set<string> | undefined> {
+  const inventory = await options.client.getInventory(run.cluster, run.taskId);
+  return inventory ? new Set(inventory.nodes.map(n => n.name)) : undefined;
+}
+
 async function readOutputs(phase: RunPhase): Promise<string> {
   const shown = await phase('state', ['output', '-json', '-no-color'], {
     captureStdout: true,
@@ -286,6 +317,7 @@ async function planAndApply(
   run: ProvisionRun,
   phase: RunPhase,
   scratch: string,
+  removable: string[],
 ): Promise<PlanSummary> {
   const { mode, logger, cluster } = run;
   const planFile = path.join(scratch, 'tfplan');
@@ -302,6 +334,20 @@ async function planAndApply(
   const planSummary = summarizePlan(shown.result.stdout);
   const summaryText = formatPlanSummary(planSummary);
   logger.info(summaryText);
+  // a destroy plan destroys everything by request; any other may destroy only leaving workers
+  if (mode !== 'destroy') {
+    try {
+      refuseUnexpectedDestroys(shown.result.stdout, removable);
+    } catch (e) {
+      await run.recorder.timeline({
+        step: plan.step,
+        status: 'failed',
+        startedAt: plan.startedAt,
+        summary: `${summaryText}\n${(e as Error).message}`,
+      });
+      throw e;
+    }
+  }
   await run.recorder.timeline({
     step: plan.step,
     status: 'succeeded',

@@ -198,6 +198,20 @@ export async function startRig(
   // a recording stand-in of kpaas-backend's inventory route (the real one is in its router)
   const inventories = new Map<string, { taskId?: string; nodes: any[] }>();
   let inventoryFailStatus: number | undefined;
+  server.app.get('/clusters/:name/inventory', (req, res) => {
+    const stored = inventories.get(req.params.name);
+    if (!stored) {
+      res
+        .status(404)
+        .json({ error: { name: 'NotFoundError', message: 'none' } });
+      return;
+    }
+    res.json({
+      cluster: req.params.name,
+      ...stored,
+      updatedAt: new Date().toISOString(),
+    });
+  });
   server.app.put('/clusters/:name/inventory', async (req, res) => {
     if (inventoryFailStatus) {
       res.status(inventoryFailStatus).json({ error: { message: 'down' } });
