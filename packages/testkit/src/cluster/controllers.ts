@@ -2,7 +2,8 @@
  * Controllers the Kubernetes API stand-in lacks, for tests that build a "cluster" on the SSH node
  * rig with the kubeadm stand-in (tests and benchmarks only):
  *  - kubelet registration: when a node's /etc/kubernetes/kubelet.conf appears (kubeadm init/join
- *    finished on that node), its Node object is created Ready, as its kubelet would;
+ *    finished on that node), its Node object is created Ready, as its kubelet would; the Node
+ *    reports the kubelet version the node runs, and a new one after an upgrade and restart;
  *  - ServiceAccount token controller: fills kubernetes.io/service-account-token Secrets in
  *    kube-system and makes each token a read-only identity of the API stand-in;
  *  - workload controllers (opt-in): Deployments/StatefulSets/DaemonSets become ready a while
@@ -58,11 +59,18 @@ export interface NodeControllerOptions {
  * Starts kubelet registration and the ServiceAccount token controller; returns their stop
  * function.
  */
-/** The version of the kubelet package the apt-get stand-in installed on a rig node (v1.33.5 for 1.33.5-1.1). */
-function installedKubelet(rig: SshNodeRig, node: string): string {
-  const file = rig.nodeFilePath(node, '/var/lib/kpaas-standins/dpkg/kubelet');
-  const installed = file ? fs.readFileSync(file, 'utf8').trim() : '';
-  return installed ? `v${installed.split('-')[0]}` : DEFAULT_KUBERNETES_VERSION;
+/**
+ * The version a rig node's kubelet runs: the package the systemctl stand-in last (re)started
+ * (<state>/kubelet-running), else the package the apt-get stand-in installed (v1.33.5 for
+ * 1.33.5-1.1), else kpaas's default. An upgraded package is reported only after the restart.
+ */
+function runningKubelet(rig: SshNodeRig, node: string): string {
+  for (const f of ['kubelet-running', 'dpkg/kubelet']) {
+    const file = rig.nodeFilePath(node, `/var/lib/kpaas-standins/${f}`);
+    const version = file ? fs.readFileSync(file, 'utf8').trim() : '';
+    if (version) return `v${version.split('-')[0]}`;
+  }
+  return DEFAULT_KUBERNETES_VERSION;
 }
 
 export function startNodeControllers(
@@ -76,10 +84,32 @@ export function startNodeControllers(
     for (const n of k8sNodes) {
       if (!rig.isRunning(n.name)) continue;
       if (!rig.nodeFilePath(n.name, '/etc/kubernetes/kubelet.conf')) continue;
-      if (
-        api.store.get({ apiVersion: 'v1', kind: 'Node', name: n.name } as any)
-      )
+      const existing = api.store.get({
+        apiVersion: 'v1',
+        kind: 'Node',
+        name: n.name,
+      } as any) as any;
+      if (existing) {
+        // a restarted kubelet of another version reports it (kubeadm upgrade, node by node)
+        const running = options.kubeletVersion ?? runningKubelet(rig, n.name);
+        if (existing.status?.nodeInfo?.kubeletVersion !== running) {
+          api.store.update(
+            {
+              ...existing,
+              status: {
+                ...existing.status,
+                nodeInfo: {
+                  ...existing.status?.nodeInfo,
+                  kubeletVersion: running,
+                  kubeProxyVersion: running,
+                },
+              },
+            },
+            { scope: 'status' } as any,
+          );
+        }
         continue;
+      }
       api.store.create(
         buildNode({
           name: n.name,
@@ -88,7 +118,7 @@ export function startNodeControllers(
           index: index++,
           created: new Date().toISOString(),
           kubeletVersion:
-            options.kubeletVersion ?? installedKubelet(rig, n.name),
+            options.kubeletVersion ?? runningKubelet(rig, n.name),
           containerRuntime: options.containerRuntime ?? 'containerd',
           ready: true,
         }),

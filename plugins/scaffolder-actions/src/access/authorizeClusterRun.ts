@@ -35,7 +35,8 @@ export type KpaasActionId =
   | 'kpaas:etcd-snapshot'
   | 'kpaas:etcd-restore'
   | 'kpaas:certs-renew'
-  | 'kpaas:cluster-change';
+  | 'kpaas:cluster-change'
+  | 'kpaas:upgrade';
 
 export interface ClusterRunRequest {
   action: KpaasActionId;

@@ -4,7 +4,13 @@ import type { StepLogger } from '../ssh';
 import { SecretMasker } from './secretMasker';
 
 /** The timeline phase of an action in kpaas-backend. */
-export type RunPhase = 'provision' | 'bootstrap' | 'addons' | 'etcd' | 'certs';
+export type RunPhase =
+  | 'provision'
+  | 'bootstrap'
+  | 'addons'
+  | 'etcd'
+  | 'certs'
+  | 'upgrade';
 
 /** Wall time of one phase of a run (the actions' `phaseTimings` output). */
 export interface PhaseTiming {
