@@ -13,7 +13,6 @@ import {
   applyClusterChange,
   ClusterChangeRequest,
   KUBERNETES_UPGRADE_NOTE,
-  REMOVE_WORKERS_FLOW_NOTE,
 } from './applyChange';
 
 const catalog = fixtureCatalog();
@@ -60,27 +59,27 @@ describe('applyClusterChange: workers', () => {
       to: 3,
       add: ['lite-worker-3'],
       remove: [],
-      needsRemoveWorkersFlow: false,
     });
     expect(plan.notes).toEqual([]);
     expect(plan.unchanged).toBe(false);
   });
 
-  it('accepts a scale-down as a request, names the nodes newest first and flags the remove-workers flow', () => {
+  it('scales down: names the nodes to drain and remove, newest first; nothing left to do by hand', () => {
     const four = applied(base, { workers: 4 }).spec;
     const { spec, plan } = applied(four, { workers: 2 });
     expect(spec.spec.workers.count).toBe(2);
     expect(plan.workers?.remove).toEqual(['lite-worker-4', 'lite-worker-3']);
-    expect(plan.workers?.needsRemoveWorkersFlow).toBe(true);
-    expect(plan.notes).toEqual([REMOVE_WORKERS_FLOW_NOTE]);
+    expect(plan.notes).toEqual([]);
   });
 
-  it('refuses a count outside the schema, naming spec.workers.count', () => {
+  it('refuses 0 workers naming the field (the control planes run no workloads) and a count above the schema naming spec.workers.count', () => {
+    // below what the control planes need: they run no workloads (NoSchedule), so at least 1
     expect(refused(base, { workers: 0 })).toEqual([
-      expect.objectContaining({
-        path: 'spec.workers.count',
-        message: expect.stringMatching(/at least 1/),
-      }),
+      {
+        path: 'workers',
+        message:
+          '0 workers would leave cluster "lite" with its control planes only, which are tainted NoSchedule, so no workload or add-on could run; keep at least 1 worker',
+      },
     ]);
     expect(refused(base, { workers: 101 })[0].path).toBe('spec.workers.count');
   });

@@ -39,13 +39,12 @@ export interface ClusterChangePlan {
     to: number;
     /** Node names Terraform and the bootstrap add */
     add: string[];
-    /** Node names that would leave, newest first */
-    remove: string[];
     /**
-     * True for a scale-down: the nodes must be drained, deleted from the API, reset and only then
-     * destroyed, which the remove-workers flow will do; applying this change does not do it yet.
+     * Node names that leave, newest first: on apply kpaas:remove-nodes cordons and drains each
+     * (PodDisruptionBudgets honoured), resets it, deletes it from the API and takes it out of
+     * the inventory; only then does Terraform destroy its machine.
      */
-    needsRemoveWorkersFlow: boolean;
+    remove: string[];
   };
   addons: {
     /** Ids to install, dependencies first (including dependencies added with them) */
@@ -66,10 +65,6 @@ export interface ClusterChangePlan {
 export type ClusterChangeResult =
   | { ok: true; spec: ClusterSpec; plan: ClusterChangePlan }
   | { ok: false; errors: SpecValidationError[] };
-
-/** Note carried by every scale-down plan. @public */
-export const REMOVE_WORKERS_FLOW_NOTE =
-  'Scale-down needs the remove-workers flow (cordon, drain honouring PodDisruptionBudgets, delete from the API, kubeadm reset, then Terraform destroy of exactly these machines). kpaas does not run it yet: do not apply this change with kpaas-cluster-apply until it exists.';
 
 /** Note carried by every Kubernetes version change. @public */
 export const KUBERNETES_UPGRADE_NOTE =
@@ -106,7 +101,13 @@ export function applyClusterChange(
   const workersFrom = spec.spec.workers.count;
   const workersTo = request.workers ?? workersFrom;
   if (workersTo !== workersFrom) {
-    if (spec.spec.target.type === 'existing') {
+    if (workersTo < 1) {
+      // the control planes carry the NoSchedule taint: workloads and add-ons need a worker
+      errors.push({
+        path: 'workers',
+        message: `${workersTo} workers would leave cluster "${spec.metadata.name}" with its control planes only, which are tainted NoSchedule, so no workload or add-on could run; keep at least 1 worker`,
+      });
+    } else if (spec.spec.target.type === 'existing') {
       errors.push({
         path: 'workers',
         message: `cluster "${spec.metadata.name}" runs on existing machines, whose workers are the hosts listed in spec.target.hosts; leave workers at ${workersFrom} and add or remove worker hosts in cluster.yaml instead (not offered by this template yet)`,
@@ -234,9 +235,7 @@ export function applyClusterChange(
       remove: names(before)
         .filter(n => !names(after).includes(n))
         .reverse(),
-      needsRemoveWorkersFlow: workersTo < workersFrom,
     };
-    if (workersTo < workersFrom) notes.push(REMOVE_WORKERS_FLOW_NOTE);
   }
   if (versionTo !== versionFrom) {
     plan.kubernetes = { from: versionFrom, to: versionTo };

@@ -143,7 +143,7 @@ describe('changeSummary', () => {
     expect(md).not.toContain('Not automated yet');
   });
 
-  it('flags a scale-down and the Kubernetes upgrade as not automated', () => {
+  it('a scale-down names the nodes to drain and remove and shows the Terraform plan per resource, destroys first', () => {
     const up = change({ workers: 3 }, clusterYamlV133);
     const down = applyClusterChange(
       up.result.spec,
@@ -155,14 +155,39 @@ describe('changeSummary', () => {
     const md = changeSummary(
       { spec: up.result.spec, text: up.text },
       { spec: down.spec, text: after },
-      { plan: down.plan, catalog },
+      {
+        plan: down.plan,
+        catalog,
+        terraformPlan: {
+          add: 0,
+          change: 1,
+          destroy: 1,
+          resources: [
+            { address: 'terraform_data.api_lb[0]', action: 'update' },
+            {
+              address: 'terraform_data.node["lite-worker-3"]',
+              action: 'delete',
+            },
+          ],
+        },
+      },
     );
+    expect(md).toContain('- **Workers:** 3 → 2\n');
     expect(md).toContain(
-      'nodes to remove (newest first) `lite-worker-3`. **Needs the remove-workers flow** (not built yet)',
+      '- **Nodes to drain and remove** (newest first): `lite-worker-3`. On apply, kpaas:remove-nodes cordons and drains each one (PodDisruptionBudgets honoured',
+    );
+    expect(md).not.toMatch(/remove-workers flow|not built yet/);
+    expect(md).toContain(
+      [
+        '**Terraform plan:** 0 to add, 1 to change, 1 to destroy.',
+        '',
+        '| action | resource |',
+        '|---|---|',
+        '| delete | `terraform_data.node["lite-worker-3"]` |',
+        '| update | `terraform_data.api_lb[0]` |',
+      ].join('\n'),
     );
     expect(md).toContain('- **Kubernetes:** v1.33.5 → v1.34.1');
-    expect(md).toContain('### Not automated yet');
-    expect(md).toMatch(/remove-workers flow \(cordon, drain/);
   });
 
   it('says nothing changes for an empty change', () => {

@@ -2,5 +2,6 @@ export * from './applyChange';
 export * from './addonChanges';
 export * from './clusterYamlEdit';
 export * from './changeSummary';
+export * from './changeSummaryTerraform';
 export * from './upgradePath';
 export { unifiedDiff } from './unifiedDiff';

@@ -104,7 +104,7 @@ describe('kpaas:cluster-change', () => {
       title: 'kpaas: demo: workers 2 → 3',
       target: 'vagrant',
       branchName: 'kpaas/change-demo-workers-2-3',
-      needsRemoveWorkersFlow: false,
+      removeNodes: [],
     });
     expect(out.summary).toContain(
       '- **Workers:** 2 → 3; new nodes `demo-worker-3`',
@@ -146,11 +146,16 @@ describe('kpaas:cluster-change', () => {
     ).not.toThrow();
   });
 
-  it('flags a scale-down as needing the remove-workers flow', async () => {
+  it('a scale-down names the nodes to drain and remove; 0 workers is refused naming the field', async () => {
     const out = await run({ workers: 1 });
-    expect(out.needsRemoveWorkersFlow).toBe(true);
-    expect(out.summary).toContain('`demo-worker-2`');
-    expect(out.summary).toContain('### Not automated yet');
+    expect(out.removeNodes).toEqual(['demo-worker-2']);
+    expect(out.summary).toContain(
+      '- **Nodes to drain and remove** (newest first): `demo-worker-2`.',
+    );
+    expect(out.summary).not.toContain('### Not automated yet');
+    await expect(run({ workers: 0 })).rejects.toThrow(
+      /workers: 0 workers would leave cluster "demo" with its control planes only/,
+    );
   });
 
   it('refuses removing a depended-on add-on, naming the field, and writes nothing', async () => {

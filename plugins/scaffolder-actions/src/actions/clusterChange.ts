@@ -128,10 +128,10 @@ export function createClusterChangeAction(options: ClusterChangeActionOptions) {
             description:
               'The change in Markdown (words and the diff of cluster.yaml) for the pull request body',
           }),
-        needsRemoveWorkersFlow: z =>
-          z.boolean({
+        removeNodes: z =>
+          z.array(z.string(), {
             description:
-              'A scale-down: nodes must be drained and removed before Terraform destroys them (not built yet)',
+              'Nodes a scale-down removes, newest first: on apply kpaas:remove-nodes drains, resets and deletes them before Terraform destroys their machines',
           }),
       },
     },
@@ -223,10 +223,7 @@ export function createClusterChangeAction(options: ClusterChangeActionOptions) {
         `kpaas: ${cluster}: ${parts.join('; ') || 'no change'}`,
       );
       ctx.output('summary', summary);
-      ctx.output(
-        'needsRemoveWorkersFlow',
-        plan.workers?.needsRemoveWorkersFlow ?? false,
-      );
+      ctx.output('removeNodes', plan.workers?.remove ?? []);
     },
   });
 }

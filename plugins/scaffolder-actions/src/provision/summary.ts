@@ -1,4 +1,7 @@
-import { ClusterSpec } from '@internal/plugin-kpaas-common';
+import {
+  ClusterSpec,
+  formatTerraformPlanMarkdown,
+} from '@internal/plugin-kpaas-common';
 import { ASSIGNED_AT_APPLY } from './outputs';
 import type { ProvisionMode, ProvisionResult } from './types';
 
@@ -39,9 +42,8 @@ export function formatProvisionSummary(input: {
   const plan = result.planSummary;
   lines.push('');
   if (plan) {
-    lines.push(
-      `**Terraform plan:** ${plan.add} to add, ${plan.change} to change, ${plan.destroy} to destroy.`,
-    );
+    // one row per resource, destroys first (the same table as the change pull request's)
+    lines.push(formatTerraformPlanMarkdown(plan));
   } else if (dryRun && (target === 'kakao-cloud' || target === 'multipass')) {
     lines.push(
       `**Terraform plan:** not made in a dry run; ${result.inventory.length} machines from cluster.yaml, addresses marked _${ASSIGNED_AT_APPLY}_ come from Terraform.`,

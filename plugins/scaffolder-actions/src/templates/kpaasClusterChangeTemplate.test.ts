@@ -142,8 +142,9 @@ describe('kpaas-cluster-change template dry-run', () => {
     expect(pr.description).toContain('+    count: 3 # start small');
     expect(pr.description).toContain('### Plan');
     expect(pr.description).toContain(
-      'After the merge, run the kpaas-cluster-apply template on this repository.',
+      "After the merge, press **Apply** on the cluster's page in the catalog: it opens the\nkpaas-cluster-apply template on this repository, pinned to the merged commit of\n`main`.",
     );
+    expect(pr.description).not.toContain('kpaas:remove-nodes');
     expect(result.body.output.text[0].content).toBe(want.summary);
   });
 
@@ -164,18 +165,22 @@ describe('kpaas-cluster-change template dry-run', () => {
     );
   });
 
-  it('scale-down 2 → 1: a pull request flagged for the remove-workers flow, without a Terraform plan', async () => {
+  it('scale-down 2 → 1: the pull request names the node to drain and remove, plans the machines and says the apply removes it first', async () => {
     const result = await dryRun({ workers: 1 });
     expect(result.status).toBe(200);
-    expect(result.files.get('cluster/cluster.yaml')).toBe(
-      expected({ workers: 1 }).text,
-    );
-    expect(result.logText).not.toContain('Running kpaas:provision');
+    const want = expected({ workers: 1 });
+    expect(result.files.get('cluster/cluster.yaml')).toBe(want.text);
+    expect(result.logText).toContain('Running kpaas:provision in dry-run mode');
     const pr = pullRequestInput(result);
+    expect(pr.description.startsWith(want.summary)).toBe(true);
     expect(pr.description).toContain(
-      'nodes to remove (newest first) `mac-worker-2`. **Needs the remove-workers flow** (not built yet)',
+      '- **Nodes to drain and remove** (newest first): `mac-worker-2`.',
     );
-    expect(pr.description).not.toContain('### Plan');
+    expect(pr.description).not.toMatch(/remove-workers flow|not built yet/);
+    expect(pr.description).toContain('### Plan');
+    expect(pr.description).toMatch(
+      /Its first step, kpaas:remove-nodes,\s+drains, resets and deletes mac-worker-2 before\s+Terraform destroys their machines\./,
+    );
   });
 
   it('refuses a change the cluster cannot take, naming the field, and opens no pull request', async () => {
