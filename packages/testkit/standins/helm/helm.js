@@ -108,6 +108,14 @@ function updateState(change) {
   }
 }
 
+function deepMerge(base, over) {
+  const isMap = v => typeof v === 'object' && v !== null && !Array.isArray(v);
+  if (!isMap(base) || !isMap(over)) return over;
+  const out = { ...base };
+  for (const [k, v] of Object.entries(over)) out[k] = k in out ? deepMerge(out[k], v) : v;
+  return out;
+}
+
 function kubeconfig() {
   const file = process.env.KUBECONFIG || '/etc/kubernetes/admin.conf';
   const kc = YAML.parse(fs.readFileSync(file, 'utf8'));
@@ -229,12 +237,16 @@ async function upgrade() {
   const version = flag('--version') || '0.0.0';
   const chart = chartRef.split('/').pop();
   const timeoutS = parseInt(flag('--timeout') || '300', 10);
-  const values = flagsAll('--values', '-f').map(f => {
-    const text = fs.readFileSync(f, 'utf8');
+  // a process substitution is a pipe: each file is read once
+  const texts = flagsAll('--values', '-f').map(f => [f, fs.readFileSync(f, 'utf8')]);
+  const values = texts.map(([f, text]) => {
     // a process substitution carries resolved secrets: record only that it was passed
     return f.startsWith('/dev/fd/') || f.startsWith('/proc/') ? { file: 'secret', keys: Object.keys(YAML.parse(text) || {}) } : { file: f, content: text };
   });
   record({ phase: 'start', release, namespace: ns, chart, version, values });
+  // the user-supplied values as Helm keeps them in the release (`helm get values`): the files
+  // merged in order, maps deeply, everything else replaced
+  const config = texts.reduce((merged, [, text]) => deepMerge(merged, YAML.parse(text) || {}), {});
 
   const fixtures = fs.existsSync(CHARTS) ? JSON.parse(fs.readFileSync(CHARTS, 'utf8')) : {};
   // per release first (two releases of one chart), then per chart
@@ -306,7 +318,7 @@ async function upgrade() {
   const revision = updateState(state => {
     const releases = state.filter(r => !(r.name === release && r.namespace === ns));
     const next = Number(state.find(r => r.name === release && r.namespace === ns)?.revision ?? 0) + 1;
-    releases.push({ name: release, namespace: ns, revision: String(next), updated: new Date().toISOString(), status: 'deployed', chart: `${chart}-${version}`, app_version: version });
+    releases.push({ name: release, namespace: ns, revision: String(next), updated: new Date().toISOString(), status: 'deployed', chart: `${chart}-${version}`, app_version: version, config });
     saveState(releases);
     return next;
   });
@@ -350,7 +362,8 @@ async function main() {
     const all = loadState();
     const ns = flag('--namespace', '-n');
     const items = args.includes('--all-namespaces') || args.includes('-A') || !ns ? all : all.filter(r => r.namespace === ns);
-    console.log(JSON.stringify(items));
+    // `helm list` prints no values
+    console.log(JSON.stringify(items.map(({ config: _config, ...r }) => r)));
   } else if (verb === 'status') {
     record({});
     const release = positionals()[1];
@@ -361,6 +374,17 @@ async function main() {
       process.exit(1);
     }
     console.log(JSON.stringify({ name: r.name, namespace: r.namespace, info: { status: r.status }, chart: r.chart }));
+  } else if (verb === 'get' && args[1] === 'values') {
+    // `helm get values R -n NS -o json`: the user-supplied values, `null` when there are none
+    record({});
+    const release = positionals()[2];
+    const ns = flag('--namespace', '-n') || 'default';
+    const r = loadState().find(x => x.name === release && x.namespace === ns);
+    if (!r) {
+      process.stderr.write('Error: release: not found\n');
+      process.exit(1);
+    }
+    console.log(JSON.stringify(r.config && Object.keys(r.config).length > 0 ? r.config : null));
   } else if (verb === 'upgrade' || verb === 'install') {
     await upgrade();
   } else if (verb === 'uninstall' || verb === 'delete') {

@@ -52,7 +52,7 @@ export function createAddonsAction(options: AddonsActionOptions) {
   return createTemplateAction({
     id: 'kpaas:addons',
     description:
-      'Installs (or uninstalls) the platform add-ons of cluster.yaml with pinned Helm charts in dependency waves and checks their readiness through the Kubernetes API',
+      "Brings the cluster's add-ons to what cluster.yaml lists: installs new ones in dependency waves, upgrades (helm upgrade --atomic) those whose pinned chart version or values changed, uninstalls those it installed that cluster.yaml no longer lists (dependants first), and checks readiness through the Kubernetes API",
     examples,
     supportsDryRun: true,
     schema: {
@@ -106,7 +106,7 @@ export function createAddonsAction(options: AddonsActionOptions) {
           z
             .boolean({
               description:
-                'Tear down: uninstall the add-ons in reverse dependency order',
+                "Tear down: uninstall all of cluster.yaml's add-ons in reverse dependency order (a day-2 removal needs no flag: drop the add-on from spec.addons)",
             })
             .default(false),
       },
@@ -119,11 +119,23 @@ export function createAddonsAction(options: AddonsActionOptions) {
               chart: z.string(),
               version: z.string(),
               namespace: z.string(),
+              action: z
+                .enum(['install', 'upgrade', 'current', 'uninstall'])
+                .optional(),
+              from: z.string().optional(),
             }),
             {
-              description: 'Install plan: waves of add-ons with pinned charts',
+              description:
+                'The plan: waves of add-ons with pinned charts and, once the cluster was read, what happens to each (install, upgrade from a chart version, current, uninstall; uninstalls last, dependants first)',
             },
           ),
+        changes: z =>
+          z
+            .string({
+              description:
+                'The add-on change in Markdown: installs, upgrades (chart version and values diff; values from Secrets show as their tokens), uninstalls',
+            })
+            .optional(),
         addons: z =>
           z.array(
             z.object({
@@ -182,6 +194,7 @@ export function createAddonsAction(options: AddonsActionOptions) {
         options,
       );
       ctx.output('plan', output.plan);
+      if (output.changes !== undefined) ctx.output('changes', output.changes);
       ctx.output('addons', output.addons);
       ctx.output('endpoints', output.endpoints);
       ctx.output('hostsSnippet', output.hostsSnippet);

@@ -33,6 +33,38 @@ export async function helmList(shell: RemoteShell): Promise<HelmReleaseInfo[]> {
   }
 }
 
+/** The release's user-supplied values (`helm get values -o json`; `{}` when it has none). */
+export async function helmGetValues(
+  shell: RemoteShell,
+  release: string,
+  namespace: string,
+): Promise<Record<string, unknown>> {
+  const r = await shell.exec(
+    `helm get values ${shellQuote(release)} --namespace ${shellQuote(
+      namespace,
+    )} --output json`,
+    // the values may hold resolved secrets: never printed
+    { step: `helm get values ${release}`, quiet: true },
+  );
+  const text = r.stdout.trim();
+  try {
+    const parsed = JSON.parse(text || 'null');
+    return parsed && typeof parsed === 'object' ? parsed : {};
+  } catch {
+    throw new Error(`helm get values ${release} printed no JSON`);
+  }
+}
+
+/** The chart version of a release (`<chart>-<version>` of `helm list`), if it is that chart. */
+export function releaseVersion(
+  release: HelmReleaseInfo,
+  chart: string,
+): string | undefined {
+  return release.chart.startsWith(`${chart}-`)
+    ? release.chart.slice(chart.length + 1)
+    : undefined;
+}
+
 /** True when the release runs the pinned chart version and is deployed. */
 export function isReleaseCurrent(
   addon: PlannedAddonInstall,

@@ -132,6 +132,10 @@ export interface PlanRow {
   chart: string;
   version: string;
   namespace: string;
+  /** What the run does (known once the cluster's releases are read; ./changes.ts) */
+  action?: 'install' | 'upgrade' | 'current' | 'uninstall';
+  /** The installed chart version, for an upgrade */
+  from?: string;
 }
 
 export class AddonPlanError extends Error {

@@ -19,17 +19,13 @@ import {
 } from '../ssh';
 import { applyEtcdBackup } from '../etcd/backupStep';
 import { applyCertExpiryCollector } from '../etcd/certCollectorStep';
+import { runAddonChange } from './changeRun';
 import { AddonCluster } from './cluster';
 import { formatPlanTable, PlanRow, planRows } from './plan';
 import { catalogRefsLookup, checkAccessGroups } from './rbacCatalog';
 import { runClusterAccess } from './rbacStep';
 import { SshRemoteShell } from './remoteShell';
-import {
-  AddonResult,
-  installAddons,
-  uiEndpoints,
-  uninstallAddons,
-} from './waves';
+import { AddonResult, uiEndpoints, uninstallAddons } from './waves';
 
 /** What the run takes from the action's factory options. */
 export interface AddonsRunOptions {
@@ -58,6 +54,8 @@ export interface AddonsInput {
 
 export interface AddonsOutput {
   plan: PlanRow[];
+  /** The add-on change in Markdown (install, upgrade with values diffs, uninstall) */
+  changes?: string;
   addons: AddonResult[];
   endpoints: Array<{ host: string; address: string }>;
   hostsSnippet: string;
@@ -216,9 +214,15 @@ export async function runAddons(
         addSecret: (v: string) => masker.add(v),
       },
     };
-    const addons = input.uninstall
-      ? await uninstallAddons(runOptions)
-      : await installAddons(runOptions);
+    // a teardown uninstalls everything; otherwise the cluster's releases are compared with the
+    // plan: install, upgrade, uninstall what cluster.yaml no longer lists (./changeRun.ts)
+    const change = input.uninstall
+      ? undefined
+      : await runAddonChange(runOptions, {
+          catalog: repo.catalog,
+          listed: repo.spec.spec.addons.map(a => a.id),
+        });
+    const addons = change ? change.results : await uninstallAddons(runOptions);
     // sign-in (spec.access): Keycloak realm and client, RBAC bindings; after a clean install
     if (!input.uninstall && addons.every(a => a.status !== 'failed')) {
       await runClusterAccess({
@@ -258,7 +262,8 @@ export async function runAddons(
       }
     }
     return {
-      plan: rows,
+      plan: change?.rows ?? rows,
+      ...(change ? { changes: change.report } : {}),
       addons: addons.map(r =>
         r.reason ? { ...r, reason: masker.mask(r.reason) } : r,
       ),

@@ -58,6 +58,13 @@ export interface AddonRunOptions {
   signal?: AbortSignal;
   /** Private directory (relative to the node user's home) for uploaded values files */
   workDir: string;
+  /**
+   * Add-ons whose chart version or values changed (./changes.ts): `helm upgrade --atomic` even
+   * when the release is deployed and healthy
+   */
+  upgrades?: ReadonlySet<string>;
+  /** Uninstall: namespaces add-ons that stay still use (never deleted) */
+  keepNamespaces?: ReadonlySet<string>;
 }
 
 function errorMessage(e: unknown): string {
@@ -131,6 +138,10 @@ export async function installAddons(
   const limit = pLimit(opts.concurrency);
   const done = new Map<string, Promise<AddonResult>>();
   const byId = new Map(plan.addons.map(a => [a.id, a]));
+  const upgrading = (addon: PlannedAddonInstall) =>
+    opts.upgrades?.has(addon.id) ?? false;
+  const verb = (addon: PlannedAddonInstall) =>
+    upgrading(addon) ? 'upgrade' : 'install';
 
   const installOne = async (
     addon: PlannedAddonInstall,
@@ -139,15 +150,21 @@ export async function installAddons(
     const deadline = started.getTime() + opts.timeoutMs;
     const base = { id: addon.id, chartVersion: addon.version };
 
-    // current: the pinned chart is deployed and the add-on is healthy → nothing to change
-    const healthy =
-      (await cluster.readiness(addon, { routes: true })).state === 'Healthy';
+    // current: the pinned chart is deployed with the same values and its workloads are healthy
+    // → no Helm call
+    const releaseCurrent =
+      !upgrading(addon) &&
+      (addon.type === 'script' || isReleaseCurrent(addon, releases));
     const current =
-      healthy && (addon.type === 'script' || isReleaseCurrent(addon, releases));
+      releaseCurrent && (await cluster.readiness(addon)).state === 'Healthy';
     if (current) {
-      // a run that stopped between the chart and its manifests left some missing: add those
+      // a run that stopped between the chart and its manifests left some missing, or the
+      // routing changed (an HTTPRoute instead of an Ingress): add those, and wait for its routes
       await runInstructions(addon, deadline, true);
       await applyManifests(addon, deadline, true);
+      if (addon.gatewayApiObjects.length > 0) {
+        await cluster.waitReady(addon, deadline, { routes: true });
+      }
       logger.info(
         `${addon.id}: ${addon.chart?.name ?? addon.script?.path}@${
           addon.version
@@ -157,14 +174,14 @@ export async function installAddons(
     }
 
     await hooks.timeline?.({
-      step: `install:${addon.id}`,
+      step: `${verb(addon)}:${addon.id}`,
       status: 'running',
       startedAt: started.toISOString(),
     });
     logger.info(
-      `${addon.id}: installing ${
+      `${addon.id}: ${upgrading(addon) ? 'upgrading to' : 'installing'} ${
         addon.chart ? `${addon.chart.ref}@${addon.version}` : addon.script?.path
-      } into ${addon.namespace}`,
+      } in ${addon.namespace}`,
     );
 
     // A CRDs-only add-on (istio-base) installs its requiresCrds itself: waitReady judges them.
@@ -361,7 +378,7 @@ export async function installAddons(
       if (failedDep) {
         const reason = `not installed: dependency ${failedDep.id} failed`;
         await hooks.timeline?.({
-          step: `install:${addon.id}`,
+          step: `${verb(addon)}:${addon.id}`,
           status: 'skipped',
           summary: reason,
         });
@@ -377,12 +394,12 @@ export async function installAddons(
         try {
           if (signal?.aborted) throw new Error('cancelled');
           const result = await hooks.checkpoint({
-            key: `addons.install.${addon.id}.${addon.version}`,
+            key: `addons.${verb(addon)}.${addon.id}.${addon.version}`,
             fn: () => installOne(addon),
           });
           if (result.status === 'installed') {
             await hooks.timeline?.({
-              step: `install:${addon.id}`,
+              step: `${verb(addon)}:${addon.id}`,
               status: 'succeeded',
               startedAt: started,
               finishedAt: new Date().toISOString(),
@@ -395,7 +412,7 @@ export async function installAddons(
             e instanceof NotReadyError ? e.reason : errorMessage(e);
           logger.error(`${addon.id}: failed: ${reason}`);
           await hooks.timeline?.({
-            step: `install:${addon.id}`,
+            step: `${verb(addon)}:${addon.id}`,
             status: 'failed',
             startedAt: started,
             finishedAt: new Date().toISOString(),
@@ -437,32 +454,50 @@ export async function uninstallAddons(
           const addon = plan.addons.find(a => a.id === id)!;
           const base = { id, chartVersion: addon.version };
           try {
-            if (addon.type !== 'helm') {
+            // a Helm add-on's release; a script add-on's are the releases it made in its
+            // namespace (its namespace then goes too, when kpaas:addons created it)
+            if (
+              addon.definition.type === 'script' &&
+              !addon.definition.script.namespace
+            ) {
               return {
                 ...base,
                 status: 'failed',
-                reason: `script add-on: uninstall is not automated; remove ${addon.namespace} by hand`,
+                reason: `script add-on without script.namespace in the catalog: kpaas cannot tell its releases from others; set script.namespace, or uninstall it by hand`,
               };
             }
-            const present = releases.some(
-              r => r.name === addon.release && r.namespace === addon.namespace,
+            const own = releases.filter(r =>
+              addon.type === 'helm'
+                ? r.name === addon.release && r.namespace === addon.namespace
+                : r.namespace === addon.namespace,
             );
-            if (present) {
+            if (own.length > 0) {
               await hooks.checkpoint({
                 key: `addons.uninstall.${id}.${addon.version}`,
                 fn: async () => {
-                  await shell.exec(
-                    uninstallCommand(addon, Math.ceil(opts.timeoutMs / 1000)),
-                    {
-                      step: `helm uninstall ${id}`,
-                      timeoutMs: opts.timeoutMs,
-                    },
-                  );
+                  for (const r of own) {
+                    await shell.exec(
+                      uninstallCommand(
+                        { ...addon, release: r.name },
+                        Math.ceil(opts.timeoutMs / 1000),
+                      ),
+                      {
+                        step: `helm uninstall ${r.name}`,
+                        timeoutMs: opts.timeoutMs,
+                      },
+                    );
+                  }
                   return true;
                 },
               });
             }
-            logger.info(`${id}: ${present ? 'uninstalled' : 'not installed'}`);
+            logger.info(
+              `${id}: ${
+                own.length > 0
+                  ? `uninstalled (${own.map(r => r.name).join(', ')})`
+                  : 'not installed'
+              }`,
+            );
             await hooks.timeline?.({
               step: `uninstall:${id}`,
               status: 'succeeded',
@@ -479,6 +514,7 @@ export async function uninstallAddons(
   // namespaces: only ours, only when every add-on in them is gone
   const namespaces = new Set(plan.addons.map(a => a.namespace));
   for (const ns of namespaces) {
+    if (opts.keepNamespaces?.has(ns)) continue;
     const inNs = plan.addons.filter(a => a.namespace === ns).map(a => a.id);
     if (
       results
