@@ -16,6 +16,8 @@ import { createClusterChangeAction } from './actions/clusterChange';
 import { createCertsRenewAction } from './actions/certsRenew';
 import { createEtcdRestoreAction } from './actions/etcdRestore';
 import { createEtcdSnapshotAction } from './actions/etcdSnapshot';
+import { createUpgradeAction } from './actions/upgrade';
+import { createRemoveNodesAction } from './actions/removeNodes';
 import { createScmFileUrlFilter } from './filters/scmFileUrl';
 import { createScmTypeFilter } from './filters/scmType';
 import { ToolShutdown } from './process/shutdown';
@@ -70,6 +72,8 @@ export const scaffolderModuleKpaas = createBackendModule({
           createEtcdRestoreAction(services),
           createCertsRenewAction(services),
           createClusterChangeAction(services),
+          createUpgradeAction(services),
+          createRemoveNodesAction(services),
         );
         const integrations = ScmIntegrations.fromConfig(config);
         templating.addTemplateFilters([

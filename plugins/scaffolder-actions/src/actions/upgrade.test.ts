@@ -279,4 +279,35 @@ describe('kpaas:upgrade on the rig', () => {
       skipped: [...CPS, 'demo-worker-1'],
     });
   });
+
+  it('changes nothing on a cluster already at its version', async () => {
+    const marks = rig.mark();
+    const again = runUpgradeAction(rig);
+    await again.run();
+    for (const n of ALL) expect(changingCalls(n, marks)).toEqual([]);
+    expect(again.outputs()).toMatchObject({ upgraded: [], skipped: ALL });
+    expect(again.lines.join('\n')).toContain(
+      'every node of demo runs v1.35.1: nothing to do',
+    );
+  });
+
+  it('leaves a cluster that kpaas:bootstrap has not reached yet alone (no recorded host keys)', async () => {
+    const stored = rig.h.inventories.get('demo')!;
+    const marks = rig.mark();
+    rig.h.inventories.set(
+      'demo',
+      stored.map(n => ({ ...n, hostKeyFingerprint: undefined })),
+    );
+    try {
+      // runUpgradeAction keeps the harness inventory as it is
+      const fresh = runUpgradeAction(rig);
+      await fresh.run();
+      expect(fresh.lines.join('\n')).toContain(
+        'demo is not bootstrapped yet (no recorded host key for demo-cp-1): nothing to upgrade, kpaas:bootstrap installs v1.35.1',
+      );
+      for (const n of ALL) expect(rig.callsSince(n, marks)).toEqual([]);
+    } finally {
+      rig.h.inventories.set('demo', stored);
+    }
+  });
 });

@@ -266,9 +266,32 @@ export function createUpgradeAction(options: UpgradeActionOptions) {
           )}); set spec.controlPlane.endpoint.address`,
         );
       }
+      const nothingToDo = (why: string) => {
+        log.info(
+          `${cluster} is not bootstrapped yet (${why}): nothing to upgrade, kpaas:bootstrap installs ${target}`,
+        );
+        ctx.output('from', '');
+        ctx.output('to', target);
+        ctx.output('upgraded', []);
+        ctx.output('skipped', []);
+        ctx.output('nodeTimings', []);
+        ctx.output('phaseTimings', recorder.phaseTimings);
+      };
+      // kpaas:bootstrap records each node's host key when it first connects: a machine without
+      // one was never bootstrapped (new in a scale-up) and is joined at the target by bootstrap
+      if (!firstCp.hostKeyFingerprint) {
+        nothingToDo(`no recorded host key for ${firstCp.name}`);
+        return;
+      }
+      const known = k8sNodes.filter(n => n.hostKeyFingerprint);
+      for (const n of k8sNodes.filter(x => !x.hostKeyFingerprint)) {
+        log.info(
+          `[${n.name}] has no recorded host key, so it was never bootstrapped: left to kpaas:bootstrap, which joins it at ${target}`,
+        );
+      }
       const sessions = await recorder.phase('connect', () =>
         connectAll(
-          k8sNodes.map(n => ({
+          known.map(n => ({
             name: n.name,
             host: n.address,
             port: n.port,
@@ -296,15 +319,7 @@ export function createUpgradeAction(options: UpgradeActionOptions) {
             })
           ).exitCode === 0;
         if (!bootstrapped) {
-          log.info(
-            `${cluster} is not bootstrapped yet (${firstCp.name} has no ${ADMIN_CONF}): nothing to upgrade, kpaas:bootstrap installs ${target}`,
-          );
-          ctx.output('from', '');
-          ctx.output('to', target);
-          ctx.output('upgraded', []);
-          ctx.output('skipped', []);
-          ctx.output('nodeTimings', []);
-          ctx.output('phaseTimings', recorder.phaseTimings);
+          nothingToDo(`${firstCp.name} has no ${ADMIN_CONF}`);
           return;
         }
         // admin.conf in memory only, its server the cluster's API endpoint
@@ -319,7 +334,7 @@ export function createUpgradeAction(options: UpgradeActionOptions) {
             observeNodeVersions({
               core,
               sessions,
-              nodes: k8sNodes.map(n => ({
+              nodes: known.map(n => ({
                 name: n.name,
                 controlPlane: n.role === 'control-plane',
               })),
