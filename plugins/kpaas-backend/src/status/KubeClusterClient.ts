@@ -328,6 +328,69 @@ export class KubeClusterClient {
     return items;
   }
 
+  /** A LIST as the start of a watch: every page, and the collection's resourceVersion. */
+  private async listSnapshot<T>(
+    operation: string,
+    page: (
+      cont: string | undefined,
+      options: k8s.ConfigurationOptions,
+    ) => Promise<{
+      items: T[];
+      metadata?: { _continue?: string; resourceVersion?: string };
+    }>,
+  ): Promise<{ items: T[]; resourceVersion: string }> {
+    let resourceVersion = '';
+    const items = await this.listAll<T>(operation, async (cont, options) => {
+      const result = await page(cont, options);
+      resourceVersion = result.metadata?.resourceVersion ?? resourceVersion;
+      return result;
+    });
+    return { items, resourceVersion };
+  }
+
+  listNodesSnapshot() {
+    return this.listSnapshot<k8s.V1Node>('LIST nodes', (cont, options) =>
+      this.core.listNode({ limit: LIST_PAGE_SIZE, _continue: cont }, options),
+    );
+  }
+
+  listPodsSnapshot(namespace: string, labelSelector: string) {
+    return this.listSnapshot<k8s.V1Pod>(
+      `LIST pods in ${namespace}`,
+      (cont, options) =>
+        this.core.listNamespacedPod(
+          { namespace, labelSelector, limit: LIST_PAGE_SIZE, _continue: cont },
+          options,
+        ),
+    );
+  }
+
+  /**
+   * client-node's Watch on this cluster, with the same rules as every other request: the
+   * cluster-networks check on the resolved address and certificate verification.
+   */
+  watcher(): k8s.Watch {
+    this.assertServerAllowed();
+    const { networks } = this.options;
+    const kc = new k8s.KubeConfig();
+    kc.loadFromString(this.kubeConfig.exportConfig());
+    const apply = kc.applyToFetchOptions.bind(kc);
+    kc.applyToFetchOptions = async opts => {
+      const init = await apply(opts);
+      const agent = init.agent;
+      if (!(agent instanceof HttpsAgent)) {
+        throw new Error('only https:// API servers are supported');
+      }
+      init.agent = new HttpsAgent({
+        ...agent.options,
+        lookup: networks.lookup,
+        rejectUnauthorized: true,
+      });
+      return init;
+    };
+    return new k8s.Watch(kc);
+  }
+
   listNodes(): Promise<k8s.V1Node[]> {
     return this.listAll('LIST nodes', (cont, options) =>
       this.core.listNode({ limit: LIST_PAGE_SIZE, _continue: cont }, options),

@@ -26,7 +26,20 @@ import { StatusService } from './StatusService';
  * On SQLite (development) and, when available, a real PostgreSQL (production).
  */
 
+// Each test starts 20 clusters' LISTs and watches; on a loaded 2-core machine that takes a while.
+jest.setTimeout(30_000);
+
 const networks = new ClusterNetworks(['127.0.0.0/8']);
+
+/** Every replica a test starts; closed after it (stops its watches, hands its claims back). */
+const started: StatusService[] = [];
+function track(service: StatusService): StatusService {
+  started.push(service);
+  return service;
+}
+afterEach(async () => {
+  await Promise.all(started.splice(0).map(s => s.close()));
+});
 const CLUSTERS = 20;
 
 function sharedCache(): CacheService {
@@ -106,15 +119,17 @@ describe.each(databases)('status refresh claims on %s', (_label, open) => {
   let db: Knex;
   let cache: CacheService;
   const replica = (claimMs = 20_000) =>
-    new StatusService({
-      networks,
-      registry,
-      cache,
-      claims: new RefreshClaims(db, { claimMs }),
-      logger: mockServices.logger.mock(),
-      intervalMs: 60_000,
-      concurrency: 4,
-    });
+    track(
+      new StatusService({
+        networks,
+        registry,
+        cache,
+        claims: new RefreshClaims(db, { claimMs }),
+        logger: mockServices.logger.mock(),
+        intervalMs: 60_000,
+        concurrency: 4,
+      }),
+    );
 
   beforeAll(async () => {
     db = await open();
@@ -146,18 +161,20 @@ describe.each(databases)('status refresh claims on %s', (_label, open) => {
 
   it('a cluster registered while a run is under way is refreshed in that run, once', async () => {
     // another replica added c19's row; this run's list predates the registration
-    const late = new StatusService({
-      networks,
-      registry: {
-        ...registry,
-        list: async () => records.slice(0, CLUSTERS - 1),
-      } as unknown as ClusterRegistry,
-      cache,
-      claims: new RefreshClaims(db, { claimMs: 20_000 }),
-      logger: mockServices.logger.mock(),
-      intervalMs: 60_000,
-      concurrency: 4,
-    });
+    const late = track(
+      new StatusService({
+        networks,
+        registry: {
+          ...registry,
+          list: async () => records.slice(0, CLUSTERS - 1),
+        } as unknown as ClusterRegistry,
+        cache,
+        claims: new RefreshClaims(db, { claimMs: 20_000 }),
+        logger: mockServices.logger.mock(),
+        intervalMs: 60_000,
+        concurrency: 4,
+      }),
+    );
     await new RefreshClaims(db, { claimMs: 20_000 }).ensure(['c19']);
     expect(await late.refreshAll()).toMatchObject({ refreshed: CLUSTERS });
     expect(nodeLists('c19')).toBe(1);

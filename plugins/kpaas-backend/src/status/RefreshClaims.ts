@@ -133,6 +133,18 @@ export class RefreshClaims {
     return { cluster, failures: Number(rows[0].failures) };
   }
 
+  /**
+   * Extends this replica's claim by one lease (a replica watching the cluster holds it for as
+   * long as it watches); false when the claim was lost (expired and taken, or the cluster was
+   * deleted).
+   */
+  async renew(cluster: string): Promise<boolean> {
+    const updated = await this.db(TABLE)
+      .where({ cluster, claimed_by: this.replicaId })
+      .update({ claim_expires_ms: this.now() + this.options.claimMs });
+    return updated > 0;
+  }
+
   /** Ends this replica's claim: due again at `nextDueMs`, with the backoff count. */
   async release(
     cluster: string,

@@ -16,7 +16,19 @@ import { RefreshClaims } from './RefreshClaims';
 import { claimsDatabase } from './__testUtils__/claimsDatabase';
 
 /** The stand-in listens on loopback, which the default cluster networks refuse. */
+jest.setTimeout(30_000);
+
 const networks = new ClusterNetworks(['127.0.0.0/8']);
+
+/** Every replica a test starts; closed after it (stops its watches, hands its claims back). */
+const started: StatusService[] = [];
+function track(service: StatusService): StatusService {
+  started.push(service);
+  return service;
+}
+afterEach(async () => {
+  await Promise.all(started.splice(0).map(s => s.close()));
+});
 
 /** The cache service as every replica sees it (one shared store). */
 function sharedCache(): CacheService {
@@ -73,21 +85,25 @@ describe('StatusService across replicas', () => {
   it('serves what the refreshing replica stored, and picks up newer statuses in the background', async () => {
     const cache = sharedCache();
     const logger = mockServices.logger.mock();
-    const refresher = new StatusService({
-      networks,
-      registry: registry(),
-      cache,
-      claims: claims(),
-      logger,
-    });
-    const reader = new StatusService({
-      networks,
-      registry: registry(),
-      cache,
-      claims: claims(),
-      logger,
-      memoTtlMs: 60_000,
-    });
+    const refresher = track(
+      new StatusService({
+        networks,
+        registry: registry(),
+        cache,
+        claims: claims(),
+        logger,
+      }),
+    );
+    const reader = track(
+      new StatusService({
+        networks,
+        registry: registry(),
+        cache,
+        claims: claims(),
+        logger,
+        memoTtlMs: 60_000,
+      }),
+    );
 
     expect(await reader.peek('demo')).toBeUndefined();
     await refresher.refreshAll();
@@ -129,14 +145,23 @@ describe('StatusService across replicas', () => {
       createdAt: new Date().toISOString(),
     };
     const cache = sharedCache();
-    const service = () =>
-      new StatusService({
-        networks,
-        registry: registry(),
-        cache,
-        claims: claims(),
-        logger: mockServices.logger.mock(),
-      });
+    // each call a replica that refreshes once and shuts down (handing its claim back)
+    const service = () => ({
+      refresh: async (cluster: ClusterRecord) => {
+        const replica = new StatusService({
+          networks,
+          registry: registry(),
+          cache,
+          claims: claims(),
+          logger: mockServices.logger.mock(),
+        });
+        try {
+          return await replica.refresh(cluster);
+        } finally {
+          await replica.close();
+        }
+      },
+    });
     standIn.setNodeReady('worker-1', false, 'KubeletNotReady');
     try {
       const settling = await service().refresh(fresh);
@@ -174,15 +199,17 @@ describe('StatusService across replicas', () => {
         token: 't',
       }),
     } as unknown as ClusterRegistry;
-    const service = new StatusService({
-      networks,
-      registry: unreachable,
-      cache: sharedCache(),
-      claims: claims(),
-      logger: mockServices.logger.mock(),
-      intervalMs: 1000,
-      maxBackoffMs: 3000,
-    });
+    const service = track(
+      new StatusService({
+        networks,
+        registry: unreachable,
+        cache: sharedCache(),
+        claims: claims(),
+        logger: mockServices.logger.mock(),
+        intervalMs: 1000,
+        maxBackoffMs: 3000,
+      }),
+    );
     const delays: number[] = [];
     for (let i = 0; i < 4; i++) {
       await service.refresh(record);

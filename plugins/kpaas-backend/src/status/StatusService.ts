@@ -8,10 +8,9 @@ import type {
   ClusterSummary,
 } from '@internal/plugin-kpaas-common';
 import pLimit from 'p-limit';
-import { createHash } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { gzipSync } from 'node:zlib';
 import type {
+  ClusterConnection,
   ClusterRecord,
   ClusterRegistry,
 } from '../registry/ClusterRegistry';
@@ -20,8 +19,12 @@ import {
   deriveState,
   emptyStatus,
   IncompleteStatusError,
+  Observed,
+  withObserved,
 } from './collectStatus';
+import { ClusterWatch } from './ClusterWatch';
 import { KubeClusterClient } from './KubeClusterClient';
+import { Memo, ServedBody, serializeStatus, toMemo } from './servedBody';
 import { LinkProber } from './LinkProber';
 import type { RefreshClaims } from './RefreshClaims';
 import type { ClusterNetworks } from '../network/ClusterNetworks';
@@ -43,7 +46,13 @@ import type { ClusterNetworks } from '../network/ClusterNetworks';
  *  - the next refresh of a cluster is due one interval after the previous one finished, so
  *    two node LISTs of one cluster are at least one interval apart;
  *  - a replica that dies mid-refresh leaves a claim that expires after one interval (or the
- *    cluster deadline plus a margin, if longer); another replica then takes the cluster over.
+ *    cluster deadline plus a margin, if longer); another replica then takes the cluster over;
+ *  - nodes and static pods (what grows with the cluster) are LISTed once, then WATCHed by the
+ *    replica that refreshed the cluster (ClusterWatch): it keeps the refresh claim, renewing it
+ *    every tick, and stops watching when it loses it. A change re-derives only the nodes that
+ *    changed and stores a new status after `coalesceMs`; the rest of the status (version,
+ *    /readyz, certificate, add-on workloads, CRDs, routes, backups, link probes) is still
+ *    polled every interval by that replica.
  */
 
 export interface StatusServiceOptions {
@@ -72,36 +81,21 @@ export interface StatusServiceOptions {
   memoTtlMs?: number;
   /** Cache entry lifetime. Default 1 h. */
   cacheTtlMs?: number;
+  /** Keep nodes and static pods by LIST+WATCH instead of a LIST per refresh. Default true. */
+  watch?: boolean;
+  /** How long a burst of watch events is collected before the status is stored. Default 1 s. */
+  coalesceMs?: number;
+  /** First retry delay of a failed watch (doubles, capped at 30 s). Default 500 ms. */
+  watchBackoffMs?: number;
 }
 
-export interface ServedStatus {
-  status: ClusterStatus;
-  /** `status` serialised once, for the route. */
-  json: string;
-}
+export type { ServedBody, ServedStatus } from './servedBody';
 
-/** A status ready to send: serialised, gzipped and tagged once per change, not per request. */
-export interface ServedBody extends ServedStatus {
-  body: Buffer;
-  etag: string;
-  gzip(): Buffer;
-}
-
-interface Memo extends ServedBody {
-  readAt: number;
-}
-
-function toMemo(status: ClusterStatus, json: string): Memo {
-  const body = Buffer.from(json);
-  let gzipped: Buffer | undefined;
-  return {
-    status,
-    json,
-    body,
-    etag: `"${createHash('sha1').update(body).digest('base64url')}"`,
-    gzip: () => (gzipped ??= gzipSync(body, { level: 6 })),
-    readAt: Date.now(),
-  };
+/** A cluster this replica watches (and holds the refresh claim of). */
+interface Session {
+  cluster: ClusterRecord;
+  watch: ClusterWatch;
+  polledAt: number;
 }
 
 interface Backoff {
@@ -124,11 +118,14 @@ const cacheKey = (name: string) => `status:${name}`;
 const etagKey = (name: string) => `status-etag:${name}`;
 /** Set once a registration was seen Healthy: from then on a problem is Degraded, not Provisioning. */
 const settledKey = (name: string) => `status-settled:${name}`;
+/** Set while a replica watches the cluster: its stored status is current, nobody waits for it. */
+const watcherKey = (name: string) => `status-watcher:${name}`;
 
 export class StatusService {
   private readonly memo = new Map<string, Memo>();
   private readonly inflight = new Map<string, Promise<ServedBody>>();
   private readonly revalidating = new Set<string>();
+  private readonly sessions = new Map<string, Session>();
   private readonly prober: LinkProber;
   private readonly limit: ReturnType<typeof pLimit>;
   private readonly o: Required<
@@ -153,6 +150,9 @@ export class StatusService {
       concurrency: options.concurrency ?? 10,
       intervalMs: options.intervalMs ?? 30000,
       maxBackoffMs: options.maxBackoffMs ?? 10 * 60 * 1000,
+      watch: options.watch ?? true,
+      coalesceMs: options.coalesceMs ?? 1000,
+      watchBackoffMs: options.watchBackoffMs ?? 500,
       provisioningGraceMs: options.provisioningGraceMs ?? 15 * 60 * 1000,
       memoTtlMs: options.memoTtlMs ?? 2000,
       cacheTtlMs: options.cacheTtlMs ?? 60 * 60 * 1000,
@@ -238,12 +238,19 @@ export class StatusService {
 
   private async claimAndCompute(cluster: ClusterRecord): Promise<ServedBody> {
     const { claims } = this.options;
+    // Watched here: this replica holds the claim.
+    if (this.sessions.has(cluster.name)) return this.computeClaimed(cluster, 0);
     const deadline = Date.now() + this.claimMs() * 2;
     for (;;) {
       const claim = await claims.claim(cluster.name);
       if (claim) return this.computeClaimed(cluster, claim.failures);
-      // Another replica computes it: wait for its claim to end, then serve what it stored.
-      while ((await claims.isClaimed(cluster.name)) && Date.now() < deadline)
+      // Another replica computes it: wait for its claim to end (or, when it watches the
+      // cluster, for its first status), then serve what it stored.
+      while (
+        (await claims.isClaimed(cluster.name)) &&
+        !(await this.watchedElsewhere(cluster.name)) &&
+        Date.now() < deadline
+      )
         await sleep(100);
       const stored = await this.readCache(cluster.name);
       if (stored) return stored;
@@ -259,7 +266,19 @@ export class StatusService {
     return claimLeaseMs(this.o.intervalMs, this.o.clusterTimeoutMs);
   }
 
-  /** Computes a claimed cluster, stores the result, then releases the claim with its next due time. */
+  private async watchedElsewhere(name: string): Promise<boolean> {
+    const watcher = await this.options.cache.get<string>(watcherKey(name));
+    return (
+      typeof watcher === 'string' &&
+      watcher !== this.options.claims.replicaId &&
+      (await this.options.cache.get(cacheKey(name))) !== undefined
+    );
+  }
+
+  /**
+   * Computes a claimed cluster and stores the result; then either keeps the claim (the cluster
+   * is watched here) or releases it with its next due time.
+   */
   private async computeClaimed(
     cluster: ClusterRecord,
     failures: number,
@@ -270,22 +289,148 @@ export class StatusService {
       return memo;
     } finally {
       const ok = memo ? memo.status.api.reachable && !memo.status.stale : false;
-      const next = ok ? 0 : failures + 1;
-      const delay = ok
-        ? this.o.intervalMs
-        : Math.min(this.o.intervalMs * 2 ** (next - 1), this.o.maxBackoffMs);
-      await this.options.claims
-        .release(cluster.name, Date.now() + delay, next)
-        .catch(error =>
-          this.options.logger.warn(
-            `kpaas: cannot release the refresh claim of ${cluster.name}: ${error}`,
-          ),
-        );
+      const session = this.sessions.get(cluster.name);
+      if (ok && session) {
+        session.cluster = cluster;
+        session.polledAt = Date.now();
+      } else {
+        await this.release(cluster.name, ok, failures);
+      }
     }
+  }
+
+  /** Stops watching (if this replica does) and releases the claim with the next due time. */
+  private async release(
+    name: string,
+    ok: boolean,
+    failures: number,
+    dueNow = false,
+  ) {
+    await this.stopWatching(name);
+    const next = ok ? 0 : failures + 1;
+    const delay = ok
+      ? this.o.intervalMs
+      : Math.min(this.o.intervalMs * 2 ** (next - 1), this.o.maxBackoffMs);
+    await this.options.claims
+      .release(name, Date.now() + (dueNow ? 0 : delay), next)
+      .catch(error =>
+        this.options.logger.warn(
+          `kpaas: cannot release the refresh claim of ${name}: ${error}`,
+        ),
+      );
+  }
+
+  /** Starts watching a claimed cluster's nodes and static pods (first LISTs included). */
+  private async observe(
+    cluster: ClusterRecord,
+    connection: ClusterConnection,
+  ): Promise<Observed & { nodesJson: string }> {
+    let session = this.sessions.get(cluster.name);
+    if (!session) {
+      const watch = new ClusterWatch({
+        // no overall deadline: the watch runs as long as this replica holds the claim
+        client: new KubeClusterClient(connection, {
+          requestTimeoutMs: this.o.requestTimeoutMs,
+          networks: this.options.networks,
+        }),
+        coalesceMs: this.o.coalesceMs,
+        backoffMs: this.o.watchBackoffMs,
+        onChange: () => this.watchChanged(cluster.name),
+        onError: error =>
+          this.options.logger.debug(
+            `kpaas: watch of ${cluster.name}: ${
+              (error as Error)?.message ?? error
+            }`,
+          ),
+      });
+      await watch.start();
+      session = { cluster, watch, polledAt: Date.now() };
+      this.sessions.set(cluster.name, session);
+      await this.options.cache.set(
+        watcherKey(cluster.name),
+        this.options.claims.replicaId,
+        { ttl: this.claimMs() },
+      );
+    }
+    const { watch } = session;
+    return {
+      nodes: watch.nodes.statuses(),
+      staticPods: watch.staticPods.list(),
+      nodesJson: watch.nodes.json(),
+    };
+  }
+
+  /** A watch saw a change: the stored status with the current nodes and static pods. */
+  private async watchChanged(name: string): Promise<void> {
+    const session = this.sessions.get(name);
+    const current = this.memo.get(name);
+    if (!session || !current?.status.api.reachable) return;
+    const { watch } = session;
+    let status = withObserved(
+      { ...current.status, checkedAt: new Date().toISOString() },
+      { nodes: watch.nodes.statuses(), staticPods: watch.staticPods.list() },
+    );
+    status = await this.withProvisioning(session.cluster, status);
+    if (this.sessions.get(name) !== session) return; // stopped meanwhile
+    const nodesJson =
+      status.nodes === watch.nodes.statuses() ? watch.nodes.json() : undefined;
+    await this.store(name, toMemo(status, serializeStatus(status, nodesJson)));
+  }
+
+  private async stopWatching(name: string): Promise<void> {
+    const session = this.sessions.get(name);
+    if (!session) return;
+    this.sessions.delete(name);
+    await session.watch.stop();
+    if (
+      (await this.options.cache.get(watcherKey(name))) ===
+      this.options.claims.replicaId
+    )
+      await this.options.cache.delete(watcherKey(name));
+  }
+
+  /** Clusters this replica watches (diagnostics, tests). */
+  watching(): Map<string, ClusterWatch> {
+    return new Map([...this.sessions].map(([n, s]) => [n, s.watch]));
+  }
+
+  /**
+   * Keeps the claims of the watched clusters (a lost claim stops the watch) and returns those
+   * whose polled parts are due.
+   */
+  private async renewWatched(): Promise<string[]> {
+    const due: string[] = [];
+    for (const [name, session] of [...this.sessions]) {
+      const held = await this.options.claims.renew(name).catch(() => false);
+      if (!held) {
+        this.options.logger.info(
+          `kpaas: another replica refreshes ${name} now; stopped watching it`,
+        );
+        await this.stopWatching(name);
+        continue;
+      }
+      await this.options.cache.set(
+        watcherKey(name),
+        this.options.claims.replicaId,
+        {
+          ttl: this.claimMs(),
+        },
+      );
+      if (Date.now() - session.polledAt >= this.o.intervalMs) due.push(name);
+    }
+    return due;
+  }
+
+  /** Stops every watch and hands the claims back (shutdown): another replica takes over. */
+  async close(): Promise<void> {
+    await Promise.all(
+      [...this.sessions.keys()].map(name => this.release(name, true, 0, true)),
+    );
   }
 
   /** Forgets a deleted cluster. */
   async forget(name: string): Promise<void> {
+    await this.stopWatching(name);
     this.memo.delete(name);
     await this.options.claims.forget(name);
     await this.options.cache.delete(cacheKey(name));
@@ -306,6 +451,23 @@ export class StatusService {
     const byName = new Map(clusters.map(c => [c.name, c]));
     await claims.ensure([...byName.keys()]);
     let refreshed = 0;
+    // Watched here: the polled parts of those due, under the same concurrency.
+    const polls = (await this.renewWatched()).map(name =>
+      this.limit(async () => {
+        const cluster = byName.get(name) ?? (await registry.get(name));
+        if (!cluster) return this.forget(name); // deleted
+        if (this.inflight.has(name) || signal?.aborted) return undefined;
+        refreshed++;
+        const run = this.computeClaimed(cluster, 0);
+        this.inflight.set(name, run);
+        return run
+          .then(() => undefined)
+          .catch(error =>
+            logger.warn(`kpaas: status refresh of ${name} failed: ${error}`),
+          )
+          .finally(() => this.inflight.delete(name));
+      }),
+    );
     // Workers start one at a time, each after the previous one got a claim: when nothing is
     // due a run costs one query, not one per worker.
     const workers: Promise<void>[] = [];
@@ -337,6 +499,7 @@ export class StatusService {
     workers.push(this.limit(worker));
     // workers.length grows while they run
     for (let i = 0; i < workers.length; i++) await workers[i];
+    await Promise.all(polls);
     return { refreshed, skipped: clusters.length - refreshed };
   }
 
@@ -345,6 +508,7 @@ export class StatusService {
     const deadline = new AbortController();
     const timer = setTimeout(() => deadline.abort(), this.o.clusterTimeoutMs);
     let status: ClusterStatus;
+    let nodesJson: string | undefined;
     try {
       const connection = await registry.getConnection(cluster.name);
       if (!connection)
@@ -359,6 +523,15 @@ export class StatusService {
         cluster,
         catalog,
         prober: this.prober,
+        ...(this.o.watch
+          ? {
+              observe: async () => {
+                const observed = await this.observe(cluster, connection);
+                nodesJson = observed.nodesJson;
+                return observed;
+              },
+            }
+          : {}),
       });
     } catch (error) {
       const now = new Date().toISOString();
@@ -399,7 +572,16 @@ export class StatusService {
     }
 
     status = await this.withProvisioning(cluster, status);
-    const memo = toMemo(status, JSON.stringify(status));
+    const watched = this.sessions.get(cluster.name)?.watch;
+    const memo = toMemo(
+      status,
+      serializeStatus(
+        status,
+        watched && status.nodes === watched.nodes.statuses()
+          ? nodesJson
+          : undefined,
+      ),
+    );
     await this.store(cluster.name, memo);
     return memo;
   }
@@ -471,7 +653,7 @@ export class StatusService {
           reason: current.status.api.error,
         };
     const status = await this.withProvisioning(cluster, base);
-    await this.store(cluster.name, toMemo(status, JSON.stringify(status)));
+    await this.store(cluster.name, toMemo(status, serializeStatus(status)));
   }
 
   /** A list item: from the stored status; clusters never computed are reported as such. */

@@ -54,8 +54,12 @@ type StaticComponent = (typeof STATIC_COMPONENTS)[number];
 
 const ROLE_PREFIX = 'node-role.kubernetes.io/';
 
-const iso = (d: Date | string | undefined) =>
-  d instanceof Date ? d.toISOString() : d;
+/** One format whether the object came from a LIST (Date) or a watch event (RFC 3339 text). */
+const iso = (d: Date | string | undefined) => {
+  if (d instanceof Date) return d.toISOString();
+  const parsed = typeof d === 'string' ? new Date(d) : undefined;
+  return parsed && !Number.isNaN(parsed.getTime()) ? parsed.toISOString() : d;
+};
 
 function quantity(map: Record<string, string> | undefined) {
   return { cpu: map?.cpu, memory: map?.memory, pods: map?.pods };
@@ -246,11 +250,45 @@ export function deriveState(
     : { state: 'Healthy' };
 }
 
+/** The objects of a status that grow with the cluster: nodes and kubeadm static pods. */
+export interface Observed {
+  nodes: NodeStatus[];
+  staticPods: k8s.V1Pod[];
+}
+
 export interface CollectOptions {
   client: KubeClusterClient;
   cluster: ClusterRecord;
   catalog?: AddonCatalog;
   prober: LinkProber;
+  /** Where nodes and static pods come from (a watch's model); default: LISTs now. */
+  observe?: () => Promise<Observed>;
+}
+
+/**
+ * A status with the nodes and static pods of `observed`: the nodes, the control plane, the
+ * version BOM's node parts and the state they imply (the rest of `status` is kept).
+ */
+export function withObserved(
+  status: ClusterStatus,
+  observed: Observed,
+): ClusterStatus {
+  const { state: _state, reason: _reason, name, ...rest } = status;
+  const { nodes, staticPods } = observed;
+  const unique = (values: Array<string | undefined>) =>
+    [...new Set(values.filter((v): v is string => !!v))].sort();
+  const parts = {
+    ...rest,
+    nodes,
+    controlPlane: summarizeControlPlane(nodes, staticPods, status.api.checks),
+    bom: {
+      ...status.bom,
+      containerRuntimes: unique(nodes.map(n => n.containerRuntime)),
+      kernels: unique(nodes.map(n => n.kernelVersion)),
+      osImages: unique(nodes.map(n => n.osImage)),
+    },
+  };
+  return { name, ...deriveState(parts), ...parts };
 }
 
 /** Everything but the Provisioning decision. Throws IncompleteStatusError on a failed LIST. */
@@ -306,8 +344,7 @@ export async function collectClusterStatus(
     ? `${HELM_INSTANCE_LABEL} in (${releases.join(',')})`
     : undefined;
 
-  let nodes: k8s.V1Node[];
-  let staticPods: k8s.V1Pod[];
+  let observed: Observed;
   let systemDaemonSets: k8s.V1DaemonSet[];
   let observations: WorkloadObservation[] = [];
   // Only when an add-on declares requiresCrds (istio-base, istiod): one extra LIST.
@@ -365,9 +402,17 @@ export async function collectClusterStatus(
         ...daemonSets.map(o => observeWorkload('DaemonSet', o as any)),
       ];
     };
-    [nodes, staticPods, systemDaemonSets, observations] = await Promise.all([
-      client.listNodes(),
-      client.listPods('kube-system', 'tier=control-plane'),
+    const observe =
+      options.observe ??
+      (async () => {
+        const [nodes, staticPods] = await Promise.all([
+          client.listNodes(),
+          client.listPods('kube-system', 'tier=control-plane'),
+        ]);
+        return { nodes: nodes.map(toNodeStatus), staticPods };
+      });
+    [observed, systemDaemonSets, observations] = await Promise.all([
+      observe(),
       client.listDaemonSets(undefined, 'kube-system'),
       workloadLists(),
       crdList(),
@@ -426,13 +471,6 @@ export async function collectClusterStatus(
     throw error;
   }
 
-  const nodeStatuses = nodes.map(toNodeStatus);
-  const controlPlane = summarizeControlPlane(
-    nodeStatuses,
-    staticPods,
-    api.checks,
-  );
-
   const platformLinks =
     spec && catalog ? derivePlatformLinks(spec, catalog) : [];
   const uiUrlByAddon = new Map(platformLinks.map(l => [l.addonId, l.url]));
@@ -472,13 +510,12 @@ export async function collectClusterStatus(
     })),
   );
 
-  const unique = (values: Array<string | undefined>) =>
-    [...new Set(values.filter((v): v is string => !!v))].sort();
   const bom: VersionBom = {
     kubernetes: api.version,
-    containerRuntimes: unique(nodeStatuses.map(n => n.containerRuntime)),
-    kernels: unique(nodeStatuses.map(n => n.kernelVersion)),
-    osImages: unique(nodeStatuses.map(n => n.osImage)),
+    // the node parts: withObserved
+    containerRuntimes: [],
+    kernels: [],
+    osImages: [],
     cni: detectCni(systemDaemonSets) ?? spec?.spec.kubernetes.cni,
     addons: addons.map(addon => {
       const status = addonStatuses.find(a => a.id === addon.id);
@@ -512,8 +549,6 @@ export async function collectClusterStatus(
   const partial = {
     api,
     ...(backup ? { backup } : {}),
-    controlPlane,
-    nodes: nodeStatuses,
     addons: addonStatuses,
     links,
     bom,
@@ -531,13 +566,15 @@ export async function collectClusterStatus(
         }
       : {}),
   };
-  return {
-    name: cluster.name,
-    ...deriveState(partial),
-    checkedAt,
-    ...partial,
-    durationMs: Math.round(performance.now() - started),
-  };
+  const empty = emptyStatus(cluster.name, checkedAt, api);
+  return withObserved(
+    {
+      ...empty,
+      ...partial,
+      durationMs: Math.round(performance.now() - started),
+    },
+    observed,
+  );
 }
 
 /** A status with nothing but the API section (unreachable or incomplete clusters). */

@@ -7,6 +7,7 @@ import {
   TerraformPlanSummary,
 } from './changeSummaryTerraform';
 import { unifiedDiff } from './unifiedDiff';
+import { describeKubernetesUpgradePath } from './upgradePath';
 
 /** cluster.yaml as parsed and as written. @public */
 export interface ClusterYamlVersion {
@@ -79,7 +80,11 @@ function addonsSection({ plan, title }: SummaryInput): string[] {
 function kubernetesSection({ plan }: SummaryInput): string[] {
   if (!plan.kubernetes) return [];
   return [
-    `- **Kubernetes:** ${plan.kubernetes.from} → ${plan.kubernetes.to} (one minor at a time)`,
+    // the path and the rollout order kpaas:upgrade runs (upgradePath.ts)
+    `- **Kubernetes:** ${describeKubernetesUpgradePath(
+      plan.kubernetes.from,
+      plan.kubernetes.to,
+    )}`,
   ];
 }
 
