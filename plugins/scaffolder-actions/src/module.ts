@@ -17,6 +17,7 @@ import { createCertsRenewAction } from './actions/certsRenew';
 import { createEtcdRestoreAction } from './actions/etcdRestore';
 import { createEtcdSnapshotAction } from './actions/etcdSnapshot';
 import { createUpgradeAction } from './actions/upgrade';
+import { createRemoveNodesAction } from './actions/removeNodes';
 import { createScmFileUrlFilter } from './filters/scmFileUrl';
 import { createScmTypeFilter } from './filters/scmType';
 import { ToolShutdown } from './process/shutdown';
@@ -72,6 +73,7 @@ export const scaffolderModuleKpaas = createBackendModule({
           createCertsRenewAction(services),
           createClusterChangeAction(services),
           createUpgradeAction(services),
+          createRemoveNodesAction(services),
         );
         const integrations = ScmIntegrations.fromConfig(config);
         templating.addTemplateFilters([

@@ -36,7 +36,9 @@ export type KpaasActionId =
   | 'kpaas:etcd-restore'
   | 'kpaas:certs-renew'
   | 'kpaas:cluster-change'
-  | 'kpaas:upgrade';
+  | 'kpaas:upgrade'
+  | 'kpaas:remove-nodes'
+  | 'kpaas:retire';
 
 export interface ClusterRunRequest {
   action: KpaasActionId;

@@ -10,7 +10,9 @@ export type RunPhase =
   | 'addons'
   | 'etcd'
   | 'certs'
-  | 'upgrade';
+  | 'upgrade'
+  | 'remove-nodes'
+  | 'retire';
 
 /** Wall time of one phase of a run (the actions' `phaseTimings` output). */
 export interface PhaseTiming {
