@@ -137,6 +137,7 @@ export function createUpgradeAction(options: UpgradeActionOptions) {
               node: z.string(),
               role: z.enum(['control-plane', 'worker']),
               batch: z.number(),
+              startedAt: z.string(),
               seconds: z.number(),
             }),
             { description: 'Wall time of each node upgraded' },

@@ -56,6 +56,8 @@ export interface NodeUpgradeTiming {
   node: string;
   role: 'control-plane' | 'worker';
   batch: number;
+  /** ISO 8601 */
+  startedAt: string;
   seconds: number;
 }
 
@@ -301,6 +303,7 @@ export async function runUpgrade(
       node: n,
       role: s.controlPlane ? 'control-plane' : 'worker',
       batch: s.batch,
+      startedAt: new Date(started).toISOString(),
       seconds: (Date.now() - started) / 1000,
     });
   };
