@@ -339,6 +339,11 @@ async function uninstall() {
   for (const w of await workloadsOf(ns, release)) {
     await api('DELETE', `/apis/apps/v1/namespaces/${ns}/${w.plural}/${w.item.metadata.name}`);
   }
+  // its Services too (a LoadBalancer's address is free again), as Helm deletes all it installed
+  const services = await api('GET', `/api/v1/namespaces/${ns}/services?labelSelector=${encodeURIComponent(`app.kubernetes.io/instance=${release}`)}`);
+  for (const svc of (services.json && services.json.items) || []) {
+    await api('DELETE', `/api/v1/namespaces/${ns}/services/${svc.metadata.name}`);
+  }
   updateState(state =>
     saveState(state.filter(r => !(r.name === release && r.namespace === ns))),
   );

@@ -36,7 +36,7 @@ function errorMessage(e: unknown): string {
  */
 export async function runAddonChange(
   opts: AddonRunOptions,
-  args: { catalog: AddonCatalog; listed: string[] },
+  args: { catalog: AddonCatalog },
 ): Promise<{
   results: AddonResult[];
   rows: PlanRow[];
@@ -47,7 +47,6 @@ export async function runAddonChange(
   const change = await readAddonChanges({
     plan,
     catalog: args.catalog,
-    listed: args.listed,
     shell: opts.shell,
     cluster,
   });
@@ -55,9 +54,9 @@ export async function runAddonChange(
   logger.info(`add-on changes of cluster ${plan.clusterName}:\n${report}`);
   if (change.problems.length > 0) {
     throw new InputError(
-      `kpaas:addons: cluster.yaml (spec.addons) removes ${
+      `kpaas:addons: cluster.yaml (spec.addons) drops ${
         change.problems.length === 1 ? 'an add-on' : 'add-ons'
-      } that others depend on; nothing was changed:\n${change.problems
+      } that installed add-ons depend on; nothing was changed:\n${change.problems
         .map(p => `  - ${p.message}`)
         .join('\n')}`,
     );
@@ -135,7 +134,6 @@ export async function runAddonChange(
   await writeAddonRecord(
     cluster,
     {
-      listed: args.listed,
       installed: [
         ...change.installed.filter(id => !gone.has(id)),
         ...installed.filter(r => r.status !== 'failed').map(r => r.id),

@@ -139,15 +139,13 @@ function removalPlan(
 
 /**
  * Reads what is installed and compares it with the plan. An add-on counts as installed when its
- * release exists; one kpaas:addons did not install (not in the record) is left alone unless the
- * plan wants it. Refused (in `problems`): dropping from cluster.yaml an add-on a listed one still
- * depends on, and uninstalling one an add-on that stays depends on.
+ * release exists; one kpaas:addons did not install (not in the record; before the first record,
+ * every catalog release counts) is left alone unless the plan wants it. Refused (in `problems`):
+ * uninstalling an add-on another installed add-on that stays depends on.
  */
 export async function readAddonChanges(args: {
   plan: AddonPlan;
   catalog: AddonCatalog;
-  /** spec.addons ids as cluster.yaml lists them */
-  listed: string[];
   shell: RemoteShell;
   cluster: AddonCluster;
 }): Promise<AddonChangePlan> {
@@ -194,23 +192,18 @@ export async function readAddonChanges(args: {
   }));
   const changes = planAddonChanges(installed, desired, deps);
 
-  const wanted = plan.addons.map(a => a.id);
-  const dropped = (record?.listed ?? []).filter(
-    id => !args.listed.includes(id) && planned.has(id),
-  );
+  // cluster.yaml lists every dependency of a listed add-on (spec rule addon-dependencies);
+  // what is left: an installed add-on kpaas:addons did not install that depends on a removal
   const staying = [
-    ...wanted,
+    ...plan.addons.map(a => a.id),
     ...foreign,
     ...installed.map(s => s.id).filter(id => !changes.uninstall.includes(id)),
   ];
-  const problems = [
-    ...addonRemovalProblems(
-      dropped,
-      wanted.filter(id => !dropped.includes(id)),
-      deps,
-    ),
-    ...addonRemovalProblems(changes.uninstall, [...new Set(staying)], deps),
-  ];
+  const problems = addonRemovalProblems(
+    changes.uninstall,
+    [...new Set(staying)],
+    deps,
+  );
   const versions = new Map(installed.map(s => [s.id, s.version]));
   return {
     changes,

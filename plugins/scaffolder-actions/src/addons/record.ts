@@ -1,18 +1,15 @@
 import { AddonCluster } from './cluster';
 
 /*
- * What kpaas:addons installed on a cluster and what cluster.yaml listed then, kept in the
- * ConfigMap kube-system/kpaas-addons (ids only, no values). The next run tells from it an add-on
- * cluster.yaml dropped (uninstall, or refuse when a listed add-on still depends on it) from one
- * it never listed (a dependency it pulled in), and never uninstalls a release it did not install.
+ * What kpaas:addons installed on a cluster, kept in the ConfigMap kube-system/kpaas-addons (ids
+ * only, no values): a later run uninstalls only add-ons it installed, and a release of a catalog
+ * chart someone installed by hand is left alone (and protects what it depends on).
  */
 
 export const ADDON_RECORD = { namespace: 'kube-system', name: 'kpaas-addons' };
 
 export interface AddonRecord {
-  /** spec.addons ids as cluster.yaml listed them */
-  listed: string[];
-  /** Add-ons kpaas:addons installed (listed or pulled in as dependencies) */
+  /** Add-ons kpaas:addons installed */
   installed: string[];
 }
 
@@ -31,10 +28,7 @@ export async function readAddonRecord(
 ): Promise<AddonRecord | undefined> {
   try {
     const cm = await cluster.core.readNamespacedConfigMap(ADDON_RECORD);
-    return {
-      listed: ids(cm.data?.listed),
-      installed: ids(cm.data?.installed),
-    };
+    return { installed: ids(cm.data?.installed) };
   } catch (e) {
     const code = (e as { code?: number; statusCode?: number }).code;
     if (code === 404) return undefined;
@@ -56,7 +50,6 @@ export async function writeAddonRecord(
         labels: { 'app.kubernetes.io/managed-by': 'kpaas' },
       },
       data: {
-        listed: JSON.stringify(record.listed),
         installed: JSON.stringify([...new Set(record.installed)].sort()),
       },
     } as any,

@@ -218,10 +218,7 @@ export async function runAddons(
     // plan: install, upgrade, uninstall what cluster.yaml no longer lists (./changeRun.ts)
     const change = input.uninstall
       ? undefined
-      : await runAddonChange(runOptions, {
-          catalog: repo.catalog,
-          listed: repo.spec.spec.addons.map(a => a.id),
-        });
+      : await runAddonChange(runOptions, { catalog: repo.catalog });
     const addons = change ? change.results : await uninstallAddons(runOptions);
     // sign-in (spec.access): Keycloak realm and client, RBAC bindings; after a clean install
     if (!input.uninstall && addons.every(a => a.status !== 'failed')) {
