@@ -9,7 +9,6 @@ import { formatSpecErrors } from '../spec/errors';
 import { ClusterSpec } from '../spec/schema';
 import { parseClusterSpec } from '../spec/validate';
 import {
-  ADDON_UNINSTALL_NOTE,
   applyClusterChange,
   ClusterChangeRequest,
   KUBERNETES_UPGRADE_NOTE,
@@ -127,13 +126,14 @@ describe('applyClusterChange: add-ons', () => {
     ]);
   });
 
-  it('uninstalls in reverse dependency order and says it is not automated', () => {
+  it('uninstalls in reverse dependency order', () => {
     const { spec, plan } = applied(base, {
       removeAddons: ['loki', 'promtail'],
     });
     expect(plan.addons.uninstall).toEqual(['promtail', 'loki']);
     expect(spec.spec.addons.map(a => a.id)).not.toContain('loki');
-    expect(plan.notes).toEqual([ADDON_UNINSTALL_NOTE]);
+    // kpaas:addons uninstalls them on apply: nothing left to do by hand
+    expect(plan.notes).toEqual([]);
   });
 
   it('refuses removing an add-on another installed add-on depends on', () => {

@@ -8,7 +8,12 @@ import { SpecValidationError } from '../spec/errors';
 import { ClusterSpec } from '../spec/schema';
 import { parseClusterSpec } from '../spec/validate';
 import { supportedKubernetesVersions } from '../spec/versions';
-import { addonRemovalProblems } from './addonChanges';
+import {
+  AddonReleaseState,
+  AddonUpgrade,
+  addonRemovalProblems,
+  planAddonChanges,
+} from './addonChanges';
 
 /*
  * A day-2 change of a cluster: what the change template asks for, applied to the parsed
@@ -30,6 +35,11 @@ export interface ClusterChangeRequest {
   removeAddons?: ReadonlyArray<string>;
   /** New spec.kubernetes.version (one minor at a time, never lower) */
   kubernetesVersion?: string;
+  /**
+   * New spec.addons[].values by add-on id (listed or added by this change); `{}` clears them.
+   * On apply kpaas:addons runs `helm upgrade --atomic` for each add-on whose values changed.
+   */
+  addonValues?: Readonly<Record<string, Record<string, unknown>>>;
 }
 
 /** What the change does, for the pull request body. @public */
@@ -53,6 +63,8 @@ export interface ClusterChangePlan {
     addedAsDependency: string[];
     /** Ids to uninstall, in reverse dependency order */
     uninstall: string[];
+    /** Add-ons whose values (or pinned chart) change, with the values diff (addonChanges.ts) */
+    upgrade: AddonUpgrade[];
   };
   kubernetes?: { from: string; to: string };
   /** Nothing in cluster.yaml changes */
@@ -69,10 +81,6 @@ export type ClusterChangeResult =
 /** Note carried by every Kubernetes version change. @public */
 export const KUBERNETES_UPGRADE_NOTE =
   'The Kubernetes upgrade rollout (kubeadm upgrade apply on the first control plane, kubeadm upgrade node on the others, then workers drained in batches) is not automated yet; kpaas-cluster-apply does not upgrade running nodes.';
-
-/** Note carried by every add-on removal. @public */
-export const ADDON_UNINSTALL_NOTE =
-  'Uninstalling add-ons (helm uninstall in reverse dependency order) is not automated yet; kpaas-cluster-apply installs what cluster.yaml lists and leaves removed add-ons running.';
 
 function uniq(ids: ReadonlyArray<string>): string[] {
   return [...new Set(ids.map(id => id.trim()).filter(Boolean))];
@@ -198,6 +206,33 @@ export function applyClusterChange(
     }
   }
 
+  // add-on values: the upgrades the plan shows, compared as kpaas:addons compares releases
+  for (const [id, values] of Object.entries(request.addonValues ?? {})) {
+    if (!next.spec.addons.some(a => a.id === id)) {
+      errors.push({
+        path: 'addonValues',
+        message: `"${id}" is not in spec.addons after this change; add it with addAddons, or drop it from addonValues`,
+      });
+      continue;
+    }
+    next.spec.addons = next.spec.addons.map(a => {
+      if (a.id !== id) return a;
+      const entry = { ...a, values };
+      if (Object.keys(values).length === 0) delete entry.values;
+      return entry;
+    });
+  }
+  const addonStates = (s: ClusterSpec): AddonReleaseState[] =>
+    s.spec.addons.map(a => {
+      const def = byId.get(a.id);
+      return {
+        id: a.id,
+        chart: def?.type === 'helm' ? def.helm.chart : undefined,
+        version: def?.type === 'helm' ? def.helm.version : 'script',
+        values: a.values ?? {},
+      };
+    });
+
   // Kubernetes version
   const versionFrom = spec.spec.kubernetes.version;
   const versionTo = request.kubernetesVersion?.trim() || versionFrom;
@@ -218,7 +253,16 @@ export function applyClusterChange(
   if (!rechecked.ok) return { ok: false, errors: rechecked.errors };
 
   const plan: ClusterChangePlan = {
-    addons: { install, addedAsDependency, uninstall },
+    addons: {
+      install,
+      addedAsDependency,
+      uninstall,
+      upgrade: planAddonChanges(
+        addonStates(spec),
+        addonStates(rechecked.spec),
+        id => byId.get(id)?.dependsOn ?? [],
+      ).upgrade,
+    },
     unchanged: false,
     notes,
   };
@@ -241,11 +285,11 @@ export function applyClusterChange(
     plan.kubernetes = { from: versionFrom, to: versionTo };
     notes.push(KUBERNETES_UPGRADE_NOTE);
   }
-  if (uninstall.length > 0) notes.push(ADDON_UNINSTALL_NOTE);
   plan.unchanged =
     !plan.workers &&
     !plan.kubernetes &&
     install.length === 0 &&
-    uninstall.length === 0;
+    uninstall.length === 0 &&
+    plan.addons.upgrade.length === 0;
   return { ok: true, spec: rechecked.spec, plan };
 }

@@ -1,6 +1,7 @@
 import { catalogIndex } from '../addons/catalog';
 import { AddonCatalog } from '../addons/schema';
 import { ClusterSpec } from '../spec/schema';
+import { formatAddonUpgrades } from './addonChanges';
 import { ClusterChangePlan } from './applyChange';
 import {
   formatTerraformPlanMarkdown,
@@ -49,7 +50,7 @@ function workersSection({ plan }: SummaryInput): string[] {
   return lines;
 }
 
-/** Add-ons to install (dependencies first) and to uninstall (in order). */
+/** Add-ons to install (dependencies first), to uninstall (in order) and to upgrade (values diff). */
 function addonsSection({ plan, title }: SummaryInput): string[] {
   const lines: string[] = [];
   if (plan.addons.install.length > 0) {
@@ -71,6 +72,13 @@ function addonsSection({ plan, title }: SummaryInput): string[] {
       `- **Add-ons to uninstall** (in this order): ${plan.addons.uninstall
         .map(title)
         .join('; ')}`,
+    );
+  }
+  if (plan.addons.upgrade.length > 0) {
+    // the same Markdown kpaas:addons logs when it applies them (addonChanges.ts)
+    lines.push(
+      '- **Add-ons to upgrade:**',
+      ...formatAddonUpgrades(plan.addons.upgrade).map(l => `  ${l}`),
     );
   }
   return lines;

@@ -3,7 +3,7 @@ import { ClusterSpec } from '../spec/schema';
 
 /**
  * cluster.yaml text with the fields a day-2 change touches (spec.workers.count,
- * spec.kubernetes.version, spec.addons) moved from `before`'s to `after`'s values, edited in place through the
+ * spec.kubernetes.version, spec.addons and their values) moved from `before`'s to `after`'s values, edited in place through the
  * yaml Document API: comments, key order, quoting and every other field stay as written. An
  * add-on entry that stays keeps its node (and its `values:` and comments); a new one is
  * appended as `- id: <id>` at its place in `after`'s order.
@@ -46,6 +46,22 @@ export function editClusterYaml(
       current.items = wanted.map(id => nodes.get(id) ?? doc.createNode({ id }));
     } else {
       doc.setIn(['spec', 'addons'], doc.createNode(wanted.map(id => ({ id }))));
+    }
+  }
+  // values of an entry that stays (request addonValues): set on its node, or removed
+  const entries = doc.getIn(['spec', 'addons'], true);
+  for (const addon of after.spec.addons) {
+    const was = before.spec.addons.find(a => a.id === addon.id)?.values;
+    if (JSON.stringify(was ?? {}) === JSON.stringify(addon.values ?? {}))
+      continue;
+    const node = isSeq(entries)
+      ? entries.items.find(i => isMap(i) && String(i.get('id')) === addon.id)
+      : undefined;
+    if (!isMap(node)) continue;
+    if (addon.values && Object.keys(addon.values).length > 0) {
+      node.set('values', doc.createNode(addon.values));
+    } else {
+      node.delete('values');
     }
   }
   return doc.toString({ lineWidth: 0 });
