@@ -27,6 +27,7 @@ import { ProvisioningTimeline } from './ProvisioningTimeline';
 import { VersionBomCard } from './VersionBomCard';
 import { ClusterAccessCard } from '../KubeconfigButton';
 import { OperationsSection } from '../OperationsSection';
+import { ApplyClusterButton } from '../ApplyClusterButton';
 import { ChangeClusterButton } from '../ChangeClusterButton';
 
 /**
@@ -97,6 +98,7 @@ function ClusterDetails(props: { clusterName: string }) {
           action={
             <Box display="flex" alignItems="center" style={{ gap: 8 }}>
               <ChangeClusterButton clusterName={clusterName} />
+              <ApplyClusterButton clusterName={clusterName} />
               <RefreshButton
                 clusterName={clusterName}
                 busy={state.reloading}

@@ -1,0 +1,1 @@
+export { ApplyClusterButton } from './ApplyClusterButton';
