@@ -4,12 +4,13 @@
  *    min / median / max per side; summarize / percentile / formatSummary for other figures;
  *  - goal(name, figure, op, target): prints `GOAL <name>: <figure> (goal <op> <target>) met|missed`;
  *  - runBenchmark(name, body): machine load (os.loadavg) at start and end, cleanups (onCleanup),
- *    goal tally, exit code 1 only when the body threw.
+ *    goal tally, exit code 1 only when the body threw; mainThreadSchedule: how long the event
+ *    loop waited for a CPU (tells the machine's load from the benchmark's own).
  */
 export { summarize, percentile, formatSummary } from './stats';
 export type { Summary } from './stats';
 export { runSides, reportSides } from './sides';
 export { goal, goalTally } from './goals';
 export type { GoalOp } from './goals';
-export { loadAverage, printLoad } from './machine';
+export { loadAverage, mainThreadSchedule, printLoad } from './machine';
 export { runBenchmark, onCleanup } from './main';

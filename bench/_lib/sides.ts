@@ -29,7 +29,8 @@ export async function runSides<S extends string, T>(
 
 /**
  * Prints one line per side, `  <side>: min … / median … / max … <unit> (n=N)`, and returns the
- * summaries. `pick` turns a sample into the number to summarise (default: the sample itself).
+ * summaries. `pick` turns a sample into the number to summarise (default: the sample itself);
+ * a pick that returns NaN (a figure the sample lacks) is left out, and n says how many remain.
  */
 export function reportSides<S extends string, T>(
   title: string,
