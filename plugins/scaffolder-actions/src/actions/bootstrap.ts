@@ -10,6 +10,7 @@ import {
   ClusterRunGuard,
 } from '../access/authorizeClusterRun';
 import { KpaasBackendClient } from '../backendClient';
+import { MAX_BOOTSTRAP_CONCURRENCY } from '../bootstrap/concurrency';
 import { readNodeDownloads } from '../bootstrap/downloads';
 import { runBootstrap } from '../bootstrap/run';
 import { examples } from './bootstrap.examples';
@@ -98,12 +99,13 @@ export function createBootstrapAction(options: BootstrapActionOptions) {
         concurrency: z =>
           z
             .number({
-              description: 'How many nodes are worked on at once',
+              description:
+                'How many nodes are worked on at once. Default: every node in one round, unless the file descriptors, memory or CPUs of the machine running the task cannot afford that many SSH sessions (the task log says which)',
             })
             .int()
             .min(1)
-            .max(200)
-            .default(50),
+            .max(MAX_BOOTSTRAP_CONCURRENCY)
+            .optional(),
         connectTimeoutSeconds: z =>
           z
             .number({ description: 'SSH connect timeout per attempt' })
@@ -161,7 +163,6 @@ export function createBootstrapAction(options: BootstrapActionOptions) {
         ...i,
         repoPath: i.repoPath ?? '.',
         sshUser: i.sshUser ?? 'ubuntu',
-        concurrency: i.concurrency ?? 50,
         connectTimeoutSeconds: i.connectTimeoutSeconds ?? 20,
         commandTimeoutSeconds: i.commandTimeoutSeconds ?? 900,
         nodeReadyTimeoutSeconds: i.nodeReadyTimeoutSeconds ?? 600,

@@ -21,7 +21,8 @@ export interface BootstrapInput {
   knownHosts?: string;
   /** Default: true for machines kpaas created (every target but `existing`). */
   trustOnFirstUse?: boolean;
-  concurrency: number;
+  /** Nodes worked on at once; default: chosen per run (chooseBootstrapConcurrency, concurrency.ts) */
+  concurrency?: number;
   connectTimeoutSeconds: number;
   commandTimeoutSeconds: number;
   nodeReadyTimeoutSeconds: number;
@@ -56,6 +57,11 @@ export interface BootstrapContext {
   downloads: ReturnType<typeof readNodeDownloads>;
 }
 
+/** The context once the run has chosen its concurrency: what the phases read. */
+export type BootstrapRunContext = BootstrapContext & {
+  input: BootstrapInput & { concurrency: number };
+};
+
 /** The cluster's machines by role, control planes first. */
 export interface ClusterNodes {
   all: InventoryNode[];
@@ -87,7 +93,7 @@ export function clusterNodes(inventory: InventoryNode[]): ClusterNodes {
 
 /** One connected bootstrap run, as each phase function sees it. */
 export interface BootstrapRun {
-  ctx: BootstrapContext;
+  ctx: BootstrapRunContext;
   spec: ClusterSpec;
   endpoints: DerivedEndpoints;
   apiServerUrl: string;

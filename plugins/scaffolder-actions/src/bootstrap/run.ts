@@ -4,8 +4,13 @@ import {
   BootstrapContext,
   BootstrapOutput,
   BootstrapRun,
+  BootstrapRunContext,
   clusterNodes,
 } from './context';
+import {
+  chooseBootstrapConcurrency,
+  readControllerResources,
+} from './concurrency';
 import { loadNodes, loadPlan } from './load';
 import {
   clusterInitialised,
@@ -54,10 +59,19 @@ export async function runBootstrap(
   const { repoUrl } = await ctx.authorize(clusterName);
   const { inventory, endpoints, apiServerUrl } = await loadNodes(ctx, spec);
   const nodes = clusterNodes(inventory);
+  // the template's concurrency, else every node in one round if this machine can afford it
+  const concurrency =
+    input.concurrency === undefined
+      ? chooseBootstrapConcurrency(inventory.length, readControllerResources())
+      : { concurrency: input.concurrency, reason: 'the concurrency input' };
+  const runCtx: BootstrapRunContext = {
+    ...ctx,
+    input: { ...input, concurrency: concurrency.concurrency },
+  };
 
   if (ctx.isDryRun) {
     logger.info(
-      `dry run: would bootstrap ${clusterName} (${inventory.length} nodes: ${nodes.controlPlanes.length} control planes, ${nodes.workers.length} workers, ${nodes.lbs.length} lb) behind ${apiServerUrl}; nothing was contacted`,
+      `dry run: would bootstrap ${clusterName} (${inventory.length} nodes: ${nodes.controlPlanes.length} control planes, ${nodes.workers.length} workers, ${nodes.lbs.length} lb) behind ${apiServerUrl}, ${concurrency.concurrency} at once (${concurrency.reason}); nothing was contacted`,
     );
     return {
       apiServerUrl,
@@ -86,6 +100,11 @@ export async function runBootstrap(
     ],
   });
   const log = recorder.logger;
+  log.info(
+    `${clusterName}: working on ${concurrency.concurrency} node${
+      concurrency.concurrency === 1 ? '' : 's'
+    } at once (${concurrency.reason})`,
+  );
   const phase = <T>(name: string, fn: () => Promise<T>) =>
     recorder.phase(name, fn);
   const options: SshExecutorOptions = {
@@ -101,7 +120,7 @@ export async function runBootstrap(
     signal: ctx.signal,
   };
   const connected = await connectNodes({
-    ctx,
+    ctx: runCtx,
     cluster: clusterName,
     inventory,
     recorder,
@@ -109,7 +128,7 @@ export async function runBootstrap(
     scripts,
   });
   const run: BootstrapRun = {
-    ctx,
+    ctx: runCtx,
     spec,
     endpoints,
     apiServerUrl,

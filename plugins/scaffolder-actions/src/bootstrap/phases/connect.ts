@@ -7,7 +7,7 @@ import {
   SshExecutorOptions,
   SshNodeSession,
 } from '../../ssh';
-import type { BootstrapContext } from '../context';
+import type { BootstrapRunContext } from '../context';
 import type { NodeScript } from '../load';
 
 /** Where the scripts land on a node, relative to the SSH user's home. */
@@ -26,7 +26,7 @@ export interface ConnectedNodes {
  * and uploads the node scripts.
  */
 export async function connectNodes(args: {
-  ctx: BootstrapContext;
+  ctx: BootstrapRunContext;
   cluster: string;
   inventory: InventoryNode[];
   recorder: RunRecorder;
