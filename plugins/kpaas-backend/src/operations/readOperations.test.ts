@@ -86,6 +86,9 @@ describe('readClusterOperations against the API stand-in', () => {
       expect.stringContaining(
         'ConfigMap kube-system/kpaas-cert-expiry (key check-expiration.json) is not there',
       ),
+      expect.stringContaining(
+        'kubelet certificates: no record from 2 node(s) (demo-cp-1, demo-w-1)',
+      ),
     ]);
     expect(ops.version).toMatchObject({
       minor: '1.33',
@@ -202,6 +205,26 @@ describe('readClusterOperations against the API stand-in', () => {
         status: { notAfter: inDays(12).toISOString() },
       },
     });
+    // the kubelet collector's record of each node (certificate blocks; see kubeletCertificates.test.ts)
+    await core.createNamespace({
+      body: { metadata: { name: 'kpaas-node-certs' } },
+    });
+    for (const node of ['demo-cp-1', 'demo-w-1']) {
+      await core.createNamespacedConfigMap({
+        namespace: 'kpaas-node-certs',
+        body: {
+          metadata: {
+            name: `kubelet-certs-${node}`,
+            labels: { 'app.kubernetes.io/name': 'kpaas-kubelet-certs' },
+          },
+          data: {
+            node,
+            collectedAt: now.toISOString(),
+            'client.pem': standIn.caPem,
+          },
+        },
+      });
+    }
     const ops = await readClusterOperations({
       client: client(),
       record: record({
@@ -213,6 +236,8 @@ describe('readClusterOperations against the API stand-in', () => {
       }),
       status,
       now,
+      // a bound token's exp, 3 days out
+      tokenExpiresAt: inDays(3),
     });
     expect(ops.backup).toMatchObject({
       state: 'failing',
@@ -225,10 +250,21 @@ describe('readClusterOperations against the API stand-in', () => {
       ],
     });
     expect(ops.expiries.map(e => [e.name, e.source, e.state])).toEqual([
+      [
+        "kpaas-backend's ServiceAccount token",
+        'service-account-token',
+        'critical',
+      ],
       ['apiserver-etcd-client', 'kubeadm-collector', 'critical'],
       ['monitoring/grafana-tls', 'cert-manager', 'warning'],
       ['kube-apiserver serving certificate', 'tls-handshake', 'warning'],
       ['etcd-ca (CA)', 'kubeadm-collector', 'ok'],
+      // the stand-in's CA as both nodes' client certificate: ten years out
+      [
+        'kubelet client certificate (demo-cp-1, soonest of 2 nodes)',
+        'kubelet-collector',
+        'ok',
+      ],
     ]);
     expect(ops.unavailable).toEqual([]);
   });

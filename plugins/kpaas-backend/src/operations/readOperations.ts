@@ -19,6 +19,7 @@ import {
   sortExpiries,
 } from '@internal/plugin-kpaas-common';
 import type { ClusterRecord } from '../registry/ClusterRegistry';
+import { readKubeletCertificates } from './kubeletCertificates';
 import {
   KubeClusterClient,
   KubeRequestError,
@@ -29,7 +30,9 @@ import {
  *   backups   spec.backup + ConfigMap kube-system/kpaas-etcd-backup-result + the CronJob's failed Jobs
  *   expiries  the serving certificate (status: TLS handshake), kubeadm's certificates and CAs
  *             (ConfigMap kube-system/kpaas-cert-expiry, key check-expiration.json, written by a
- *             collector), cert-manager Certificates' status.notAfter
+ *             collector), cert-manager Certificates' status.notAfter, the kubelets'
+ *             certificates (ConfigMaps kpaas-node-certs/kubelet-certs-<node>, written by a per-node
+ *             collector), the exp of the ServiceAccount token kpaas-backend holds (tokenExpiresAt)
  *   versions  the API server's version against upstream support, every node's kubelet skew
  */
 
@@ -90,6 +93,8 @@ export async function readClusterOperations(opts: {
   record: ClusterRecord;
   status?: ClusterStatus;
   now: Date;
+  /** The exp of the token kpaas-backend holds (serviceAccountTokenExpiry), when it has one. */
+  tokenExpiresAt?: Date;
 }): Promise<ClusterOperationsResponse> {
   const { client, record, status, now } = opts;
   const unavailable: string[] = [];
@@ -167,6 +172,30 @@ export async function readClusterOperations(opts: {
     // no cert-manager CRD: nothing of it to report
     if (!notFound(e))
       unavailable.push(`cert-manager Certificates: ${(e as Error).message}`);
+  }
+
+  if (status?.nodes.length) {
+    try {
+      const kubelets = await readKubeletCertificates(
+        client,
+        status.nodes.map(n => n.name),
+        now,
+      );
+      expiries.push(...kubelets.items);
+      unavailable.push(...kubelets.unavailable);
+    } catch (e) {
+      unavailable.push(`kubelet certificates: ${(e as Error).message}`);
+    }
+  }
+  if (opts.tokenExpiresAt) {
+    expiries.push(
+      expiryItem(
+        "kpaas-backend's ServiceAccount token",
+        'service-account-token',
+        opts.tokenExpiresAt,
+        now,
+      ),
+    );
   }
 
   // versions

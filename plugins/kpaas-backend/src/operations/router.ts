@@ -27,6 +27,7 @@ import {
 import { KubeClusterClient } from '../status/KubeClusterClient';
 import type { StatusService } from '../status/StatusService';
 import { readClusterOperations } from './readOperations';
+import { serviceAccountTokenExpiry } from './serviceAccountToken';
 
 const NAME = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 
@@ -117,6 +118,7 @@ export function createOperationsRouter(
               record,
               status: served.status,
               now,
+              tokenExpiresAt: serviceAccountTokenExpiry(connection.token),
             });
             items.push(...clusterOperationsWarnings(ops));
           } catch (e) {
@@ -162,6 +164,7 @@ export function createOperationsRouter(
       record,
       status: served.status,
       now: new Date(),
+      tokenExpiresAt: serviceAccountTokenExpiry(connection.token),
     });
     res.set('Cache-Control', 'private, no-cache');
     res.json(body);

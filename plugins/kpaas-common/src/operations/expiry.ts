@@ -1,7 +1,8 @@
 /*
  * Certificate and token expiry: one set of thresholds for every source (the API server's
  * serving certificate from a TLS handshake, kubeadm's certificates and CAs from the collector's
- * ConfigMap, cert-manager Certificates' status.notAfter).
+ * ConfigMap, cert-manager Certificates' status.notAfter, the kubelets' certificates from the
+ * per-node collector, the exp of the ServiceAccount token kpaas-backend holds).
  */
 
 /** Warn this many days before a certificate or token expires. @public */
@@ -19,7 +20,14 @@ export type ExpirySource =
   /** `kubeadm certs check-expiration` output written to a ConfigMap by the collector CronJob. */
   | 'kubeadm-collector'
   /** A cert-manager Certificate's status.notAfter, read from the API. */
-  | 'cert-manager';
+  | 'cert-manager'
+  /**
+   * A kubelet's client or serving certificate, copied (certificate blocks only) by the
+   * per-node collector DaemonSet into ConfigMaps kpaas-node-certs/kubelet-certs-<node>.
+   */
+  | 'kubelet-collector'
+  /** The `exp` claim of the ServiceAccount token kpaas-backend holds for the cluster. */
+  | 'service-account-token';
 
 /** One thing that expires. @public */
 export interface ExpiryItem {
@@ -56,6 +64,10 @@ const ACTIONS: Record<ExpirySource, string> = {
     'renew the kubeadm certificates on every control plane (kubeadm certs renew all, then restart the static pods); a CA needs a CA rotation',
   'cert-manager':
     'check the Certificate and its Issuer (kubectl describe certificate); cert-manager renews it unless the issuer fails',
+  'kubelet-collector':
+    'the kubelet renews its client certificate itself (rotateCertificates): check its log and pending CSRs (kubectl get csr); a self-signed serving certificate (kubelet.crt) is renewed by deleting /var/lib/kubelet/pki/kubelet.crt and kubelet.key on the node and restarting the kubelet',
+  'service-account-token':
+    'give kpaas a new token before this one expires: re-register the cluster (POST /api/kpaas/clusters with serviceAccountToken) with kpaas:bootstrap, which creates the non-expiring token Secret kube-system/kpaas-reader-token',
 };
 
 /** An expiry item with its state and action. @public */

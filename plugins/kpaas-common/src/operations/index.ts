@@ -7,3 +7,4 @@ export * from './backupStatus';
 export * from './operationsApi';
 export * from './certExpiryCollector';
 export * from './fleetWarnings';
+export * from './kubeletCertCollector';

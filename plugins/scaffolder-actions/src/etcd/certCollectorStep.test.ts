@@ -66,6 +66,17 @@ describe('applyCertExpiryCollector (against the API stand-in)', () => {
     expect(jobs.items.map(j => j.metadata?.name)).toEqual([
       'kpaas-cert-expiry-first',
     ]);
+    // the kubelet certificates' collector on every node, in its own namespace
+    const ds = await kc.makeApiClient(k8s.AppsV1Api).readNamespacedDaemonSet({
+      namespace: 'kpaas-node-certs',
+      name: 'kpaas-kubelet-certs',
+    });
+    expect(ds.spec?.template.spec?.tolerations).toEqual([
+      { operator: 'Exists' },
+    ]);
+    expect(ds.spec?.template.spec?.containers[0].image).toBe(
+      `registry.k8s.io/kubectl:${spec().spec.kubernetes.version}`,
+    );
   });
 
   it('only warns when the API refuses (the add-ons run goes on)', async () => {

@@ -2,7 +2,10 @@ import type { LoggerService } from '@backstage/backend-plugin-api';
 import {
   CERT_EXPIRY_COLLECTOR,
   ClusterSpec,
+  KUBELET_CERT_COLLECTOR,
+  KUBELET_CERT_NAMESPACE,
   renderCertExpiryCollector,
+  renderKubeletCertCollector,
 } from '@internal/plugin-kpaas-common';
 import type * as k8s from '@kubernetes/client-node';
 import type { AddonCluster } from '../addons/cluster';
@@ -13,7 +16,8 @@ export const FIRST_COLLECTION_JOB = `${CERT_EXPIRY_COLLECTOR}-first`;
 /**
  * kpaas:addons' expiry collector step (kubeadm clusters): the daily CronJob that writes
  * `kubeadm certs check-expiration -o json` to ConfigMap kube-system/kpaas-cert-expiry, and a
- * first Job from it. A failure only warns: the add-ons are installed; the cluster page then
+ * first Job from it; the DaemonSet kpaas-node-certs/kpaas-kubelet-certs that copies every
+ * node's kubelet certificates (certificate blocks only) to a ConfigMap per node. A failure only warns: the add-ons are installed; the cluster page then
  * says the kubeadm certificates are not collected.
  */
 export async function applyCertExpiryCollector(opts: {
@@ -50,8 +54,13 @@ export async function applyCertExpiryCollector(opts: {
     if (!(await cluster.exists(first))) {
       await cluster.apply(first as k8s.KubernetesObject, opts.deadline);
     }
+    for (const m of renderKubeletCertCollector({
+      kubernetesVersion: spec.spec.kubernetes.version,
+    })) {
+      await cluster.apply(m as k8s.KubernetesObject, opts.deadline);
+    }
     logger.info(
-      `certificate expiry collector: CronJob kube-system/${CERT_EXPIRY_COLLECTOR} (daily) and a first run`,
+      `certificate expiry collectors: CronJob kube-system/${CERT_EXPIRY_COLLECTOR} (daily) and a first run; DaemonSet ${KUBELET_CERT_NAMESPACE}/${KUBELET_CERT_COLLECTOR} (kubelet certificates, every node)`,
     );
     return 'applied';
   } catch (e) {

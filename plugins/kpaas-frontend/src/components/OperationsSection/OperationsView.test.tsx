@@ -171,6 +171,47 @@ describe('Operations section: expiries', () => {
   });
 });
 
+describe('Operations section: kubelet certificates and the token', () => {
+  it('names the collector and the token exp as sources, with their actions', async () => {
+    await render(
+      ops({
+        expiries: [
+          expiryItem(
+            "kpaas-backend's ServiceAccount token",
+            'service-account-token',
+            inDays(2),
+            now,
+          ),
+          expiryItem(
+            'kubelet client certificate (worker-2)',
+            'kubelet-collector',
+            inDays(12),
+            now,
+          ),
+          expiryItem(
+            'kubelet serving certificate (cp-1, soonest of 6 nodes)',
+            'kubelet-collector',
+            inDays(300),
+            now,
+          ),
+        ],
+      }),
+    );
+    const rows = within(screen.getByRole('table', { name: 'Expiries' }))
+      .getAllByRole('row')
+      .slice(1);
+    expect(rows.map(r => r.textContent)).toEqual([
+      expect.stringMatching(
+        /^kpaas-backend's ServiceAccount token2 days \(2026-12-05\)token exp claimgive kpaas a new token/,
+      ),
+      expect.stringMatching(
+        /^kubelet client certificate \(worker-2\)12 days \(2026-12-15\)kubelet \(collector\)the kubelet renews its client certificate itself/,
+      ),
+      'kubelet serving certificate (cp-1, soonest of 6 nodes)300 days (2027-09-29)kubelet (collector)',
+    ]);
+  });
+});
+
 describe('Operations section: version support', () => {
   it('supported: a countdown and no action', async () => {
     await render(ops({ version: kubernetesVersionSupport('v1.36.1', now) }));

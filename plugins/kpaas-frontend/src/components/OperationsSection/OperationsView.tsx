@@ -91,7 +91,7 @@ export function BackupsCard(props: { backup: BackupStatus; now: number }) {
   ];
   return (
     <InfoCard title="etcd backups">
-      <Typography variant="body2" gutterBottom>
+      <Typography variant="body2" gutterBottom data-testid="operations-backup">
         <Status level={BACKUP_LEVEL[b.state]}>{BACKUP_WORD[b.state]}</Status>{' '}
         {b.message}
       </Typography>
@@ -142,6 +142,8 @@ const SOURCE: Record<ExpiryItem['source'], string> = {
   'tls-handshake': 'TLS handshake',
   'kubeadm-collector': 'kubeadm (collector)',
   'cert-manager': 'cert-manager',
+  'kubelet-collector': 'kubelet (collector)',
+  'service-account-token': 'token exp claim',
 };
 
 export function ExpiriesCard(props: {
@@ -164,16 +166,21 @@ export function ExpiriesCard(props: {
           </TableHead>
           <TableBody>
             {props.expiries.map(e => (
-              <TableRow key={`${e.source}/${e.name}`}>
-                <TableCell>{e.name}</TableCell>
-                <TableCell>
+              <TableRow key={`${e.source}/${e.name}`} data-testid="expiry-row">
+                <TableCell data-testid="expiry-name">{e.name}</TableCell>
+                <TableCell
+                  data-testid="expiry-when"
+                  style={{ whiteSpace: 'nowrap' }}
+                >
                   <Status level={EXPIRY_LEVEL[e.state]}>
                     {e.state === 'expired'
                       ? `expired ${e.notAfter.slice(0, 10)}`
                       : `${e.daysLeft} days (${e.notAfter.slice(0, 10)})`}
                   </Status>
                 </TableCell>
-                <TableCell>{SOURCE[e.source]}</TableCell>
+                <TableCell data-testid="expiry-source">
+                  {SOURCE[e.source]}
+                </TableCell>
                 <TableCell>{e.state === 'ok' ? '' : e.action}</TableCell>
               </TableRow>
             ))}
@@ -215,7 +222,11 @@ export function VersionSupportCard(props: {
   return (
     <InfoCard title="Version support">
       {v ? (
-        <Typography variant="body2" gutterBottom>
+        <Typography
+          variant="body2"
+          gutterBottom
+          data-testid="operations-version"
+        >
           <Status level={VERSION_LEVEL[v.state]}>{versionCountdown(v)}</Status>{' '}
           {v.message}
         </Typography>
