@@ -4,6 +4,8 @@
 # default: the e2e suite (packages/e2e-tests). Load: stress-ng --cpu N when installed, else N
 # node busy-loop workers; N = KPAAS_LOAD_WORKERS (default: the number of cores). The workers
 # stop when the tests end (and after KPAAS_LOAD_MAX_MINUTES, default 120, whatever happens).
+# Before the tests start, each worker is checked to be burning CPU; KPAAS_LOAD_CHECK_ONLY=1
+# stops after that check (the script's own test).
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 # shellcheck source=scripts/env.sh
@@ -37,6 +39,33 @@ else
   done
   echo "kpaas: CPU load: $workers node busy-loop workers (stress-ng not installed)"
 fi
+
+# Every load worker must really burn a core before the tests start: CPU time of each worker
+# (or stress-ng's workers) over 2 s, from /proc/<pid>/stat (utime + stime, in clock ticks).
+cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat" 2>/dev/null || echo 0; }
+busy_pids=()
+for pid in "${pids[@]}"; do
+  children=$(pgrep -P "$pid" || true)
+  if [ -n "$children" ]; then busy_pids+=($children); else busy_pids+=("$pid"); fi
+done
+sleep 1 # let them start
+declare -A before
+for pid in "${busy_pids[@]}"; do before[$pid]=$(cpu_ticks "$pid"); done
+sleep 2
+busy=0
+hz=$(getconf CLK_TCK)
+for pid in "${busy_pids[@]}"; do
+  used=$(( $(cpu_ticks "$pid") - ${before[$pid]} ))
+  # running, not waiting: at least 5 % of a core, even when it shares the cores with a busy
+  # machine's other work (an idle process uses none)
+  [ "$used" -ge $(( hz / 10 )) ] && busy=$(( busy + 1 ))
+done
+echo "kpaas: CPU load check: $busy of $workers workers busy (load average $(cut -d' ' -f1-3 /proc/loadavg))"
+if [ "$busy" -lt "$workers" ]; then
+  echo "kpaas: the CPU load did not start; not running the tests" >&2
+  exit 1
+fi
+if [ "${KPAAS_LOAD_CHECK_ONLY:-}" = "1" ]; then exit 0; fi
 
 started=$(date +%s)
 status=0

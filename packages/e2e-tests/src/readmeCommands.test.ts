@@ -127,6 +127,26 @@ describe('README commands', () => {
     expect(missing.status).not.toBe(0);
   });
 
+  it('npm run test:under-load has every load worker burning CPU before the tests, and stops them', () => {
+    // KPAAS_LOAD_CHECK_ONLY stops after the check; 7 minutes marks this run's workers
+    const result = run(
+      ['npm', 'run', 'test:under-load'],
+      {
+        KPAAS_LOAD_CHECK_ONLY: '1',
+        KPAAS_LOAD_WORKERS: '2',
+        KPAAS_LOAD_MAX_MINUTES: '7',
+      },
+      120_000,
+    );
+    expect(result.stdout).toContain('kpaas: CPU load: 2 ');
+    expect(result.stdout).toMatch(/CPU load check: 2 of 2 workers busy/);
+    expect(result.status).toBe(0);
+    const left = spawnSync('pgrep', ['-f', 'Date.now\\(\\) \\+ 420000'], {
+      encoding: 'utf8',
+    });
+    expect(left.stdout.trim()).toBe('');
+  });
+
   it('npm run bench -- template-dryrun prints its figures and exits', () => {
     const result = run(
       ['npm', 'run', 'bench', '--', 'template-dryrun'],
