@@ -20,6 +20,8 @@ import {
   isClusterOwner,
   kpaasClusterResourceRef,
 } from './permissions/clusterResource';
+import { createRetireRouter } from './retire/router';
+import { RetiredClusters } from './retire/RetiredClusters';
 import { createRouter } from './service/router';
 import {
   KpaasAccess,
@@ -258,6 +260,19 @@ export const kpaasPlugin = createBackendPlugin({
             access,
             isRegistered: async name =>
               (await registry.get(name)) !== undefined,
+          }),
+        );
+
+        // Retiring a cluster (src/retire): its registration kept, state and timeline archived.
+        httpRouter.use(
+          createRetireRouter({
+            access,
+            registry,
+            inventory,
+            retired: new RetiredClusters(await database.getClient()),
+            archiveState: async name =>
+              (await stateStore.archiveCluster(name)).archivedVersions,
+            forgetStatus: name => status.forget(name),
           }),
         );
 

@@ -7,6 +7,7 @@ export * from './permissions';
 export * from './annotations';
 export * from './inventory';
 export * from './api';
+export * from './retire';
 export * from './spec';
 export * from './addons';
 export * from './readiness';
