@@ -164,7 +164,7 @@ async function main() {
     ).toFixed(2)}x`,
   );
   goal(
-    'template-dryrun full order median',
+    'template-dryrun full dry-run median',
     s['kpaas full'].median,
     '<=',
     TARGET_MS,
