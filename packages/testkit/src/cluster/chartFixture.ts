@@ -149,7 +149,10 @@ export function helmChartFixture(): Record<string, any> {
           name,
         })),
       ],
-      services: [{ name: 'harbor-portal', type: 'ClusterIP', port: 80 }],
+      services: [
+        { name: 'harbor-portal', type: 'ClusterIP', port: 80 },
+        { name: 'harbor-core', type: 'ClusterIP', port: 80 },
+      ],
     },
     jaeger: {
       workloads: [{ kind: 'Deployment', name: 'jaeger' }],
@@ -159,6 +162,51 @@ export function helmChartFixture(): Record<string, any> {
     keycloakx: {
       workloads: [{ kind: 'StatefulSet', name: 'keycloak' }],
       services: [{ name: 'keycloak-http', type: 'ClusterIP', port: 80 }],
+    },
+    'nfs-subdir-external-provisioner': {
+      workloads: [
+        { kind: 'Deployment', name: 'nfs-subdir-external-provisioner' },
+      ],
+    },
+    // istio-gateway's chart
+    gateway: {
+      workloads: [{ kind: 'Deployment', name: 'istio-ingressgateway' }],
+      services: [
+        { name: 'istio-ingressgateway', type: 'LoadBalancer', port: 80 },
+      ],
+    },
+    'kiali-server': {
+      workloads: [{ kind: 'Deployment', name: 'kiali' }],
+      services: [{ name: 'kiali', type: 'ClusterIP', port: 20001 }],
+    },
+    loki: { workloads: [{ kind: 'StatefulSet', name: 'loki' }] },
+    // two releases of the opentelemetry-collector chart: the log shipper (DaemonSet, by release)
+    // and the trace collector (Deployment, by chart)
+    'otel-logs': {
+      workloads: [{ kind: 'DaemonSet', name: 'otel-logs-agent' }],
+    },
+    'opentelemetry-collector': {
+      workloads: [{ kind: 'Deployment', name: 'opentelemetry-collector' }],
+    },
+    // the server pods (vault-0, …) serve Vault's API through startVaultService
+    vault: {
+      workloads: [
+        { kind: 'StatefulSet', name: 'vault' },
+        { kind: 'Deployment', name: 'vault-agent-injector' },
+      ],
+      services: [{ name: 'vault-ui', type: 'ClusterIP', port: 8200 }],
+    },
+    chartmuseum: {
+      workloads: [{ kind: 'Deployment', name: 'chartmuseum' }],
+      services: [{ name: 'chartmuseum', type: 'ClusterIP', port: 8080 }],
+    },
+    'chaos-mesh': {
+      workloads: [
+        { kind: 'Deployment', name: 'chaos-controller-manager' },
+        { kind: 'Deployment', name: 'chaos-dashboard' },
+        { kind: 'DaemonSet', name: 'chaos-daemon' },
+      ],
+      services: [{ name: 'chaos-dashboard', type: 'ClusterIP', port: 2333 }],
     },
   };
 }

@@ -7,14 +7,16 @@
  *  - ServiceAccount token controller: fills kubernetes.io/service-account-token Secrets in
  *    kube-system and makes each token a read-only identity of the API stand-in;
  *  - workload controllers (opt-in): Deployments/StatefulSets/DaemonSets become ready a while
- *    after they appear, LoadBalancer Services get an address once a MetalLB pool exists.
+ *    after they appear (optionally with their pods), LoadBalancer Services get an address once a
+ *    MetalLB pool exists.
  */
 import { DEFAULT_KUBERNETES_VERSION } from '@internal/plugin-kpaas-common';
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import { buildNode, ContainerRuntime } from '../fixtures';
-import { KubeApiStandIn } from '../kube';
+import { KubeApiStandIn, KubeObject } from '../kube';
 import { SshNodeRig } from '../ssh';
+import { workloadPodController } from './workloadPods';
 
 /** A rig node that joins Kubernetes (lb machines never do). */
 export interface ClusterNodeRole {
@@ -117,8 +119,7 @@ export function startNodeControllers(
           internalIP: rig.node(n.name).host,
           index: index++,
           created: new Date().toISOString(),
-          kubeletVersion:
-            options.kubeletVersion ?? runningKubelet(rig, n.name),
+          kubeletVersion: options.kubeletVersion ?? runningKubelet(rig, n.name),
           containerRuntime: options.containerRuntime ?? 'containerd',
           ready: true,
         }),
@@ -159,8 +160,16 @@ export function startNodeControllers(
 }
 
 export interface WorkloadControllerOptions {
-  /** Workloads become ready this long after they first appear (default 500 ms). */
-  readyAfterMs?: number;
+  /**
+   * Workloads become ready this long after they first appear (default 500 ms); a function
+   * gives each workload its own delay (e.g. by its `app.kubernetes.io/instance` release).
+   */
+  readyAfterMs?: number | ((workload: KubeObject) => number);
+  /**
+   * Also run the pods each workload implies (workloadPods.ts): Running, Ready with their
+   * workload, gone with it. Default false.
+   */
+  pods?: boolean;
   /** Workload names that never become ready. */
   broken?: Set<string>;
   /** Address given to LoadBalancer Services once a MetalLB IPAddressPool exists. */
@@ -178,8 +187,11 @@ export function startWorkloadControllers(
   api: KubeApiStandIn,
   options: WorkloadControllerOptions,
 ): () => void {
-  const readyAfterMs = options.readyAfterMs ?? 500;
+  const delay = options.readyAfterMs ?? 500;
+  const readyAfterMs = (o: KubeObject) =>
+    typeof delay === 'function' ? delay(o) : delay;
   const broken = options.broken ?? new Set<string>();
+  const syncPods = options.pods ? workloadPodController(api) : undefined;
   const seen = new Map<string, number>();
   const tick = () => {
     const now = Date.now();
@@ -198,13 +210,14 @@ export function startWorkloadControllers(
           kind === 'DaemonSet'
             ? s.numberReady > 0
             : (s.readyReplicas ?? 0) >= (o.spec?.replicas ?? 1);
-        if (ready || broken.has(name) || now - seen.get(key)! < readyAfterMs)
+        if (ready || broken.has(name) || now - seen.get(key)! < readyAfterMs(o))
           continue;
         if (kind === 'Deployment') api.setDeploymentReady(ns, name, true);
         if (kind === 'StatefulSet') api.setStatefulSetReady(ns, name, true);
         if (kind === 'DaemonSet') api.setDaemonSetReady(ns, name, true);
       }
     }
+    syncPods?.();
     let pools: unknown[] = [];
     try {
       pools = api.store.list({
