@@ -18,6 +18,7 @@ import { createEtcdRestoreAction } from './actions/etcdRestore';
 import { createEtcdSnapshotAction } from './actions/etcdSnapshot';
 import { createUpgradeAction } from './actions/upgrade';
 import { createRemoveNodesAction } from './actions/removeNodes';
+import { createRetireAction } from './actions/retire';
 import { createScmFileUrlFilter } from './filters/scmFileUrl';
 import { createScmTypeFilter } from './filters/scmType';
 import { ToolShutdown } from './process/shutdown';
@@ -74,6 +75,7 @@ export const scaffolderModuleKpaas = createBackendModule({
           createClusterChangeAction(services),
           createUpgradeAction(services),
           createRemoveNodesAction(services),
+          createRetireAction({ ...services, toolShutdown }),
         );
         const integrations = ScmIntegrations.fromConfig(config);
         templating.addTemplateFilters([

@@ -12,6 +12,7 @@ import {
   ClusterRegistration,
   KpaasClusterPermission,
   kpaasClusterCreatePermission,
+  kpaasClusterDeletePermission,
   kpaasClusterUpdatePermission,
   kpaasServicePrincipalName,
   normalizeRepoUrl,
@@ -52,6 +53,11 @@ export interface ClusterRunRequest {
   isDryRun?: boolean;
   /** `await ctx.getInitiatorCredentials()`: the user who started the task. */
   credentials: BackstageCredentials;
+  /**
+   * The run deletes the cluster (kpaas:retire): `kpaas.cluster.delete` on the registered
+   * cluster instead of update, also in a dry run; an unregistered cluster is refused.
+   */
+  deletes?: boolean;
 }
 
 export interface ClusterRunDecision {
@@ -142,6 +148,10 @@ export class ClusterRunGuard {
       );
     }
 
+    if (request.deletes && request.isDryRun) {
+      await this.#require(kpaasClusterDeletePermission, request, who);
+      return { permission: kpaasClusterDeletePermission, repoUrl };
+    }
     if (request.isDryRun) {
       await this.#require(kpaasClusterCreatePermission, request, who);
       return { permission: kpaasClusterCreatePermission, repoUrl };
@@ -168,10 +178,16 @@ export class ClusterRunGuard {
       );
     }
 
-    const permission =
+    if (request.deletes && !registration) {
+      throw new NotAllowedError(
+        `${action}: cluster "${cluster}" is not registered in kpaas, so there is nothing it may delete; only a registered cluster is retired`,
+      );
+    }
+    let permission: BasicPermission | KpaasClusterPermission =
       !registration || ownRun
         ? kpaasClusterCreatePermission
         : kpaasClusterUpdatePermission;
+    if (request.deletes) permission = kpaasClusterDeletePermission;
     await this.#require(permission, request, who);
 
     if (registration?.repoUrl) {

@@ -9,6 +9,8 @@ import type {
   NodeHostKey,
   PutInventoryRequest,
   RegisterClusterRequest,
+  RetireClusterRequest,
+  RetireClusterResponse,
   TimelineEventRequest,
 } from '@internal/plugin-kpaas-common';
 
@@ -89,6 +91,21 @@ export class KpaasBackendClient {
     const response = await this.#fetch(path, body, signal, method);
     if (!response.ok) throw await ResponseError.fromResponse(response);
     return response;
+  }
+
+  /**
+   * Retires a registered cluster (`POST /clusters/:name/retire`, kpaas.cluster.delete): its
+   * registration and machines kept for the record, state and timeline archived, entry gone.
+   */
+  async retireCluster(
+    cluster: string,
+    body: RetireClusterRequest,
+  ): Promise<RetireClusterResponse> {
+    const response = await this.#request(
+      `/clusters/${encodeURIComponent(cluster)}/retire`,
+      body,
+    );
+    return (await response.json()) as RetireClusterResponse;
   }
 
   /** The cluster's registration, or undefined when kpaas-backend has no cluster of that name. */

@@ -80,3 +80,59 @@ export function refuseUnexpectedDestroys(
       )}\nNothing was applied. Find what changed them (the Terraform configuration in the cluster repository, a provider upgrade, a resource changed outside Terraform) and run again once the plan destroys only the machines you remove`,
   );
 }
+
+interface ConfigModule {
+  resources?: Array<{ address?: string }>;
+  module_calls?: Record<string, { module?: ConfigModule }>;
+}
+
+/** Resource addresses the configuration declares (`module.x.type.name`, without instance keys). */
+function declaredResources(
+  module: ConfigModule | undefined,
+  prefix = '',
+): Set<string> {
+  const out = new Set<string>();
+  for (const r of module?.resources ?? []) {
+    if (r.address) out.add(`${prefix}${r.address}`);
+  }
+  for (const [name, call] of Object.entries(module?.module_calls ?? {})) {
+    for (const a of declaredResources(
+      call.module,
+      `${prefix}module.${name}.`,
+    )) {
+      out.add(a);
+    }
+  }
+  return out;
+}
+
+/** `module.m["k"].type.name["key"]` -> `module.m.type.name` (the configuration's address). */
+function configAddress(address: string): string {
+  return address.replace(/\[[^\]]*\]/g, '');
+}
+
+/**
+ * Refuses a destroy plan (retiring a cluster) that would destroy a resource the cluster
+ * repository's Terraform configuration does not declare: the state then holds something that
+ * is not this cluster's (imported, or left by another configuration), which kpaas must not
+ * take down. Names each one; nothing has been destroyed then.
+ */
+export function refuseForeignDestroys(planJson: string, cluster: string): void {
+  const plan = JSON.parse(planJson) as {
+    configuration?: { root_module?: ConfigModule };
+  };
+  const declared = declaredResources(plan.configuration?.root_module);
+  const foreign = destructiveChanges(planJson).filter(
+    c => !declared.has(configAddress(c.address)),
+  );
+  if (foreign.length === 0) return;
+  throw new InputError(
+    `kpaas:provision refused to destroy cluster "${cluster}": its Terraform state holds ${
+      foreign.length
+    } resource(s) the cluster repository's configuration does not declare, so they may not be this cluster's:\n${foreign
+      .map(c => `  - ${c.address}`)
+      .join(
+        '\n',
+      )}\nNothing was destroyed. Move them out of the state (terraform state rm, or state mv to their own configuration), or declare them in the cluster repository if they are the cluster's, then run again`,
+  );
+}

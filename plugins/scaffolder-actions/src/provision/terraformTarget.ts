@@ -18,7 +18,7 @@ import {
   SshAddressChoice,
 } from './outputs';
 import { createPhaseRunner, makeRunDir, RunPhase } from './phase';
-import { refuseUnexpectedDestroys } from './planCheck';
+import { refuseForeignDestroys, refuseUnexpectedDestroys } from './planCheck';
 import { formatPlanSummary, PlanSummary, summarizePlan } from './planSummary';
 import {
   TerraformInstallSettings,
@@ -334,10 +334,13 @@ async function planAndApply(
   const planSummary = summarizePlan(shown.result.stdout);
   const summaryText = formatPlanSummary(planSummary);
   logger.info(summaryText);
-  // a destroy plan destroys everything by request; any other may destroy only leaving workers
-  if (mode !== 'destroy') {
+  // a destroy plan destroys what the cluster's configuration declares; any other plan destroys
+  // only leaving workers
+  {
     try {
-      refuseUnexpectedDestroys(shown.result.stdout, removable);
+      if (mode === 'destroy')
+        refuseForeignDestroys(shown.result.stdout, cluster);
+      else refuseUnexpectedDestroys(shown.result.stdout, removable);
     } catch (e) {
       await run.recorder.timeline({
         step: plan.step,
