@@ -95,13 +95,16 @@ function imagesFor(rng: Rng) {
   return images;
 }
 
-/** Varies every Node of a fixture in place (other kinds are left alone). */
+/**
+ * The fixture with every Node replaced by a varied copy (other objects are shared, so one
+ * generated fixture serves several clusters, each varied by its own seed).
+ */
 export function varyNodes(objects: KubeObject[], seed: number): KubeObject[] {
   const rng = seeded(seed);
   const now = Date.now();
-  for (const obj of objects) {
-    if (obj.kind !== 'Node') continue;
-    const node = obj as any;
+  return objects.map(obj => {
+    if (obj.kind !== 'Node') return obj;
+    const node = structuredClone(obj) as any;
     const labels = node.metadata.labels as Record<string, string>;
     const controlPlane = 'node-role.kubernetes.io/control-plane' in labels;
     const pool = controlPlane
@@ -177,8 +180,8 @@ export function varyNodes(objects: KubeObject[], seed: number): KubeObject[] {
       c.lastHeartbeatTime = iso(now - rng.int(0, 300_000));
     }
     node.status.images = imagesFor(rng);
-  }
-  return objects;
+    return node as KubeObject;
+  });
 }
 
 /** What a kubelet's status update changes: the heartbeats of the node's conditions. */

@@ -36,15 +36,14 @@ function send(message: unknown) {
 async function start(clusters: number, nodes: number, heartbeatS: number) {
   const out = [];
   let sizes: { json: number; gzip: number } | undefined;
+  // One generated cluster; each stand-in gets its own variation of its nodes.
+  const base = kpaasHaFixture({
+    controlPlanes: 3,
+    workers: nodes - 3,
+    firstNodeIp: '10.20.0.11',
+  });
   for (let c = 0; c < clusters; c++) {
-    const fixture = varyNodes(
-      kpaasHaFixture({
-        controlPlanes: 3,
-        workers: nodes - 3,
-        firstNodeIp: `10.${20 + c}.0.11`,
-      }),
-      1000 + c,
-    );
+    const fixture = varyNodes(base, 1000 + c);
     const standIn = await startKubeApiStandIn({ host: '127.0.0.1', fixture });
     standIns.push(standIn);
     out.push({
