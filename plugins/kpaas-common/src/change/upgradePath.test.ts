@@ -78,8 +78,13 @@ describe('planKubernetesUpgrade', () => {
       ['w-3', 'upgrade-node', 2, false],
     ]);
     expect(r.rollout.from).toBe('v1.33.5');
-    expect(formatUpgradeRollout(r.rollout)[0]).toBe(
+    expect(formatUpgradeRollout(r.rollout).slice(0, 3)).toEqual([
       'Kubernetes v1.33.5 → v1.34.8',
+      '1. etcd snapshot on cp-1',
+      '2. control plane cp-1: kubeadm 1.34.8-1.1 held, kubeadm upgrade plan v1.34.8, kubeadm upgrade apply v1.34.8, cordon + drain, kubelet/kubectl 1.34.8-1.1 held, kubelet restart, uncordon, wait Ready (v1.33.5 → v1.34.8)',
+    ]);
+    expect(formatUpgradeRollout(r.rollout)[5]).toBe(
+      '5. worker w-1 (batch 1): cordon + drain, kubeadm 1.34.8-1.1 held, kubeadm upgrade node, kubelet/kubectl 1.34.8-1.1 held, kubelet restart, uncordon, wait Ready (v1.33.5 → v1.34.8)',
     );
   });
 
@@ -104,6 +109,14 @@ describe('planKubernetesUpgrade', () => {
       false,
     ]);
     expect(r.rollout.upToDate).toBe(false);
+    // cp-3's static pods are not upgraded yet: the snapshot first, the done nodes skipped
+    const text = formatUpgradeRollout(r.rollout);
+    expect(text.slice(1, 5)).toEqual([
+      '1. etcd snapshot on cp-1',
+      '2. control plane cp-1: already v1.34.8, skipped',
+      '3. control plane cp-2: already v1.34.8, skipped',
+      '4. control plane cp-3: kubeadm 1.34.8-1.1 held, kubeadm upgrade node, cordon + drain, kubelet/kubectl 1.34.8-1.1 held, kubelet restart, uncordon, wait Ready (v1.34.8 → v1.34.8)',
+    ]);
   });
 
   it('refuses skipping a minor, naming the field and the first step', () => {

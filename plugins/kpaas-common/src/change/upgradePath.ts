@@ -267,16 +267,19 @@ export function formatUpgradeRollout(
   const lines = [`Kubernetes ${rollout.from} → ${rollout.to}`];
   const pending = rollout.steps.filter(s => !s.done);
   if (pending.length === 0) return [...lines, 'every node is at the target'];
-  lines.push(
-    `1. etcd snapshot on ${rollout.steps[0].node}`,
-    `2. kubeadm upgrade plan ${rollout.to} on ${rollout.steps[0].node}`,
-  );
-  let n = 3;
+  let n = 1;
+  // the snapshot guards the control planes' upgrade; a re-run past them takes none
+  if (pending.some(s => s.controlPlane))
+    lines.push(`${n++}. etcd snapshot on ${rollout.steps[0].node}`);
+  const pkg = kubernetesPackageVersion(rollout.to);
   for (const s of rollout.steps) {
-    const what =
+    const kubeadm =
       s.action === 'upgrade-apply'
-        ? `kubeadm upgrade apply ${rollout.to}`
-        : `${s.controlPlane ? '' : 'cordon + drain, '}kubeadm upgrade node`;
+        ? `kubeadm upgrade plan ${rollout.to}, kubeadm upgrade apply ${rollout.to}`
+        : 'kubeadm upgrade node';
+    const work = s.controlPlane
+      ? `kubeadm ${pkg} held, ${kubeadm}, cordon + drain`
+      : `cordon + drain, kubeadm ${pkg} held, ${kubeadm}`;
     const where = s.controlPlane
       ? `control plane ${s.node}`
       : `worker ${s.node} (batch ${s.batch})`;
@@ -284,11 +287,9 @@ export function formatUpgradeRollout(
       `${n++}. ${where}: ${
         s.done
           ? `already ${rollout.to}, skipped`
-          : `${what}, kubeadm/kubelet/kubectl ${kubernetesPackageVersion(
-              rollout.to,
-            )} held, kubelet restart${
-              s.controlPlane ? '' : ', uncordon'
-            }, wait Ready (${s.from ?? '?'} → ${rollout.to})`
+          : `${work}, kubelet/kubectl ${pkg} held, kubelet restart, uncordon, wait Ready (${
+              s.from ?? '?'
+            } → ${rollout.to})`
       }`,
     );
   }

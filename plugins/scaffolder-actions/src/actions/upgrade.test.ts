@@ -109,7 +109,7 @@ describe('kpaas:upgrade on the rig', () => {
       'dry run: kpaas:upgrade of demo to v1.34.8 (maxUnavailable 2); nothing was contacted',
     );
     expect(text).toContain(
-      '3. control plane demo-cp-1: kubeadm upgrade apply v1.34.8, kubeadm/kubelet/kubectl 1.34.8-1.1 held, kubelet restart, wait Ready',
+      '2. control plane demo-cp-1: kubeadm 1.34.8-1.1 held, kubeadm upgrade plan v1.34.8, kubeadm upgrade apply v1.34.8, cordon + drain, kubelet/kubectl 1.34.8-1.1 held, kubelet restart, uncordon, wait Ready',
     );
     expect(text).toContain('worker demo-worker-2 (batch 1)');
     for (const n of ALL) expect(rig.callsSince(n, marks)).toEqual([]);
@@ -127,6 +127,31 @@ describe('kpaas:upgrade on the rig', () => {
 
   it('upgrades v1.33.5 -> v1.34.8 in kubeadm order: snapshot, plan, apply on cp1, node on cp2/cp3, then workers drained one at a time', async () => {
     rig.setVersion('v1.34.8');
+    // a workload pod on worker-1 is evicted by its drain; a DaemonSet's pod on worker-2 stays
+    const pod = (name: string, node: string, owner?: string) =>
+      rig.h.api.store.create({
+        apiVersion: 'v1',
+        kind: 'Pod',
+        metadata: {
+          name,
+          namespace: 'default',
+          ownerReferences: owner
+            ? [
+                {
+                  apiVersion: 'apps/v1',
+                  kind: 'DaemonSet',
+                  name: owner,
+                  uid: `uid-${owner}`,
+                  controller: true,
+                },
+              ]
+            : undefined,
+        },
+        spec: { nodeName: node, containers: [{ name: 'c', image: 'busybox' }] },
+        status: { phase: 'Running' },
+      } as any);
+    pod('web-1', 'demo-worker-1');
+    pod('agent-w2', 'demo-worker-2', 'agent');
     const marks = rig.mark();
     const watch = watchNodes('v1.34.8');
     const r = runUpgradeAction(rig);
@@ -187,12 +212,13 @@ describe('kpaas:upgrade on the rig', () => {
     // the Nodes report the new version node by node, in rollout order
     expect(watch.order()).toEqual(ALL);
     expect(ALL.map(n => rig.nodeVersion(n))).toEqual(ALL.map(() => 'v1.34.8'));
-    // workers drained one at a time: never two cordoned at once; worker-2 only after worker-1
-    // reported the new version; control planes never cordoned
+    // every node drained (control planes after kubeadm upgraded their static pods, as kubeadm's
+    // guide does), one at a time: never two cordoned at once; worker-2 only after worker-1
+    // reported the new version
     const cordonedAt = (n: string) =>
       watch.cordoned.filter(s => s.nodes.includes(n)).map(s => s.at);
     expect(watch.cordoned.every(s => s.nodes.length <= 1)).toBe(true);
-    for (const n of CPS) expect(cordonedAt(n)).toEqual([]);
+    for (const n of ALL) expect(cordonedAt(n).length).toBeGreaterThan(0);
     expect(cordonedAt('demo-worker-1').length).toBeGreaterThan(0);
     expect(Math.min(...cordonedAt('demo-worker-2'))).toBeGreaterThan(
       watch.firstAt.get('demo-worker-1')!,
@@ -209,6 +235,14 @@ describe('kpaas:upgrade on the rig', () => {
     expect(
       (await rig.sh('demo-worker-2', 'apt-mark showhold')).split('\n'),
     ).toEqual(expect.arrayContaining(['kubeadm', 'kubectl', 'kubelet']));
+    const podNames = () =>
+      rig.h.api.store
+        .list({ apiVersion: 'v1', kind: 'Pod', namespace: 'default' } as any)
+        .map((p: any) => p.metadata.name);
+    expect(podNames()).toEqual(['agent-w2']);
+    expect(r.lines.join('\n')).toContain(
+      '[demo-worker-1] evicted default/web-1',
+    );
     const out = r.outputs();
     expect(out).toMatchObject({
       from: 'v1.33.5',

@@ -22,8 +22,9 @@ import {
 /*
  * The rollout of kpaas:upgrade: an etcd snapshot and `kubeadm upgrade plan` before anything
  * changes, the first control plane (`kubeadm upgrade apply`), the other control planes
- * (`kubeadm upgrade node`), then the workers in batches (cordon + drain through the Eviction API,
- * packages, `kubeadm upgrade node`, kubelet restart, uncordon, Ready with the new version).
+ * (`kubeadm upgrade node`; each drained before its kubelet is upgraded, as kubeadm's guide does),
+ * then the workers in batches (cordon + drain through the Eviction API, packages, `kubeadm
+ * upgrade node`, kubelet restart, uncordon, Ready with the new version).
  * Every step of every node is a task checkpoint; nodes whose Node already reports the target are
  * skipped, so a re-run continues at the node that failed.
  */
@@ -237,8 +238,8 @@ export async function runUpgrade(
     const started = Date.now();
     const where = s.controlPlane ? 'control plane' : 'worker';
     await recorder.phase(`upgrade ${where} ${n} to ${target}`, async () => {
-      if (!s.controlPlane) {
-        await step(n, 'cordon and drain', async () => {
+      const drain = () =>
+        step(n, 'cordon and drain', async () => {
           cordoned.add(n);
           const drained = await drainNode(core, {
             node: n,
@@ -248,7 +249,8 @@ export async function runUpgrade(
           });
           return drained.evicted.length;
         });
-      }
+      // a worker is drained before anything changes on it (Kubespray's order too)
+      if (!s.controlPlane) await drain();
       await exec(n, 'package repository', packageRepositoryCommand(target));
       await exec(
         n,
@@ -281,19 +283,20 @@ export async function runUpgrade(
       } else {
         await exec(n, 'kubeadm upgrade node', KUBEADM_UPGRADE_NODE_COMMAND);
       }
+      // a control plane is drained after its static pods are upgraded, before its kubelet
+      // (kubeadm's upgrade guide): the API keeps serving from the others meanwhile
+      if (s.controlPlane) await drain();
       await exec(
         n,
         'kubelet and kubectl packages',
         heldPackagesCommand(['kubelet', 'kubectl'], target),
       );
       await exec(n, 'kubelet restart', KUBELET_RESTART_COMMAND);
-      if (!s.controlPlane) {
-        await step(n, 'uncordon', async () => {
-          await setUnschedulable(core, n, false);
-          cordoned.delete(n);
-          return true;
-        });
-      }
+      await step(n, 'uncordon', async () => {
+        await setUnschedulable(core, n, false);
+        cordoned.delete(n);
+        return true;
+      });
       await guard(n, 'readiness', () =>
         waitNodeReady(core, n, target, opts.readyTimeoutMs, signal),
       );

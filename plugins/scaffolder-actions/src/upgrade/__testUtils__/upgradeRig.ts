@@ -40,6 +40,8 @@ const ETCD_FILES = [
   'mkdir -p /etc/kubernetes/pki/etcd /var/lib/etcd/member/snap',
   'for f in ca.crt healthcheck-client.crt healthcheck-client.key; do echo test > /etc/kubernetes/pki/etcd/$f; done',
   'echo data > /var/lib/etcd/member/snap/db',
+  // one key in the member (what the etcdctl stand-in's get/snapshot read)
+  "printf '/registry/namespaces/default\\tdefault\\n' > /var/lib/etcd/member/kpaas-keys",
 ].join(' && ');
 
 /**
