@@ -217,7 +217,7 @@ export function applyClusterChange(
     }
     next.spec.addons = next.spec.addons.map(a => {
       if (a.id !== id) return a;
-      const entry = { ...a, values };
+      const entry: ClusterSpec['spec']['addons'][number] = { ...a, values };
       if (Object.keys(values).length === 0) delete entry.values;
       return entry;
     });

@@ -175,7 +175,10 @@ export async function readAddonChanges(args: {
     installed.push({
       id: def.id,
       chart: def.helm.chart,
-      version: releaseVersion(release, def.helm.chart) ?? release.chart,
+      // a release Helm left failed or pending is redone: shown as an upgrade from that state
+      version: `${releaseVersion(release, def.helm.chart) ?? release.chart}${
+        release.status === 'deployed' ? '' : ` (${release.status})`
+      }`,
       values: want
         ? (maskSecretValues(
             await helmGetValues(shell, release.name, release.namespace),
