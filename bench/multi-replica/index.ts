@@ -35,6 +35,7 @@ import {
   Replica,
   startReplica,
 } from '../../packages/e2e-tests/src/multiReplicaHarness';
+import { goal } from '../_lib';
 
 const DURATION_S = Number(process.env.BENCH_MR_DURATION_S ?? 60);
 const RATE = Number(process.env.BENCH_MR_RATE ?? 400);
@@ -304,6 +305,33 @@ async function main() {
       )}× (goal 2×), p99 ${(p99Two / Math.max(one.latency.p99, 1)).toFixed(
         2,
       )}× (goal ≤ 1×)`,
+    );
+    goal(
+      'multi-replica errors at 400 req/s over two replicas',
+      errors,
+      '==',
+      0,
+    );
+    goal(
+      'multi-replica node LISTs per cluster per interval',
+      nodeLists / CLUSTERS / intervals,
+      '<=',
+      1,
+      { digits: 2 },
+    );
+    goal(
+      'multi-replica throughput two / one replica',
+      throughputTwo / throughputOne,
+      '>=',
+      2,
+      { unit: 'x', digits: 2 },
+    );
+    goal(
+      'multi-replica p99 two / one replica',
+      p99Two / Math.max(one.latency.p99, 1),
+      '<=',
+      1,
+      { unit: 'x', digits: 2 },
     );
   } finally {
     for (const r of replicas) await r.stop();
