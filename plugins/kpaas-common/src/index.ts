@@ -16,3 +16,4 @@ export * from './access';
 export * from './accessSchema';
 export * from './operations';
 export * from './change';
+export * from './taskFailure';

@@ -6,6 +6,7 @@ import type { ChildEnv } from '../process/childEnv';
 import type { ToolShutdown } from '../process/shutdown';
 import { runProcess, RunProcessResult } from './runProcess';
 import type { RunRecorder } from '../core/runRecorder';
+import { withOutputTail } from '@internal/plugin-kpaas-common';
 
 /** A phase that failed or was stopped; carries the tail of the tool's error output. */
 export class PhaseError extends Error {
@@ -112,16 +113,14 @@ export function createPhaseRunner(
       });
       const tail = result.errorTail.map(tool.mask).join('\n');
       const known = result.stoppedBy ? undefined : opts.explainFailure?.(tail);
-      let hint = '';
-      if (known) hint = `\n${known.message}`;
+      const what = `kpaas:provision phase "${phase}" (${shown}) ${why}.`;
+      let explanation = what;
+      // a known cause first: it is what the reader acts on
+      if (known) explanation = `${known.message}\n${what}`;
       else if (!result.stoppedBy) {
-        hint = '\nRe-run the task to continue from the stored state.';
+        explanation = `${what}\nRe-run the task to continue from the stored state.`;
       }
-      throw new PhaseError(
-        `kpaas:provision phase "${phase}" (${shown}) ${why}.${hint}${
-          tail ? `\nLast lines of its output:\n${tail}` : ''
-        }`,
-      );
+      throw new PhaseError(withOutputTail(explanation, tail));
     }
     logger.info(`<== [${phase}] done in ${elapsed}`);
     return { result, startedAt, step };
