@@ -457,6 +457,44 @@ describe('kpaas:addons day-2 changes on the rig', () => {
     );
   }, 60_000);
 
+  it('before its first record, leaves alone a release in a namespace kpaas:addons did not create', async () => {
+    // a cluster installed by an older kpaas: no record yet
+    const record = get('v1', 'ConfigMap', 'kpaas-addons', 'kube-system');
+    standIn.store.delete({
+      apiVersion: 'v1',
+      kind: 'ConfigMap',
+      name: 'kpaas-addons',
+      namespace: 'kube-system',
+    } as any);
+    writeSpec(
+      clusterYaml(
+        FIRST.filter(a => a !== 'metrics-server').map(a =>
+          a === FIRST[1] ? nginx(3) : a,
+        ),
+      ),
+    );
+    const before = (await helmCalls()).length;
+    const { outputs, error } = await runAction();
+    expect(error).toBeUndefined();
+    // metrics-server lives in kube-system, which kpaas:addons did not create
+    expect(
+      (await helmCalls()).slice(before).filter(c => c.args[0] === 'uninstall'),
+    ).toEqual([]);
+    expect(outputs.changes).toContain(
+      '- **Left as they are** (not installed by kpaas:addons): `metrics-server`',
+    );
+    expect(
+      JSON.parse(
+        get('v1', 'ConfigMap', 'kpaas-addons', 'kube-system').data.installed,
+      ),
+    ).not.toContain('metrics-server');
+    // back to the record the earlier runs wrote
+    standIn.store.update({
+      ...get('v1', 'ConfigMap', 'kpaas-addons', 'kube-system'),
+      data: record.data,
+    });
+  }, 60_000);
+
   it('uninstalls what cluster.yaml dropped in reverse dependency order and keeps namespaces others use', async () => {
     writeSpec(clusterYaml(['metallb', nginx(3), 'argo-cd']));
     const before = (await helmCalls()).length;

@@ -39,6 +39,8 @@ export interface AddonChangePlan {
   problems: AddonRemovalProblem[];
   /** The add-ons found installed (that kpaas:addons installed) */
   installed: string[];
+  /** Catalog add-ons installed by other means: never uninstalled */
+  foreign: string[];
   record?: AddonRecord;
 }
 
@@ -140,8 +142,8 @@ function removalPlan(
 /**
  * Reads what is installed and compares it with the plan. An add-on counts as installed when its
  * release exists; one kpaas:addons did not install (not in the record; before the first record,
- * every catalog release counts) is left alone unless the plan wants it. Refused (in `problems`):
- * uninstalling an add-on another installed add-on that stays depends on.
+ * not in a namespace it created) is left alone unless the plan wants it. Refused (in
+ * `problems`): uninstalling an add-on another installed add-on that stays depends on.
  */
 export async function readAddonChanges(args: {
   plan: AddonPlan;
@@ -164,7 +166,11 @@ export async function readAddonChanges(args: {
     const release = releaseOf(def, releases);
     if (!release) continue;
     const want = planned.get(def.id);
-    if (!want && record && !record.installed.includes(def.id)) {
+    // ours: in the record; before the first record, in a namespace kpaas:addons created
+    const ours = record
+      ? record.installed.includes(def.id)
+      : await args.cluster.isNamespaceCreatedByKpaas(release.namespace);
+    if (!want && !ours) {
       foreign.push(def.id);
       continue;
     }
@@ -213,6 +219,7 @@ export async function readAddonChanges(args: {
     removal: removalPlan(plan, catalog, changes.uninstall, versions),
     problems,
     installed: installed.map(s => s.id),
+    foreign,
     record,
   };
 }
@@ -256,6 +263,12 @@ export function describeAddonChanges(change: AddonChangePlan): string {
     out.push(`- **Uninstall** (dependants first): ${list(changes.uninstall)}`);
   if (changes.current.length > 0)
     out.push(`- **Unchanged**: ${list(changes.current)}`);
+  if (change.foreign.length > 0)
+    out.push(
+      `- **Left as they are** (not installed by kpaas:addons): ${list(
+        change.foreign,
+      )}`,
+    );
   for (const p of change.problems) out.push(`- **Refused**: ${p.message}`);
   return out.join('\n') || '- nothing to change';
 }

@@ -502,6 +502,19 @@ export class AddonCluster {
     );
   }
 
+  /** True when kpaas:addons created the namespace (its annotation). */
+  async isNamespaceCreatedByKpaas(name: string): Promise<boolean> {
+    try {
+      const ns = await this.core.readNamespace({ name });
+      return (
+        ns.metadata?.annotations?.[CREATED_BY_ANNOTATION] === CREATED_BY_VALUE
+      );
+    } catch (e) {
+      if (statusCode(e) === 404) return false;
+      throw e;
+    }
+  }
+
   /** Deletes a namespace only when kpaas:addons created it. */
   async deleteNamespaceIfCreatedByKpaas(name: string): Promise<boolean> {
     try {
