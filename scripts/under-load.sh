@@ -56,9 +56,9 @@ busy=0
 hz=$(getconf CLK_TCK)
 for pid in "${busy_pids[@]}"; do
   used=$(( $(cpu_ticks "$pid") - ${before[$pid]} ))
-  # running, not waiting: at least 5 % of a core, even when it shares the cores with a busy
-  # machine's other work (an idle process uses none)
-  [ "$used" -ge $(( hz / 10 )) ] && busy=$(( busy + 1 ))
+  # running, not waiting: CPU time in the window, however busy the machine's other work keeps
+  # the cores (a waiting or stopped process gets none; 2 % of a core is counted as running)
+  [ "$used" -ge $(( hz / 25 )) ] && busy=$(( busy + 1 ))
 done
 echo "kpaas: CPU load check: $busy of $workers workers busy (load average $(cut -d' ' -f1-3 /proc/loadavg))"
 if [ "$busy" -lt "$workers" ]; then
