@@ -102,6 +102,17 @@ const kpaasAddonPickerField = FormFieldBlueprint.make({
   },
 });
 
+// The change template's plan (`ui:field: KpaasChangePlan`): `scaffolder-form-field:kpaas/change-plan`.
+const kpaasChangePlanField = FormFieldBlueprint.make({
+  name: 'change-plan',
+  params: {
+    field: () =>
+      import('./components/ChangePlanField/formField').then(
+        m => m.kpaasChangePlanFormField,
+      ),
+  },
+});
+
 /**
  * kpaas plugin for the new frontend system.
  * @alpha
@@ -118,6 +129,7 @@ const kpaasPlugin: OverridableFrontendPlugin = createFrontendPlugin({
     kpaasClusterTotalsField,
     kpaasHostsField,
     kpaasAddonPickerField,
+    kpaasChangePlanField,
   ],
 });
 

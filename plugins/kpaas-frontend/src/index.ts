@@ -12,6 +12,7 @@ export {
   KpaasClusterTotalsFieldExtension,
   KpaasHostsFieldExtension,
   KpaasAddonPickerFieldExtension,
+  KpaasChangePlanFieldExtension,
 } from './plugin';
 export type { HostEntry, HostsFieldProps } from './components/HostsField';
 export type { AddonPickerProps } from './components/AddonPicker';

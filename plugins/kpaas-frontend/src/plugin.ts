@@ -18,6 +18,10 @@ import {
   AddonPicker,
   KPAAS_ADDON_PICKER_FIELD,
 } from './components/AddonPicker';
+import {
+  ChangePlanField,
+  KPAAS_CHANGE_PLAN_FIELD,
+} from './components/ChangePlanField';
 
 /** The fleet page's route in legacy apps. */
 const legacyRootRouteRef = createRouteRef({ id: 'kpaas' });
@@ -120,5 +124,18 @@ export const KpaasAddonPickerFieldExtension = kpaasPlugin.provide(
   createScaffolderFieldExtension({
     name: KPAAS_ADDON_PICKER_FIELD,
     component: AddonPicker,
+  }),
+);
+
+/**
+ * Scaffolder field `KpaasChangePlan`: the change template's plan, computed from the registered
+ * cluster.yaml as kpaas:cluster-change computes it (legacy apps: put it inside
+ * `<ScaffolderFieldExtensions>`).
+ * @public
+ */
+export const KpaasChangePlanFieldExtension = kpaasPlugin.provide(
+  createScaffolderFieldExtension({
+    name: KPAAS_CHANGE_PLAN_FIELD,
+    component: ChangePlanField,
   }),
 );
