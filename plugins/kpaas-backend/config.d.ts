@@ -61,6 +61,12 @@ export interface Config {
       clusterTimeoutSeconds?: number;
       /** Clusters refreshed at the same time (default 10). */
       concurrency?: number;
+      /**
+       * Keep each cluster's nodes and kube-system static pods by one LIST, then a WATCH, held by
+       * the replica that holds the cluster's refresh claim (default true). false: LIST them on
+       * every refresh (for API servers behind proxies that cut long-lived requests).
+       */
+      watch?: boolean;
       /** Timeout of one platform link probe (default 3). */
       linkProbeTimeoutSeconds?: number;
       /**

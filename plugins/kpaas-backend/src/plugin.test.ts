@@ -323,13 +323,14 @@ describe('kpaasPlugin', () => {
     );
   });
 
-  it('lists 1000 nodes in pages of 500', async () => {
+  it('lists 1000 nodes in pages of 500, once: later refreshes watch them', async () => {
     await standIn.close();
     standIn = await startKubeApiStandIn({
       fixture: generateNodes(1000, { controlPlanes: 3, notReady: 2 }),
       tokens: { [CANARY_TOKEN]: { user: 'kpaas-reader', readOnly: true } },
     });
     rig = await startKpaas();
+    standIn.requestLog.clear();
     await request(rig.server)
       .post('/api/kpaas/clusters')
       .set('Authorization', scaffolder())
@@ -340,7 +341,6 @@ describe('kpaasPlugin', () => {
         serviceAccountToken: CANARY_TOKEN,
       });
     await request(rig.server).get('/api/kpaas/clusters/big/status'); // the background first status
-    standIn.requestLog.clear();
     await rig.runRefresh();
     const nodeLists = standIn.requestLog.entries.filter(
       e => e.verb === 'list' && e.resource === 'nodes',
@@ -365,7 +365,8 @@ describe('kpaasPlugin', () => {
       fixture: generateNodes(700),
       tokens: { [CANARY_TOKEN]: { user: 'kpaas-reader', readOnly: true } },
     });
-    rig = await startKpaas();
+    // every refresh LISTs the nodes (a watched cluster LISTs them only when its watch starts)
+    rig = await startKpaas({ watch: false });
     await request(rig.server)
       .post('/api/kpaas/clusters')
       .set('Authorization', scaffolder())

@@ -125,6 +125,7 @@ export const kpaasPlugin = createBackendPlugin({
         permissions: coreServices.permissions,
         permissionsRegistry: coreServices.permissionsRegistry,
         auditor: coreServices.auditor,
+        lifecycle: coreServices.lifecycle,
         directory: kpaasClusterDirectoryServiceRef,
       },
       async init({
@@ -138,6 +139,7 @@ export const kpaasPlugin = createBackendPlugin({
         permissions,
         permissionsRegistry,
         auditor,
+        lifecycle,
         directory,
       }) {
         permissionsRegistry.addPermissions([kpaasClusterCreatePermission]);
@@ -215,10 +217,14 @@ export const kpaasPlugin = createBackendPlugin({
             1000,
           clusterTimeoutMs,
           concurrency: refreshConfig?.getOptionalNumber('concurrency') ?? 10,
+          watch: refreshConfig?.getOptionalBoolean('watch') ?? true,
           provisioningGraceMs:
             (refreshConfig?.getOptionalNumber('provisioningGraceMinutes') ??
               15) * 60_000,
         });
+
+        // the clusters this replica watches: watches end, claims go back to the other replicas
+        lifecycle.addShutdownHook(() => status.close());
 
         await scheduler.scheduleTask({
           id: 'kpaas-cluster-status-refresh',

@@ -95,6 +95,8 @@ export interface RigOptions {
   catalogPath?: string;
   /** Per Kubernetes request (default 10). */
   requestTimeoutSeconds?: number;
+  /** kpaas.refresh.watch (default true: nodes and static pods by LIST+WATCH). */
+  watch?: boolean;
   /** Where platform link probes connect for argocd.demo.test ("address:port"). */
   argocdAddress?: string;
 }
@@ -162,6 +164,7 @@ export async function startKpaas(options: RigOptions = {}) {
               clusterTimeoutSeconds: (options.requestTimeoutSeconds ?? 10) * 3,
               linkProbeTimeoutSeconds: 1,
               provisioningGraceMinutes: 0,
+              ...(options.watch === undefined ? {} : { watch: options.watch }),
               // Hermetic: platform hosts never go to DNS; by default they hit a closed port.
               linkProbeResolve: [
                 {

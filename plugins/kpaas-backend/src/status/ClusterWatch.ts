@@ -22,6 +22,7 @@ export interface ClusterWatchOptions {
   /** Retry delays of a failed watch (tests shorten them). */
   backoffMs?: number;
   maxBackoffMs?: number;
+  watchTimeoutSeconds?: number;
 }
 
 export class ClusterWatch {
@@ -41,6 +42,7 @@ export class ClusterWatch {
       onError: o.onError,
       backoffMs: o.backoffMs,
       maxBackoffMs: o.maxBackoffMs,
+      watchTimeoutSeconds: o.watchTimeoutSeconds,
     };
     this.reflectors = [
       new Reflector<k8s.V1Node>({

@@ -38,6 +38,8 @@ export interface ReflectorOptions<T extends KubeObjectLike> {
   backoffMs?: number;
   /** Retry delay cap. Default 30 s. */
   maxBackoffMs?: number;
+  /** How long the server keeps one WATCH open. Default 5-10 min (spread, like client-go). */
+  watchTimeoutSeconds?: number;
 }
 
 /** A watch that ended this quickly without an event counts as a failure (backoff). */
@@ -114,6 +116,7 @@ export class Reflector<T extends KubeObjectLike> {
       try {
         await sleep(base / 2 + Math.random() * (base / 2), undefined, {
           signal: this.abort.signal,
+          ref: false,
         });
       } catch {
         return; // stopped
@@ -176,7 +179,9 @@ export class Reflector<T extends KubeObjectLike> {
             resourceVersion: this.resourceVersion,
             allowWatchBookmarks: true,
             // the server ends the stream after 5-10 min (spread), like client-go
-            timeoutSeconds: 300 + Math.floor(Math.random() * 300),
+            timeoutSeconds:
+              this.o.watchTimeoutSeconds ??
+              300 + Math.floor(Math.random() * 300),
             ...(this.o.labelSelector
               ? { labelSelector: this.o.labelSelector }
               : {}),

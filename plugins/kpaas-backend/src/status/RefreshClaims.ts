@@ -135,14 +135,23 @@ export class RefreshClaims {
 
   /**
    * Extends this replica's claim by one lease (a replica watching the cluster holds it for as
-   * long as it watches); false when the claim was lost (expired and taken, or the cluster was
-   * deleted).
+   * long as it watches), optionally setting when its polled parts are due next; the due time,
+   * or undefined when the claim was lost (expired and taken, or the cluster was deleted).
    */
-  async renew(cluster: string): Promise<boolean> {
-    const updated = await this.db(TABLE)
+  async renew(
+    cluster: string,
+    nextDueMs?: number,
+  ): Promise<{ nextDueMs: number } | undefined> {
+    const rows: Array<{ next_due_ms: number | string }> = await this.db(TABLE)
       .where({ cluster, claimed_by: this.replicaId })
-      .update({ claim_expires_ms: this.now() + this.options.claimMs });
-    return updated > 0;
+      .update(
+        {
+          claim_expires_ms: this.now() + this.options.claimMs,
+          ...(nextDueMs === undefined ? {} : { next_due_ms: nextDueMs }),
+        },
+        ['next_due_ms'],
+      );
+    return rows.length ? { nextDueMs: Number(rows[0].next_due_ms) } : undefined;
   }
 
   /** Ends this replica's claim: due again at `nextDueMs`, with the backoff count. */

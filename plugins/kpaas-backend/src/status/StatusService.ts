@@ -87,6 +87,8 @@ export interface StatusServiceOptions {
   coalesceMs?: number;
   /** First retry delay of a failed watch (doubles, capped at 30 s). Default 500 ms. */
   watchBackoffMs?: number;
+  /** How long the API server keeps one WATCH open before it is resumed. Default 5-10 min. */
+  watchTimeoutSeconds?: number;
 }
 
 export type { ServedBody, ServedStatus } from './servedBody';
@@ -95,7 +97,6 @@ export type { ServedBody, ServedStatus } from './servedBody';
 interface Session {
   cluster: ClusterRecord;
   watch: ClusterWatch;
-  polledAt: number;
 }
 
 interface Backoff {
@@ -138,6 +139,7 @@ export class StatusService {
       | 'claims'
       | 'logger'
       | 'networks'
+      | 'watchTimeoutSeconds'
     >
   >;
 
@@ -292,7 +294,14 @@ export class StatusService {
       const session = this.sessions.get(cluster.name);
       if (ok && session) {
         session.cluster = cluster;
-        session.polledAt = Date.now();
+        // keeps the claim; the polled parts are due again in one interval
+        await this.options.claims
+          .renew(cluster.name, Date.now() + this.o.intervalMs)
+          .catch(error =>
+            this.options.logger.warn(
+              `kpaas: cannot renew the refresh claim of ${cluster.name}: ${error}`,
+            ),
+          );
       } else {
         await this.release(cluster.name, ok, failures);
       }
@@ -335,6 +344,7 @@ export class StatusService {
         }),
         coalesceMs: this.o.coalesceMs,
         backoffMs: this.o.watchBackoffMs,
+        watchTimeoutSeconds: this.options.watchTimeoutSeconds,
         onChange: () => this.watchChanged(cluster.name),
         onError: error =>
           this.options.logger.debug(
@@ -344,7 +354,7 @@ export class StatusService {
           ),
       });
       await watch.start();
-      session = { cluster, watch, polledAt: Date.now() };
+      session = { cluster, watch };
       this.sessions.set(cluster.name, session);
       await this.options.cache.set(
         watcherKey(cluster.name),
@@ -400,8 +410,8 @@ export class StatusService {
    */
   private async renewWatched(): Promise<string[]> {
     const due: string[] = [];
-    for (const [name, session] of [...this.sessions]) {
-      const held = await this.options.claims.renew(name).catch(() => false);
+    for (const name of [...this.sessions.keys()]) {
+      const held = await this.options.claims.renew(name).catch(() => undefined);
       if (!held) {
         this.options.logger.info(
           `kpaas: another replica refreshes ${name} now; stopped watching it`,
@@ -416,7 +426,7 @@ export class StatusService {
           ttl: this.claimMs(),
         },
       );
-      if (Date.now() - session.polledAt >= this.o.intervalMs) due.push(name);
+      if (held.nextDueMs <= Date.now()) due.push(name);
     }
     return due;
   }
@@ -451,6 +461,10 @@ export class StatusService {
     const byName = new Map(clusters.map(c => [c.name, c]));
     await claims.ensure([...byName.keys()]);
     let refreshed = 0;
+    // Watched here and deleted since: no longer watched.
+    for (const name of [...this.sessions.keys()])
+      if (!byName.has(name) && !(await registry.get(name)))
+        await this.forget(name);
     // Watched here: the polled parts of those due, under the same concurrency.
     const polls = (await this.renewWatched()).map(name =>
       this.limit(async () => {

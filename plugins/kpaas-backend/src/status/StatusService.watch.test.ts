@@ -55,6 +55,9 @@ async function waitFor<T>(
   }
 }
 
+// 1000 nodes, several replicas, on a loaded 2-core machine
+jest.setTimeout(60_000);
+
 const WORKERS = 997;
 
 describe('StatusService with watched nodes', () => {
@@ -98,8 +101,13 @@ describe('StatusService with watched nodes', () => {
     runningEntry: async () => undefined,
   } as unknown as ClusterRegistry;
 
-  const replica = (cache: CacheService, claimMs = 20_000) => {
+  const replica = (
+    cache: CacheService,
+    claimMs = 20_000,
+    watchTimeoutSeconds?: number,
+  ) => {
     const service = new StatusService({
+      watchTimeoutSeconds,
       networks,
       registry,
       cache,
@@ -154,5 +162,112 @@ describe('StatusService with watched nodes', () => {
     expect(watch.nodes.derived - derived).toBe(2);
     expect(nodeLists() - before).toBe(1);
     standIn.setNodeReady('worker-500', true);
+  });
+
+  it('re-LISTs exactly once after 410 Gone, then watches on', async () => {
+    // Without bookmarks (they keep a watch's resourceVersion current) a compaction makes the
+    // next resumption 410 Gone; the server ends each watch after 1 s, so it resumes soon.
+    const big = standIn;
+    standIn = await startKubeApiStandIn({
+      fixture: kpaasHaFixture({ addons: false, workers: 20 }),
+      bookmarkIntervalMs: 0,
+    });
+    try {
+      await reList();
+    } finally {
+      await standIn.close();
+      standIn = big;
+    }
+  });
+
+  async function reList() {
+    const service = replica(sharedCache(), 20_000, 1);
+    await service.refresh(record);
+    const watch = service.watching().get('big')!;
+    const before = nodeLists();
+    const watchesBefore = standIn.countRequests({
+      verb: 'watch',
+      resource: 'nodes',
+    });
+    // another object changes (the global resourceVersion moves on), then history is compacted
+    standIn.store.create({
+      apiVersion: 'v1',
+      kind: 'ConfigMap',
+      metadata: { name: 'moves-on', namespace: 'default' },
+    });
+    standIn.store.compact();
+    await waitFor('a re-LIST', () => nodeLists() > before);
+    // it watches again from the new LIST, across further resumptions, without another LIST
+    await waitFor(
+      'two more watches',
+      () =>
+        standIn.countRequests({ verb: 'watch', resource: 'nodes' }) >=
+        watchesBefore + 3,
+    );
+    standIn.setNodeReady('worker-7', false);
+    await waitFor('worker-7 NotReady', async () =>
+      (await node(service, 'worker-7'))?.ready === false ? true : undefined,
+    );
+    expect(nodeLists() - before).toBe(1);
+    expect(watch.nodes.size).toBe(3 + 20);
+  }
+
+  it('stops watching when the cluster is deleted', async () => {
+    const service = replica(sharedCache());
+    await service.refresh(record);
+    const watch = service.watching().get('big')!;
+    await service.forget('big');
+    expect(service.watching().size).toBe(0);
+    const lists = nodeLists();
+    standIn.setNodeReady('worker-9', false);
+    // nothing of this cluster is stored any more, and the watch's model stays as it was
+    await sleep(0);
+    expect(await service.peek('big')).toBeUndefined();
+    expect(watch.nodes.statuses().find(n => n.name === 'worker-9')?.ready).toBe(
+      true,
+    );
+    expect(nodeLists()).toBe(lists);
+    standIn.setNodeReady('worker-9', true);
+
+    // a scheduled run of a replica whose registry no longer has it drops the watch too
+    const again = replica(sharedCache());
+    await again.refresh(record);
+    registered = false;
+    try {
+      await again.refreshAll();
+      await waitFor('the watch dropped', async () => {
+        await again.refreshAll();
+        return again.watching().size === 0;
+      });
+    } finally {
+      registered = true;
+    }
+  });
+
+  it('stops watching when another replica took the claim over', async () => {
+    const cache = sharedCache();
+    const a = replica(cache, 1000);
+    await a.refresh(record);
+    expect([...a.watching().keys()]).toEqual(['big']);
+    // A stalls past its lease and the interval; B's scheduled run takes the cluster over
+    await db('kpaas_status_refresh').update({ next_due_ms: 0 });
+    const b = replica(cache);
+    await waitFor(
+      'B watching',
+      async () => {
+        await b.refreshAll();
+        return b.watching().has('big');
+      },
+      10_000,
+    );
+    // A's next run finds its claim gone and stops
+    await a.refreshAll();
+    expect(a.watching().size).toBe(0);
+    // B's watch keeps the shared status current
+    standIn.setNodeReady('worker-11', false);
+    await waitFor('worker-11 NotReady from B', async () =>
+      (await node(a, 'worker-11'))?.ready === false ? true : undefined,
+    );
+    standIn.setNodeReady('worker-11', true);
   });
 });

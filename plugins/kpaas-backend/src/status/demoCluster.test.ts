@@ -28,7 +28,9 @@ describe('the demo cluster through the status API', () => {
       catalogPath: SHIPPED_ADDON_CATALOG_PATH,
       config: demo.config.kpaas,
     });
-    const res = await request(rig.server).get('/api/kpaas/clusters/demo/status');
+    const res = await request(rig.server).get(
+      '/api/kpaas/clusters/demo/status',
+    );
     expect(res.status).toBe(200);
     return res.body;
   }
@@ -73,11 +75,15 @@ describe('the demo cluster through the status API', () => {
     expect(byId.get('argo-cd')).toMatchObject({
       state: 'Degraded',
       runningVersion: '7.8.23',
-      reason: expect.stringContaining('7.8.23 is running but 10.1.1 is declared'),
+      reason: expect.stringContaining(
+        '7.8.23 is running but 10.1.1 is declared',
+      ),
     });
     expect(byId.get('kube-prometheus-stack')).toMatchObject({
       state: 'Degraded',
-      reason: expect.stringContaining('alertmanager-kube-prometheus-stack-alertmanager'),
+      reason: expect.stringContaining(
+        'alertmanager-kube-prometheus-stack-alertmanager',
+      ),
     });
     expect(s.links.every((l: any) => l.probe.ok)).toBe(true);
   });
