@@ -32,3 +32,6 @@ kpaas_etcd_fail() {
   [[ -z $f && -s $_kpaas_etcd/fail ]] && f=$(<"$_kpaas_etcd/fail")
   [[ ,$f, == *,$1,* ]]
 }
+# The member's keys (the stand-in's stand-in for etcd's data): lines "<key>\t<value>" in the data
+# dir, so a restore that swaps /var/lib/etcd changes what `etcdctl get` answers.
+kpaas_etcd_keys_file() { printf '%s' "$KPAAS_STANDIN_ROOT/var/lib/etcd/member/kpaas-keys"; }

@@ -82,19 +82,7 @@ export function renderEtcdBackupManifests(
     `--cert=${ETCD_CLIENT_CERTS.cert}`,
     `--key=${ETCD_CLIENT_CERTS.key}`,
   ];
-  const mcEnv = [
-    secretEnv('AWS_ACCESS_KEY_ID', backup.target.credentialsSecret),
-    secretEnv('AWS_SECRET_ACCESS_KEY', backup.target.credentialsSecret),
-    {
-      // mc's alias from the environment; Kubernetes expands $(VAR) from the entries above.
-      name: 'MC_HOST_backup',
-      value: backup.target.endpoint.replace(
-        /^(https?:\/\/)/,
-        '$1$(AWS_ACCESS_KEY_ID):$(AWS_SECRET_ACCESS_KEY)@',
-      ),
-    },
-    { name: 'MC_REGION', value: backup.target.region },
-  ];
+  const mcEnv = s3ClientEnv(backup);
   const podEnv = [
     {
       name: 'POD_NAME',
@@ -281,6 +269,30 @@ export function renderEtcdBackupManifests(
     },
   };
   return [serviceAccount, role, roleBinding, cronJob];
+}
+
+/**
+ * The environment of an `mc` container that speaks to spec.backup's target as the alias
+ * `backup` (objects `backup/<bucket>/<key>`): the keys from the credentials Secret, never in a
+ * manifest. Shared by the CronJob and kpaas's snapshot transfer Jobs.
+ * @public
+ */
+export function s3ClientEnv(
+  backup: EtcdBackupSpec,
+): Array<Record<string, unknown>> {
+  return [
+    secretEnv('AWS_ACCESS_KEY_ID', backup.target.credentialsSecret),
+    secretEnv('AWS_SECRET_ACCESS_KEY', backup.target.credentialsSecret),
+    {
+      // mc's alias from the environment; Kubernetes expands $(VAR) from the entries above.
+      name: 'MC_HOST_backup',
+      value: backup.target.endpoint.replace(
+        /^(https?:\/\/)/,
+        '$1$(AWS_ACCESS_KEY_ID):$(AWS_SECRET_ACCESS_KEY)@',
+      ),
+    },
+    { name: 'MC_REGION', value: backup.target.region },
+  ];
 }
 
 function secretEnv(key: string, secret: string) {

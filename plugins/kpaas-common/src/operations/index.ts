@@ -8,3 +8,4 @@ export * from './operationsApi';
 export * from './certExpiryCollector';
 export * from './fleetWarnings';
 export * from './kubeletCertCollector';
+export * from './snapshotTransfer';

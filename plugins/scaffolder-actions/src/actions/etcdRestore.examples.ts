@@ -22,4 +22,24 @@ export const examples: TemplateExample[] = [
       ],
     }),
   },
+  {
+    description:
+      "Restore etcd from one of spec.backup's S3 objects (the backup CronJob's or an uploaded on-demand one)",
+    example: yaml.stringify({
+      steps: [
+        {
+          id: 'restore',
+          action: 'kpaas:etcd-restore',
+          name: 'Restore etcd from S3',
+          input: {
+            repoPath: '.',
+            repoUrl: '${{ parameters.repoUrl }}',
+            snapshotObject:
+              's3://kpaas-etcd-backups/demo/kpaas-etcd-backup-29400000-x7k2q.db',
+            confirm: '${{ parameters.confirmClusterName }}',
+          },
+        },
+      ],
+    }),
+  },
 ];

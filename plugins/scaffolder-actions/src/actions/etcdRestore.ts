@@ -1,26 +1,31 @@
 import { InputError } from '@backstage/errors';
 import { createTemplateAction } from '@backstage/plugin-scaffolder-node';
 import * as k8s from '@kubernetes/client-node';
-import yaml from 'yaml';
+import {
+  ETCD_SNAPSHOT_DIR,
+  snapshotObjectKey,
+} from '@internal/plugin-kpaas-common';
 import { loadClusterRepo } from '../core/loadClusterRepo';
+import { adminKubeConfig } from '../etcd/adminKubeConfig';
 import {
   controlPlaneActionDeps,
   ControlPlaneActionOptions,
   startControlPlaneRun,
 } from '../etcd/controlPlanes';
 import { restoreEtcd } from '../etcd/restore';
+import { runSnapshotTransfer } from '../etcd/s3Transfer';
 import { examples } from './etcdRestore.examples';
 
 /** Factory options of kpaas:etcd-restore (the module's services). */
 /** The module passes its kpaas-backend client; the permissions authorize the initiator. */
 export type EtcdRestoreActionOptions = ControlPlaneActionOptions;
 
-const ADMIN_CONF = '/etc/kubernetes/admin.conf';
-
 /**
  * `kpaas:etcd-restore`: restores the cluster's etcd from a snapshot kpaas:etcd-snapshot took,
- * on every control plane (the runbook in ../etcd/restore.ts). The cluster is down during the
- * restore; `confirm` must repeat the cluster name.
+ * or one of spec.backup's S3 objects (the backup CronJob's or an uploaded on-demand one), on
+ * every control plane (the runbook in ../etcd/restore.ts). An S3 object is first fetched to a
+ * control plane by a Job there (../etcd/s3Transfer.ts), so the cluster's API must answer for
+ * that step. The cluster is down during the restore; `confirm` must repeat the cluster name.
  *
  * Secrets: `sshPrivateKey` (+ optional `sshPassphrase`).
  *
@@ -50,15 +55,26 @@ export function createEtcdRestoreAction(options: EtcdRestoreActionOptions) {
             })
             .optional(),
         snapshotNode: z =>
-          z.string({
-            description:
-              'Control plane the snapshot file is on (kpaas:etcd-snapshot output node)',
-          }),
+          z
+            .string({
+              description:
+                'Control plane the snapshot file is on (kpaas:etcd-snapshot output node); with snapshotObject, the one to fetch it to (default: the first)',
+            })
+            .optional(),
         snapshotPath: z =>
-          z.string({
-            description:
-              'Snapshot file on that node (kpaas:etcd-snapshot output path)',
-          }),
+          z
+            .string({
+              description:
+                'Snapshot file on that node (kpaas:etcd-snapshot output path); or give snapshotObject',
+            })
+            .optional(),
+        snapshotObject: z =>
+          z
+            .string({
+              description:
+                "A snapshot in spec.backup's bucket, s3://bucket/<prefix>/....db (the backup result's object or kpaas:etcd-snapshot's object output); or give snapshotNode and snapshotPath",
+            })
+            .optional(),
         confirm: z =>
           z.string({
             description:
@@ -113,10 +129,36 @@ export function createEtcdRestoreAction(options: EtcdRestoreActionOptions) {
           `confirm: type the cluster name "${cluster}" to restore its etcd; the cluster is down while it runs`,
         );
       }
-      if (!ctx.input.snapshotPath?.startsWith('/')) {
-        throw new InputError(
-          `snapshotPath: "${ctx.input.snapshotPath}" is not an absolute path on ${ctx.input.snapshotNode}; pass kpaas:etcd-snapshot's path output`,
-        );
+      const { snapshotObject } = ctx.input;
+      const backup = repo.spec.spec.backup;
+      let objectKey: string | undefined;
+      if (snapshotObject) {
+        if (ctx.input.snapshotPath) {
+          throw new InputError(
+            'snapshotObject and snapshotPath: give one of them, the S3 object or the file on a node',
+          );
+        }
+        if (!backup) {
+          throw new InputError(
+            `snapshotObject: cluster "${cluster}" has no spec.backup in cluster.yaml, so there is no S3 target to fetch "${snapshotObject}" from; add spec.backup or pass snapshotNode and snapshotPath`,
+          );
+        }
+        try {
+          objectKey = snapshotObjectKey(cluster, backup, snapshotObject);
+        } catch (e) {
+          throw new InputError((e as Error).message);
+        }
+      } else {
+        if (!ctx.input.snapshotNode) {
+          throw new InputError(
+            "snapshotNode: name the control plane the snapshot is on (kpaas:etcd-snapshot's node output), or give snapshotObject",
+          );
+        }
+        if (!ctx.input.snapshotPath?.startsWith('/')) {
+          throw new InputError(
+            `snapshotPath: "${ctx.input.snapshotPath}" is not an absolute path on ${ctx.input.snapshotNode}; pass kpaas:etcd-snapshot's path output`,
+          );
+        }
       }
       const { recorder, controlPlanes } = await startControlPlaneRun(
         ctx,
@@ -130,23 +172,56 @@ export function createEtcdRestoreAction(options: EtcdRestoreActionOptions) {
       try {
         const first = controlPlanes[0];
         const verifyApi = async () => {
-          const doc = yaml.parse(
-            (await first.session.readFile(ADMIN_CONF)).toString(),
+          const kc = await adminKubeConfig(
+            first.session,
+            ctx.input.apiServerUrl,
           );
-          if (ctx.input.apiServerUrl) {
-            for (const c of doc?.clusters ?? [])
-              if (c?.cluster) c.cluster.server = ctx.input.apiServerUrl;
-          }
-          const kc = new k8s.KubeConfig();
-          kc.loadFromString(yaml.stringify(doc));
           await kc.makeApiClient(k8s.VersionApi).getCode();
         };
+        let sourceNode = ctx.input.snapshotNode ?? first.node.name;
+        let snapshotPath = ctx.input.snapshotPath ?? '';
+        if (snapshotObject && backup && objectKey) {
+          const target = controlPlanes.find(cp => cp.node.name === sourceNode);
+          if (!target) {
+            throw new InputError(
+              `snapshotNode: "${sourceNode}" is not a control plane of cluster "${cluster}"; use one of ${controlPlanes
+                .map(cp => cp.node.name)
+                .join(', ')}`,
+            );
+          }
+          const file = objectKey.split('/').pop()!;
+          snapshotPath = `${ETCD_SNAPSHOT_DIR}/${file}`;
+          await recorder.phase(`fetch ${snapshotObject}`, async () =>
+            runSnapshotTransfer(
+              await adminKubeConfig(target.session, ctx.input.apiServerUrl),
+              {
+                clusterName: cluster,
+                backup,
+                node: target.node.name,
+                direction: 'download',
+                file,
+                key: objectKey!,
+                withRecord: true,
+                name: `kpaas-etcd-fetch-${Date.now().toString(36)}`,
+              },
+              { timeoutMs: (ctx.input.waitSeconds ?? 180) * 1000 },
+            ).catch(e => {
+              throw new Error(
+                `${
+                  (e as Error).message
+                }. Nothing was restored; the cluster runs on its current data`,
+              );
+            }),
+          );
+          sourceNode = target.node.name;
+        }
         const result = await recorder.phase('etcd restore', () =>
           restoreEtcd({
             cluster,
             controlPlanes,
-            sourceNode: ctx.input.snapshotNode,
-            snapshotPath: ctx.input.snapshotPath,
+            sourceNode,
+            snapshotPath,
+            fetchedFrom: snapshotObject,
             logger: recorder.logger,
             waitMs: (ctx.input.waitSeconds ?? 180) * 1000,
             verifyApi,

@@ -1,6 +1,7 @@
 import { connectNode, SecretMasker } from '../ssh';
 import { ControlPlaneSession } from './controlPlanes';
 import { EtcdRig, startEtcdRig } from './__testUtils__/etcdRig';
+import { etcdctl } from './etcdctl';
 import { EtcdRestoreError, restoreEtcd } from './restore';
 import { takeEtcdSnapshot } from './snapshot';
 
@@ -68,9 +69,26 @@ describe('restoreEtcd on the rig (3 control planes)', () => {
   const manifests = (node: string) =>
     h.sh(node, 'ls /etc/kubernetes/manifests | sort | tr "\\n" " "');
 
+  /** What the member on `node` serves under /registry/ (etcdctl get --prefix --keys-only). */
+  const keys = async (node: string) =>
+    (await h.sh(node, etcdctl('get /registry/ --prefix --keys-only')))
+      .split('\n')
+      .filter(Boolean);
+  /** A write the API server would make: the same key on every member (replication). */
+  const put = (key: string) =>
+    Promise.all(h.nodes.map(n => h.sh(n, etcdctl(`put ${key} v1`))));
+
   it('restores every member in the runbook order and brings quorum and the API back', async () => {
+    // objects written before the snapshot, and one after it that the restore must take away
+    await put('/registry/configmaps/default/before-snapshot');
+    await put('/registry/namespaces/team-a');
     const snap = await snapshot();
+    await put('/registry/configmaps/default/after-snapshot');
+    expect(await keys('demo-cp-3')).toContain(
+      '/registry/configmaps/default/after-snapshot',
+    );
     let apiChecks = 0;
+    const servedWhenApiUp: Record<string, string[]> = {};
     const result = await restoreEtcd({
       cluster: 'demo',
       controlPlanes: cps,
@@ -85,9 +103,22 @@ describe('restoreEtcd on the rig (3 control planes)', () => {
         for (const node of h.nodes) {
           if (!(await manifests(node)).includes('kube-apiserver.yaml'))
             throw new Error(`${node} apiserver down`);
+          // what the API server would read from its member when it answers
+          servedWhenApiUp[node] = await keys(node);
         }
       },
     });
+    // every member serves exactly the snapshot's objects: cp-2 and cp-3 through the copy of
+    // cp-1's snapshot, the write after the snapshot gone everywhere
+    for (const node of h.nodes) {
+      expect({ node, keys: servedWhenApiUp[node] }).toEqual({
+        node,
+        keys: [
+          '/registry/configmaps/default/before-snapshot',
+          '/registry/namespaces/team-a',
+        ],
+      });
+    }
     const order = result.steps.map(s => `${s.step} ${s.node}`);
     const phase = (step: string) => h.nodes.map(n => `${step} ${n}`);
     expect(order).toEqual([
@@ -203,6 +234,49 @@ describe('restoreEtcd on the rig (3 control planes)', () => {
         [],
       );
     }
+  });
+
+  it("restores a backup CronJob snapshot fetched from this cluster's S3 prefix (no kpaas record), refuses it without that", async () => {
+    await put('/registry/secrets/kube-system/from-backup');
+    const snap = await snapshot();
+    // as the CronJob uploads it: the snapshot alone
+    await h.sh('demo-cp-1', `rm ${snap.path}.kpaas.json`);
+    await put('/registry/secrets/kube-system/later');
+    const refused = restoreEtcd({
+      cluster: 'demo',
+      controlPlanes: cps,
+      sourceNode: 'demo-cp-1',
+      snapshotPath: snap.path,
+      logger,
+      restoreId: 'r5',
+    });
+    await expect(refused).rejects.toThrow(
+      /kpaas.json is missing, so the snapshot's cluster cannot be checked; .*nothing was changed/,
+    );
+    const result = await restoreEtcd({
+      cluster: 'demo',
+      controlPlanes: cps,
+      sourceNode: 'demo-cp-1',
+      snapshotPath: snap.path,
+      logger,
+      restoreId: 'r6',
+      waitMs: 20_000,
+      fetchedFrom: 's3://etcd/demo/kpaas-etcd-backup-29400000-abcde.db',
+      verifyApi: async () => undefined,
+    });
+    expect(lines).toContainEqual(
+      expect.stringContaining(
+        'its cluster is vouched for by its location s3://etcd/demo/kpaas-etcd-backup-29400000-abcde.db',
+      ),
+    );
+    expect(result.snapshot).toMatchObject({
+      cluster: 'demo',
+      revision: snap.revision,
+    });
+    for (const node of h.nodes)
+      expect(await keys(node)).toEqual([
+        '/registry/secrets/kube-system/from-backup',
+      ]);
   });
 
   it('a restore that fails on one member restarts every node on its old data and says so', async () => {

@@ -66,6 +66,12 @@ export interface EtcdRestoreOptions {
   waitMs?: number;
   /** Checks the API server answers; throws when it does not. */
   verifyApi?: () => Promise<void>;
+  /**
+   * Where the snapshot was fetched from when it is one of the backup CronJob's (an S3 object
+   * under this cluster's prefix, checked by the caller): those carry no FILE.kpaas.json, so the
+   * cluster is vouched for by that location instead of the etcd cluster ID.
+   */
+  fetchedFrom?: string;
 }
 
 /** The error of a restore that left the cluster half-restored (or refused before anything changed). */
@@ -136,15 +142,18 @@ export async function restoreEtcd(
       allowFailure: true,
     },
   );
-  if (meta.exitCode !== 0) {
+  if (meta.exitCode !== 0 && !opts.fetchedFrom) {
     throw new EtcdRestoreError(
       `${source.node.name}: ${snapshotMetaPath(
         snapshotFile,
-      )} is missing, so the snapshot's cluster cannot be checked; restore only snapshots kpaas:etcd-snapshot took (nothing was changed)`,
+      )} is missing, so the snapshot's cluster cannot be checked; restore only snapshots kpaas:etcd-snapshot took or this cluster's backups in S3 (nothing was changed)`,
       'unchanged',
     );
   }
-  const snapshot = JSON.parse(meta.stdout) as SnapshotRecord;
+  const recorded =
+    meta.exitCode === 0
+      ? (JSON.parse(meta.stdout) as SnapshotRecord)
+      : undefined;
   const verified = await run(
     source,
     'verify snapshot',
@@ -164,6 +173,11 @@ export async function restoreEtcd(
     );
   }
   const sourceStatus = parseSnapshotStatus(verified.stdout);
+  if (!recorded) {
+    logger.info(
+      `${snapshotFile} has no kpaas record (a backup CronJob snapshot): its cluster is vouched for by its location ${opts.fetchedFrom}, under this cluster's backup prefix; the etcd cluster ID is not checked`,
+    );
+  }
   let liveId: string | undefined;
   const lineage = new Set<string>();
   for (const cp of controlPlanes) {
@@ -181,7 +195,19 @@ export async function restoreEtcd(
       lineage.add(liveId);
     }
   }
-  if (snapshot.cluster !== cluster || !lineage.has(snapshot.clusterId)) {
+  const snapshot: SnapshotRecord = recorded ?? {
+    ...sourceStatus,
+    cluster,
+    clusterId: liveId ?? 'unknown',
+    memberId: 'unknown',
+    node: source.node.name,
+    path: snapshotFile,
+    takenAt: 'unknown',
+  };
+  if (
+    recorded &&
+    (recorded.cluster !== cluster || !lineage.has(recorded.clusterId))
+  ) {
     throw new EtcdRestoreError(
       `refusing to restore: ${snapshotFile} was taken from cluster "${
         snapshot.cluster
