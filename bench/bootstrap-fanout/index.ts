@@ -1,7 +1,7 @@
 /*
  * bench/bootstrap-fanout: the kpaas node-prep script (with the apt-get stand-in sleeping a fixed
- * time per call in place of real package downloads: 5 calls x 0.4 s = 2 s per node) on N = 1, 10
- * and 50 SSH rig nodes, run by kpaas's SSH executor and by Ansible (`ansible all -m script`,
+ * time per call in place of real package downloads: 5 calls x 0.4 s = 2 s per node) on N = 1, 10,
+ * 50 and 100 SSH rig nodes, run by kpaas's SSH executor and by Ansible (`ansible all -m script`,
  * forks 5 and forks N), in the same process run against the same nodes.
  *
  * Both sides do the same work per node and are timed from nothing to done: connect (kpaas: one
@@ -9,18 +9,20 @@
  * collect its output. Neither reuses anything from an earlier run: Ansible gets a fresh
  * ControlPath directory per run and its masters are closed after it, and kpaas opens new
  * connections every run. One untimed warm-up of each side comes first (module loading, JIT,
- * page cache). kpaas runs are short, so each N is run KPAAS_REPEAT times and the median is used;
- * every sample is printed.
+ * page cache). Every side (kpaas, ansible -f5, ansible -fN) runs BENCH_RUNS times per N (default
+ * 3), interleaved; min/median/max are printed for each. kpaas works on the nodes at once as
+ * kpaas:bootstrap does by default (chooseBootstrapConcurrency: every node in one round when this
+ * machine can afford it).
  *
  * The rig's nodes share this machine's cores, so the figures also show the CPU the nodes used
  * per node (everything under each node's sshd: handshakes, shells, the script, the stand-ins),
- * the controller's CPU (kpaas: this process; Ansible: its processes) and the load average: with
- * N nodes on 2 cores, wall time at large N is bounded below by N x node CPU / cores.
+ * the controller's CPU (kpaas: this process; Ansible: its processes) and the load average.
+ * The rig's floor for N nodes: max(wall(1), N x node CPU per node at N=1 / cores), the time
+ * the nodes' own work needs on these cores if nothing else ran and the controller cost nothing.
  *
- * Anchor: Ansible. Targets at N=50: >= 5x faster than forks=5, >= 2x faster than forks=50;
- * kpaas wall(50)/wall(1) <= 1.5.
- *
- * Run: `npm run bench -- bootstrap-fanout` (root; needs sshd and ansible).
+ * Goals (N = 50 and 100): kpaas within 1.25x the floor; >= 5x faster than ansible -f5; >= 2x
+ * faster than ansible -fN. Run: `npm run bench -- bootstrap-fanout` (root; needs sshd and
+ * ansible). BENCH_SIZES=1,10,50,100 BENCH_RUNS=3.
  */
 import { SshNodeRig, startSshNodes } from '@internal/kpaas-testkit';
 import { spawn, spawnSync } from 'node:child_process';
@@ -32,15 +34,27 @@ import {
   runOnNodes,
   SecretMasker,
 } from '../../plugins/scaffolder-actions/src/ssh';
+import {
+  chooseBootstrapConcurrency,
+  readControllerResources,
+} from '../../plugins/scaffolder-actions/src/bootstrap/concurrency';
+import {
+  goal,
+  onCleanup,
+  reportSides,
+  runBenchmark,
+  runSides,
+  summarize,
+} from '../_lib';
 
 const SCRIPTS = path.resolve(
   __dirname,
   '../../templates/kpaas-cluster/skeleton/scripts',
 );
-const SIZES = (process.env.BENCH_SIZES ?? '1,10,50').split(',').map(Number);
-const KPAAS_REPEAT = Number(process.env.KPAAS_REPEAT ?? 3);
+const SIZES = (process.env.BENCH_SIZES ?? '1,10,50,100').split(',').map(Number);
+const RUNS = Number(process.env.BENCH_RUNS ?? 3);
 const APT_SECONDS = '0.4';
-const CONCURRENCY = 50; // kpaas:bootstrap's default `concurrency`
+const GOAL_SIZES = [50, 100];
 const CLK_TCK = 100; // USER_HZ on Linux
 
 /** lib.sh + node-prep.sh as one self-contained script (Ansible's script module copies one file). */
@@ -95,36 +109,39 @@ function run(cmd: string, args: string[], env: NodeJS.ProcessEnv) {
   });
 }
 
-interface Row {
-  n: number;
-  runner: string;
+/** One timed run: wall seconds, node CPU per node, controller CPU, 1-min load at its start. */
+interface Sample {
   seconds: number;
-  samples: number[];
   nodeCpuPerNode: number;
   controllerCpu: number;
   load: number;
 }
 
 async function main() {
-  const haveAnsible = spawnSync('ansible', ['--version']).status === 0;
-  if (!haveAnsible)
-    console.log('ansible is not installed: skipping the Ansible anchor');
+  if (spawnSync('ansible', ['--version']).status !== 0) {
+    throw new Error(
+      'ansible is not installed: the anchor of this benchmark cannot be measured (apt-get install ansible)',
+    );
+  }
   const max = Math.max(...SIZES);
   const work = fs.mkdtempSync(path.join(os.tmpdir(), 'kpaas-bench-fanout-'));
+  onCleanup(() => fs.rmSync(work, { recursive: true, force: true }));
   const rig = await startSshNodes({
     count: max,
     namePrefix: 'bench',
     env: { KPAAS_STANDIN_APT_SECONDS: APT_SECONDS },
+    // 100 nodes starting at once on a busy 2-core machine take longer than the 20 s default
+    startTimeoutMs: 180_000,
   });
+  onCleanup(() => rig.stop());
   const keyFile = path.join(work, 'id');
   fs.writeFileSync(keyFile, rig.privateKey, { mode: 0o600 });
   const knownHosts = path.join(work, 'known_hosts');
   fs.writeFileSync(knownHosts, rig.knownHosts());
-  const rows: Row[] = [];
   let runNo = 0;
   const logger = { info: () => {}, warn: () => {}, error: () => {} };
 
-  const kpaasOnce = async (nodes: SshNodeRig['nodes']) => {
+  const kpaasOnce = async (nodes: SshNodeRig['nodes'], concurrency: number) => {
     const id = `kpaas-${nodes.length}-${runNo++}`;
     const script = bundle(id);
     const start = process.hrtime.bigint();
@@ -137,12 +154,12 @@ async function main() {
         hostKeyFingerprint: x.hostKeyFingerprint,
       })),
       { privateKey: rig.privateKey, logger, masker: new SecretMasker() },
-      CONCURRENCY,
+      concurrency,
     );
     try {
       await runOnNodes(
         [...sessions.values()],
-        CONCURRENCY,
+        concurrency,
         async s => {
           const dir = await s.uploadFiles('.kpaas/bench', [
             { name: 'node-prep.sh', content: script, mode: 0o755 },
@@ -249,38 +266,6 @@ async function main() {
     return seconds;
   };
 
-  /** Times `fn`, also measuring node CPU (after the nodes reaped their sessions) and load. */
-  const measure = async (
-    n: number,
-    runner: string,
-    times: number,
-    fn: () => Promise<number>,
-    controllerCpu: () => number,
-  ) => {
-    const samples: number[] = [];
-    let cpu = 0;
-    let ctl = 0;
-    const load = os.loadavg()[0];
-    for (let i = 0; i < times; i++) {
-      await sleep(300);
-      const c0 = nodesCpu(rig);
-      const p0 = controllerCpu();
-      samples.push(await fn());
-      await sleep(300); // let the nodes' sshd reap the closed sessions
-      cpu += nodesCpu(rig) - c0;
-      ctl += controllerCpu() - p0;
-    }
-    const sorted = [...samples].sort((a, b) => a - b);
-    rows.push({
-      n,
-      runner,
-      seconds: sorted[Math.floor(sorted.length / 2)],
-      samples,
-      nodeCpuPerNode: cpu / times / n,
-      controllerCpu: ctl / times,
-      load,
-    });
-  };
   const selfCpu = () => {
     const u = process.cpuUsage();
     return (u.user + u.system) / 1e6;
@@ -296,91 +281,117 @@ async function main() {
     }
   };
 
-  try {
-    // untimed warm-up of both sides on one node
-    await kpaasOnce(rig.nodes.slice(0, 1));
-    if (haveAnsible) await ansibleOnce(rig.nodes.slice(0, 1), 1, 'raw');
+  /** One timed run of `fn`, with the nodes' CPU (after they reaped their sessions) and load. */
+  const measured =
+    (n: number, fn: () => Promise<number>, controllerCpu: () => number) =>
+    async (): Promise<Sample> => {
+      await sleep(300);
+      const load = os.loadavg()[0];
+      const c0 = nodesCpu(rig);
+      const p0 = controllerCpu();
+      const seconds = await fn();
+      await sleep(300); // let the nodes' sshd reap the closed sessions
+      return {
+        seconds,
+        nodeCpuPerNode: (nodesCpu(rig) - c0) / n,
+        controllerCpu: controllerCpu() - p0,
+        load,
+      };
+    };
 
-    for (const n of SIZES) {
-      const nodes = rig.nodes.slice(0, n);
-      await measure(n, 'kpaas', KPAAS_REPEAT, () => kpaasOnce(nodes), selfCpu);
-      if (!haveAnsible) continue;
-      for (const forks of [...new Set([5, n])]) {
-        await measure(
-          n,
-          `ansible -f ${forks}`,
-          1,
-          () => ansibleOnce(nodes, forks),
-          childrenCpu,
-        );
-      }
+  // untimed warm-up of both sides on one node
+  await kpaasOnce(rig.nodes.slice(0, 1), 1);
+  await ansibleOnce(rig.nodes.slice(0, 1), 1, 'raw');
+
+  const results = new Map<number, Record<string, Sample[]>>();
+  const concurrencyOf = new Map<number, string>();
+  for (const n of SIZES) {
+    const nodes = rig.nodes.slice(0, n);
+    const choice = chooseBootstrapConcurrency(n, readControllerResources());
+    concurrencyOf.set(n, `${choice.concurrency} (${choice.reason})`);
+    const sides: Record<string, () => Promise<Sample>> = {
+      kpaas: measured(n, () => kpaasOnce(nodes, choice.concurrency), selfCpu),
+    };
+    for (const forks of [...new Set([5, n])]) {
+      sides[`ansible -f${forks}`] = measured(
+        n,
+        () => ansibleOnce(nodes, forks),
+        childrenCpu,
+      );
     }
-  } finally {
-    await rig.stop();
-    fs.rmSync(work, { recursive: true, force: true });
+    console.log(
+      `N=${n}: ${RUNS} runs per side (${Object.keys(sides).join(
+        ', ',
+      )}), kpaas concurrency ${concurrencyOf.get(n)}`,
+    );
+    const samples = await runSides(RUNS, sides);
+    results.set(n, samples);
+    report(n, samples);
   }
-
-  console.log(
-    `node-prep (2 s of simulated package installs per node) on N rig nodes; wall seconds (kpaas: median of ${KPAAS_REPEAT})`,
-  );
-  console.log(
-    'N    runner            wall s   ansible/kpaas   node CPU s/node   controller CPU s   load1   samples',
-  );
-  for (const r of rows) {
-    const kpaas = rows.find(x => x.n === r.n && x.runner === 'kpaas')!.seconds;
-    console.log(
-      `${String(r.n).padEnd(4)} ${r.runner.padEnd(17)} ${r.seconds
-        .toFixed(2)
-        .padStart(7)}   ${(r.runner === 'kpaas'
-        ? ''
-        : `${(r.seconds / kpaas).toFixed(2)}x`
-      ).padStart(13)}   ${r.nodeCpuPerNode
-        .toFixed(3)
-        .padStart(15)}   ${r.controllerCpu.toFixed(2).padStart(16)}   ${r.load
-        .toFixed(1)
-        .padStart(5)}   ${r.samples.map(s => s.toFixed(2)).join(' ')}`,
-    );
-  }
-  const wall = (n: number, runner: string) =>
-    rows.find(x => x.n === n && x.runner === runner)?.seconds;
-  const k1 = wall(Math.min(...SIZES), 'kpaas');
-  const kMax = wall(max, 'kpaas');
-  const a5 = wall(max, 'ansible -f 5');
-  const aN = wall(max, `ansible -f ${max}`);
-  if (k1 && kMax) {
-    console.log(
-      `kpaas wall(${max})/wall(${Math.min(...SIZES)}) = ${(kMax / k1).toFixed(
-        2,
-      )} (target <= 1.5)`,
-    );
-    const big = rows.find(x => x.n === max && x.runner === 'kpaas')!;
-    const cores = os.cpus().length;
-    console.log(
-      `  lower bound from CPU alone at N=${max}: ${max} nodes x ${big.nodeCpuPerNode.toFixed(
-        3,
-      )} s + ${big.controllerCpu.toFixed(
-        2,
-      )} s controller over ${cores} cores = ${(
-        (max * big.nodeCpuPerNode + big.controllerCpu) /
-        cores
-      ).toFixed(2)} s (if nothing else ran)`,
-    );
-  }
-  if (kMax && a5)
-    console.log(
-      `N=${max}: ansible -f 5 / kpaas = ${(a5 / kMax).toFixed(
-        2,
-      )}x (target >= 5)`,
-    );
-  if (kMax && aN)
-    console.log(
-      `N=${max}: ansible -f ${max} / kpaas = ${(aN / kMax).toFixed(
-        2,
-      )}x (target >= 2)`,
-    );
 }
 
-main().catch(e => {
-  console.error(e);
-  process.exit(1);
-});
+const median = (xs: number[]) => summarize(xs).median;
+/** wall time and node CPU per node of kpaas at the smallest N (the first reported) */
+let smallest: { n: number; wall: number; cpu: number } | undefined;
+
+/** Prints N's figures as soon as they are measured, and its goals. */
+function report(n: number, sides: Record<string, Sample[]>) {
+  const cores = os.cpus().length;
+  smallest ??= {
+    n,
+    wall: median(sides.kpaas.map(x => x.seconds)),
+    cpu: median(sides.kpaas.map(x => x.nodeCpuPerNode)),
+  };
+  const walls = reportSides(
+    `N=${n}: node prep (2 s of simulated package installs per node), wall time per side:`,
+    sides,
+    { unit: 's', digits: 2, pick: x => x.seconds },
+  );
+  for (const [name, samples] of Object.entries(sides)) {
+    console.log(
+      `  ${name} medians: node CPU ${median(
+        samples.map(x => x.nodeCpuPerNode),
+      ).toFixed(3)} s/node, controller CPU ${median(
+        samples.map(x => x.controllerCpu),
+      ).toFixed(2)} s, load1 at each run ${samples
+        .map(x => x.load.toFixed(1))
+        .join(' ')}`,
+    );
+  }
+  const floor = Math.max(smallest.wall, (n * smallest.cpu) / cores);
+  const kpaas = walls.kpaas.median;
+  const f5 = walls['ansible -f5']?.median;
+  const fN = walls[`ansible -f${n}`]?.median;
+  console.log(
+    `  rig floor: max(kpaas wall(${smallest.n}) ${smallest.wall.toFixed(
+      2,
+    )} s, ${n} x ${smallest.cpu.toFixed(3)} s node CPU per node at N=${
+      smallest.n
+    } / ${cores} cores) = ${floor.toFixed(2)} s; kpaas / floor = ${(
+      kpaas / floor
+    ).toFixed(2)}x; ansible -f5 / kpaas = ${(f5 / kpaas).toFixed(
+      2,
+    )}x; ansible -f${n} / kpaas = ${(fN / kpaas).toFixed(2)}x`,
+  );
+  if (!GOAL_SIZES.includes(n)) return;
+  goal(
+    `bootstrap-fanout N=${n} kpaas / rig CPU floor`,
+    kpaas / floor,
+    '<=',
+    1.25,
+    {
+      unit: 'x',
+      digits: 2,
+    },
+  );
+  goal(`bootstrap-fanout N=${n} ansible -f5 / kpaas`, f5 / kpaas, '>=', 5, {
+    unit: 'x',
+    digits: 2,
+  });
+  goal(`bootstrap-fanout N=${n} ansible -f${n} / kpaas`, fN / kpaas, '>=', 2, {
+    unit: 'x',
+    digits: 2,
+  });
+}
+
+runBenchmark('bootstrap-fanout', main);
