@@ -24,6 +24,9 @@ const registeredFrom = (location: string) => ({
   },
 });
 
+// a loaded 2-core machine renders the first test slowly (module warm-up)
+jest.setTimeout(30_000);
+
 describe('ApplyClusterButton', () => {
   it('with kpaas.cluster.update: opens kpaas-cluster-apply on the registered repository, the branch and folder the catalog reads', async () => {
     const getCluster = jest.fn(async () => ({
@@ -41,8 +44,15 @@ describe('ApplyClusterButton', () => {
       { getCluster } as unknown as KpaasApi,
       updateOnDemo,
     );
-    const link = await screen.findByRole('link', { name: 'Apply' });
-    await waitFor(() => expect(link.getAttribute('href')).toContain('repoUrl'));
+    const link = await screen.findByRole(
+      'link',
+      { name: 'Apply' },
+      { timeout: 15_000 },
+    );
+    await waitFor(
+      () => expect(link.getAttribute('href')).toContain('repoUrl'),
+      { timeout: 15_000 },
+    );
     const url = new URL(link.getAttribute('href') as string, 'http://app');
     expect(url.pathname).toBe('/create/templates/default/kpaas-cluster-apply');
     expect(JSON.parse(url.searchParams.get('formData') as string)).toEqual({
@@ -69,7 +79,7 @@ describe('ApplyClusterButton', () => {
           ? AuthorizeResult.ALLOW
           : updateOnDemo(permission, resourceRef),
     );
-    await screen.findByRole('link', { name: 'Apply' });
+    await screen.findByRole('link', { name: 'Apply' }, { timeout: 15_000 });
     expect(screen.getAllByRole('link', { name: 'Apply' })).toHaveLength(1);
     expect(screen.getByTestId('other')).toBeEmptyDOMElement();
     expect(getCluster).not.toHaveBeenCalledWith('other');

@@ -29,6 +29,7 @@ import { ClusterAccessCard } from '../KubeconfigButton';
 import { OperationsSection } from '../OperationsSection';
 import { ApplyClusterButton } from '../ApplyClusterButton';
 import { ChangeClusterButton } from '../ChangeClusterButton';
+import { RetireClusterButton } from '../RetireClusterButton';
 
 /**
  * The Cluster tab of a kpaas cluster entity: nodes, add-ons, platform services, provisioning
@@ -99,6 +100,7 @@ function ClusterDetails(props: { clusterName: string }) {
             <Box display="flex" alignItems="center" style={{ gap: 8 }}>
               <ChangeClusterButton clusterName={clusterName} />
               <ApplyClusterButton clusterName={clusterName} />
+              <RetireClusterButton clusterName={clusterName} />
               <RefreshButton
                 clusterName={clusterName}
                 busy={state.reloading}

@@ -1,0 +1,1 @@
+export { RetireClusterButton } from './RetireClusterButton';
