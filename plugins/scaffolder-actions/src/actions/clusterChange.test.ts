@@ -110,7 +110,11 @@ describe('kpaas:cluster-change', () => {
       '- **Workers:** 2 → 3; new nodes `demo-worker-3`',
     );
     expect(out.summary).toContain('+    count: 3 # sized for the pilot');
-    expect(backend.requests).toEqual(['GET /api/kpaas/clusters/demo']);
+    // the registration read, then the change on the cluster's timeline (phase "change")
+    expect(backend.requests).toEqual([
+      'GET /api/kpaas/clusters/demo',
+      'POST /api/kpaas/clusters/demo/timeline',
+    ]);
   });
 
   it('adds an add-on with its dependencies, dependencies first', async () => {

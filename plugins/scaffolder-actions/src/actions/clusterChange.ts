@@ -20,6 +20,7 @@ import {
 } from '../access/authorizeClusterRun';
 import { KpaasBackendClient } from '../backendClient';
 import { loadClusterRepo, writeDerivedFiles } from '../core/loadClusterRepo';
+import { RunRecorder } from '../core/runRecorder';
 import { examples } from './clusterChange.examples';
 
 /** Factory options of kpaas:cluster-change (the module's services). */
@@ -163,6 +164,17 @@ export function createClusterChangeAction(options: ClusterChangeActionOptions) {
         );
       }
 
+      // the cluster's timeline: the change as one phase with its time (not in a dry run)
+      const startedAt = new Date();
+      const recorder = ctx.isDryRun
+        ? undefined
+        : new RunRecorder({
+            phase: 'change',
+            cluster,
+            client,
+            logger: ctx.logger,
+            taskId: ctx.task?.id,
+          });
       const result = applyClusterChange(
         repo.spec,
         {
@@ -174,9 +186,17 @@ export function createClusterChangeAction(options: ClusterChangeActionOptions) {
         repo.catalog,
       );
       if (!result.ok) {
-        throw new InputError(
-          formatSpecErrors(result.errors, `the change to cluster "${cluster}"`),
+        const message = formatSpecErrors(
+          result.errors,
+          `the change to cluster "${cluster}"`,
         );
+        await recorder?.timeline({
+          step: 'change cluster.yaml',
+          status: 'failed',
+          startedAt,
+          summary: message,
+        });
+        throw new InputError(message);
       }
       const file = path.join(repo.dir, 'cluster.yaml');
       const before = fs.readFileSync(file, 'utf8');
@@ -204,6 +224,16 @@ export function createClusterChangeAction(options: ClusterChangeActionOptions) {
           ? `cluster "${cluster}": nothing to change`
           : `cluster "${cluster}": ${parts.join('; ')}`,
       );
+      await recorder?.timeline({
+        step: 'change cluster.yaml',
+        status: 'succeeded',
+        startedAt,
+        summary: plan.unchanged
+          ? 'nothing to change'
+          : `${parts.join(
+              '; ',
+            )} (pull request for review; applied after the merge)`,
+      });
       ctx.output('clusterName', cluster);
       ctx.output('target', repo.spec.spec.target.type);
       ctx.output(

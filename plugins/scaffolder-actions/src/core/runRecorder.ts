@@ -11,6 +11,7 @@ export type RunPhase =
   | 'etcd'
   | 'certs'
   | 'upgrade'
+  | 'change'
   | 'remove-nodes'
   | 'retire';
 
