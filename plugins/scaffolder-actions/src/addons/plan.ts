@@ -1,6 +1,7 @@
 import {
   AddonCatalog,
   AddonDefinition,
+  backupKeyPrefix,
   ClusterSpec,
   ExpectedGatewayApiObject,
   PlatformRouting,
@@ -195,6 +196,13 @@ function clusterTokens(
       ? 'local-path'
       : ids.has('nfs-subdir-external-provisioner')
       ? 'nfs-client'
+      : undefined,
+    // spec.backup's S3 target (etcd snapshots; Velero's backup storage location)
+    KPAAS_BACKUP_ENDPOINT: spec.spec.backup?.target.endpoint,
+    KPAAS_BACKUP_BUCKET: spec.spec.backup?.target.bucket,
+    KPAAS_BACKUP_REGION: spec.spec.backup?.target.region,
+    KPAAS_BACKUP_PREFIX: spec.spec.backup
+      ? backupKeyPrefix(spec.metadata.name, spec.spec.backup)
       : undefined,
     KPAAS_ADDON_ID: undefined,
     KPAAS_ADDON_NAMESPACE: undefined,

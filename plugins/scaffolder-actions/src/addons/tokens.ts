@@ -105,4 +105,8 @@ const TOKEN_HINTS: Record<string, string> = {
   KPAAS_NFS_SERVER: 'the first control-plane address is not known yet',
   KPAAS_DEFAULT_STORAGE_CLASS:
     'install local-path-provisioner (or nfs-subdir-external-provisioner) to get a default StorageClass',
+  KPAAS_BACKUP_ENDPOINT:
+    'set spec.backup (target endpoint, bucket, credentialsSecret): Velero stores its backups in that S3 target',
+  KPAAS_BACKUP_BUCKET:
+    'set spec.backup (target endpoint, bucket, credentialsSecret): Velero stores its backups in that S3 target',
 };

@@ -610,7 +610,7 @@ describe('kpaas-cluster template dry-run', () => {
   });
 
   it('the full add-on set is every catalog add-on that can coexist', () => {
-    expect(FULL_ADDONS.length).toBe(catalog.addons.length - 3);
+    expect(FULL_ADDONS.length).toBe(catalog.addons.length - 4);
   });
 });
 

@@ -20,7 +20,8 @@ export const CANARY_MARKERS = [
 
 /**
  * Every add-on that can be installed together: all but kpaas-cp-portal (conflicts), openbao
- * (vault) and the retired ingress-nginx (envoy-gateway is the one ingress controller).
+ * (vault) and the retired ingress-nginx (envoy-gateway is the one ingress controller); velero
+ * needs spec.backup, which the order form does not set.
  */
 export const FULL_ADDONS = [
   'metallb',
