@@ -9,10 +9,10 @@ import {
 import { PlanRow } from './plan';
 import { writeAddonRecord } from './record';
 import {
-  handOverIngressAddress,
   moveLinksToRoutes,
   outgoingIngressControllers,
   planWithoutIngressAddress,
+  settleGatewayRouting,
 } from './routingSwitch';
 import {
   AddonResult,
@@ -107,17 +107,24 @@ export async function runAddonChange(
       }
     }
   }
-  if (outgoing.length > 0 && removed.every(r => r.status === 'uninstalled')) {
+  // the Gateway takes the ingress address once no Ingress controller holds it
+  const gatewayId = plan.routing.gateway?.addonId;
+  if (
+    gatewayId &&
+    installed.find(r => r.id === gatewayId)?.status !== 'failed' &&
+    !removed.some(
+      r => r.status === 'failed' && outgoing.some(o => o.id === r.id),
+    )
+  ) {
     try {
-      await handOverIngressAddress({
+      await settleGatewayRouting({
         plan,
         cluster,
         logger,
         deadline: Date.now() + opts.timeoutMs,
       });
     } catch (e) {
-      const id = plan.routing.gateway?.addonId;
-      const i = installed.findIndex(r => r.id === id);
+      const i = installed.findIndex(r => r.id === gatewayId);
       if (i >= 0) {
         installed[i] = {
           ...installed[i],

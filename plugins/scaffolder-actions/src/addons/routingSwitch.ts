@@ -93,10 +93,12 @@ export async function moveLinksToRoutes(args: {
 }
 
 /**
- * Steps 3 and 4, after the outgoing controller is uninstalled: kpaas's UI Ingresses go, the
- * Gateway's proxies take the ingress address and the run waits until the Gateway reports it.
+ * Steps 3 and 4, after the outgoing controller is uninstalled, and on every later run of a
+ * Gateway-routed cluster (a run that stopped half-way is finished by the next): kpaas's UI
+ * Ingresses go; a Gateway not on the ingress address gets its manifests as planned again and
+ * the run waits until the Gateway reports the address.
  */
-export async function handOverIngressAddress(args: {
+export async function settleGatewayRouting(args: {
   plan: AddonPlan;
   cluster: AddonCluster;
   logger: StepLogger;
@@ -127,6 +129,8 @@ export async function handOverIngressAddress(args: {
     .flatMap(a => a.gatewayApiObjects)
     .find(o => o.kind === 'Gateway');
   if (!gateway || !address || !object) return;
+  const [now] = await cluster.observeGatewayApi([object]);
+  if (now?.addresses.includes(address)) return;
   for (const m of gateway.manifests.filter(x => x.text.includes(address))) {
     await cluster.apply(yaml.parse(m.text), deadline);
   }
