@@ -1,3 +1,4 @@
+import { ETCD_SNAPSHOT_DIR } from '@internal/plugin-kpaas-common';
 import type { SshNodeSession } from '../ssh';
 import { CLUSTER_ID_LINEAGE } from './restore';
 import {
@@ -10,8 +11,8 @@ import {
   SnapshotRecord,
 } from './etcdctl';
 
-/** Where on-demand snapshots are kept on the control plane. */
-export const SNAPSHOT_DIR = '/var/lib/kpaas/etcd-snapshots';
+/** Where on-demand snapshots are kept on the control plane (transfer Jobs mount it too). */
+export const SNAPSHOT_DIR = ETCD_SNAPSHOT_DIR;
 
 /** A file name for a snapshot taken now: <cluster>-<UTC timestamp>.db */
 export function snapshotFileName(cluster: string, at: Date): string {
