@@ -12,8 +12,11 @@
  * the Backstage backend runs on 127.0.0.1 as in packages/e2e-tests. The frontend is, by default,
  * the production bundle (`backstage-cli package build` of a copy of packages/app, served with
  * gzip and cache headers like app-backend); `development` uses the dev server (`repo start`).
- * Debian's Chromium signs in as guest and opens /catalog/default/resource/<cluster>/kpaas in a
- * new tab, N times per cluster, interleaved.
+ * Debian's Chromium signs in as guest and opens /catalog/default/resource/<cluster>/kpaas,
+ * N times per side (bench/_lib runSides: the same N for every side, interleaved):
+ *  - cold: a new browser context, signed in as guest, its HTTP cache then cleared (CDP), a new
+ *    tab: empty cache as after a deploy; a load that got any script from the cache fails the bench;
+ *  - warm: a new tab in the context that has loaded the app before.
  *
  * Per load:
  *  - time to first render of the nodes table: from navigation start (performance.timeOrigin)
@@ -27,12 +30,13 @@
  * 10-node stand-in (so each has a real summary: health, version, nodes, add-ons), with owners,
  * environments and targets varied; the status refresh runs every 10 min in this bench so it
  * does not compete with the measurements once the first round has checked every cluster. Per
- * load: navigation start → first fleet row painted, the `/api/kpaas/clusters` answer, the
+ * load (cold and warm): navigation start → first fleet row painted, the `/api/kpaas/clusters` answer, the
  * number of kpaas API requests the page made (must be 1: no per-cluster fan-out), JS heap; plus
  * a sort by name (click → first row changed, painted).
  *
- * Targets for the 1000-node cluster (medians): first render ≤ 1.5 s, JS heap ≤ 150 MB (10^6 B).
- * Fleet page with 500 clusters: first render ≤ 1.5 s, one kpaas request per load.
+ * Goals for the 1000-node cluster (medians): cold and warm first render ≤ 1.5 s, JS heap ≤ 150 MB
+ * (10^6 B). Fleet page with 500 clusters: cold and warm first render ≤ 1.5 s, one kpaas request
+ * per load. Each prints a GOAL line; min/median/max per side; load average at start and end.
  * The anchor is the 10-node cluster in the same run. With the dev server (React development
  * mode, unminified, ~165 MB heap before any node is shown) the absolute figures say nothing
  * about the targets; only its 1000/10 deltas do.
@@ -62,7 +66,15 @@ import {
   CHROMIUM_PATH,
   launchChromium,
   signInAsGuest,
-} from '../../packages/e2e-tests/src/browser';
+} from '@internal/kpaas-e2e-tests';
+import {
+  goal,
+  loadAverage,
+  onCleanup,
+  reportSides,
+  runBenchmark,
+  runSides,
+} from '../_lib';
 
 const RUNS = Number(process.env.BENCH_ENTITY_PAGE_RUNS ?? 5);
 const STARTUP_TIMEOUT_MS = Number(
@@ -101,37 +113,8 @@ interface LoadSample {
   heapUsed: number;
   heapTotal: number;
   domNodes: number;
-}
-
-const median = (xs: number[]) => {
-  const s = [...xs].sort((a, b) => a - b);
-  const mid = Math.floor(s.length / 2);
-  return s.length % 2 ? s[mid] : (s[mid - 1] + s[mid]) / 2;
-};
-const ms = (n: number) => `${Math.round(n)} ms`;
-const mb = (n: number) => `${(n / 1e6).toFixed(1)} MB`;
-const verdict = (ok: boolean) => (ok ? 'PASS' : 'FAIL');
-const loadAverage = () =>
-  os
-    .loadavg()
-    .map(l => l.toFixed(2))
-    .join(' ');
-
-// ---- cleanup: everything started here is stopped here, also on failure and Ctrl-C ----------
-const cleanups: Array<() => Promise<void> | void> = [];
-async function cleanupAll() {
-  while (cleanups.length) {
-    try {
-      await cleanups.pop()!();
-    } catch (error) {
-      console.error('cleanup:', error);
-    }
-  }
-}
-for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-  process.once(signal, () => {
-    cleanupAll().finally(() => process.exit(130));
-  });
+  /** Scripts the page got from the browser cache (0 on a cold load, or the figure is wrong). */
+  cachedScripts: number;
 }
 
 // ---- the app -------------------------------------------------------------------------------
@@ -187,7 +170,7 @@ async function startStandIn(size: Size) {
       },
     },
   });
-  cleanups.push(() => standIn.close());
+  onCleanup(() => standIn.close());
   return {
     name: size.cluster,
     entityRef: `resource:default/${size.cluster}`,
@@ -220,7 +203,7 @@ async function startApp() {
   const dir = fs.mkdtempSync(
     path.join(process.env.TMPDIR ?? os.tmpdir(), 'kpaas-bench-entity-page-'),
   );
-  cleanups.push(() => fs.rmSync(dir, { recursive: true, force: true }));
+  onCleanup(() => fs.rmSync(dir, { recursive: true, force: true }));
 
   const entitiesPath = path.join(dir, 'entities.yaml');
   fs.writeFileSync(
@@ -299,9 +282,20 @@ async function startApp() {
 
   // Production bundle, built from a copy of packages/app so the shared tree's packages/app/dist
   // (which app-backend would serve and rewrite) stays untouched. The backend runs meanwhile.
+  // The backend as `npm start` runs it (NODE_ENV=development: guest sign-in), but not through
+  // `backstage-cli package start`, which restarts it whenever a file in the tree changes.
   const backend = spawnGroup(
-    'yarn',
-    ['backstage-cli', 'package', 'start', ...configArgs],
+    process.execPath,
+    [
+      '--enable-source-maps',
+      '--require',
+      path.join(
+        repoRoot,
+        'node_modules/@backstage/cli/config/nodeTransform.cjs',
+      ),
+      'src/index.ts',
+      ...configArgs,
+    ],
     {
       cwd: path.join(repoRoot, 'packages/backend'),
       env: { ...env, NODE_ENV: 'development' },
@@ -355,7 +349,7 @@ function spawnGroup(
   });
   child.stdout!.on('data', d => (log += d.toString()));
   child.stderr!.on('data', d => (log += d.toString()));
-  cleanups.push(async () => {
+  onCleanup(async () => {
     if (child.exitCode !== null || child.signalCode !== null || !child.pid)
       return;
     const group = -child.pid;
@@ -434,7 +428,7 @@ async function serveApp(distDir: string, port: number) {
     server.once('error', reject);
     server.listen(port, HOST, resolve);
   });
-  cleanups.push(
+  onCleanup(
     () =>
       new Promise<void>(resolve => {
         server.closeAllConnections();
@@ -566,12 +560,38 @@ async function warmUp(context: BrowserContext, appUrl: string, size: Size) {
   await page.close();
 }
 
-async function measureLoad(
-  context: BrowserContext,
-  appUrl: string,
-  size: Size,
-) {
-  const page = await context.newPage();
+/**
+ * Same-origin scripts of this page load that came from the browser cache: transferSize 0 and
+ * not fetched over the network by this page either (a chunk the page prefetched, then ran,
+ * has a second entry of size 0 for the same URL).
+ */
+function cachedScripts(page: Page): Promise<number> {
+  return page.evaluate(() => {
+    const entries = performance.getEntriesByType(
+      'resource',
+    ) as PerformanceResourceTiming[];
+    const fetched = new Set(
+      entries.filter(e => e.transferSize > 0).map(e => e.name),
+    );
+    return entries.filter(
+      e =>
+        e.initiatorType === 'script' &&
+        e.name.startsWith(location.origin) &&
+        e.transferSize === 0 &&
+        !fetched.has(e.name),
+    ).length;
+  });
+}
+
+/** A tab to measure in: a new one in the signed-in context (warm), or in a fresh context (cold). */
+type OpenTab = () => Promise<{
+  page: Page;
+  context: BrowserContext;
+  close: () => Promise<void>;
+}>;
+
+async function measureLoad(open: OpenTab, appUrl: string, size: Size) {
+  const { page, context, close } = await open();
   await page.addInitScript(firstRowWatcher, '[data-testid="node-name"]');
   const cdp = await context.newCDPSession(page);
   await cdp.send('Performance.enable');
@@ -592,9 +612,10 @@ async function measureLoad(
         ?.responseEnd,
     size.cluster,
   );
+  const fromCache = await cachedScripts(page);
   await page.waitForTimeout(500); // let late effects (timeline, tooltips) settle
   const heap = await heapAfterGc(context, page);
-  await page.close();
+  await close();
   return {
     firstRowMs: firstRow.painted!,
     taskMs,
@@ -602,6 +623,7 @@ async function measureLoad(
     heapUsed: heap.used,
     heapTotal: heap.total,
     domNodes: heap.domNodes,
+    cachedScripts: fromCache,
   } satisfies LoadSample;
 }
 
@@ -642,6 +664,7 @@ interface FleetSample {
   kpaasRequests: number;
   heapUsed: number;
   domNodes: number;
+  cachedScripts: number;
 }
 
 /** The page must list the whole fleet, or the figures mean nothing. */
@@ -682,8 +705,8 @@ async function warmUpFleet(context: BrowserContext, appUrl: string) {
   await page.close();
 }
 
-async function measureFleetLoad(context: BrowserContext, appUrl: string) {
-  const page = await context.newPage();
+async function measureFleetLoad(open: OpenTab, appUrl: string) {
+  const { page, context, close } = await open();
   await page.addInitScript(firstRowWatcher, FLEET_ROW);
   const kpaasRequests: string[] = [];
   page.on('request', r => {
@@ -698,15 +721,17 @@ async function measureFleetLoad(context: BrowserContext, appUrl: string) {
         performance.getEntriesByType('resource') as PerformanceResourceTiming[]
       ).find(e => /\/api\/kpaas\/clusters(\?|$)/.test(e.name))?.responseEnd,
   );
+  const fromCache = await cachedScripts(page);
   await page.waitForTimeout(500); // late effects
   const heap = await heapAfterGc(context, page);
-  await page.close();
+  await close();
   return {
     firstRowMs: firstRow.painted!,
     listResponseMs,
     kpaasRequests: kpaasRequests.length,
     heapUsed: heap.used,
     domNodes: heap.domNodes,
+    cachedScripts: fromCache,
   } satisfies FleetSample;
 }
 
@@ -747,29 +772,27 @@ async function measureFleetSort(context: BrowserContext, appUrl: string) {
   return elapsed;
 }
 
-async function main() {
+runBenchmark('entity-page', async () => {
   if (!fs.existsSync(CHROMIUM_PATH))
     throw new Error(`${CHROMIUM_PATH} is missing`);
   console.log(
-    `entity-page: ${RUNS} loads per cluster (BENCH_ENTITY_PAGE_RUNS); load average ${loadAverage()} on ${
-      os.cpus().length
-    } CPUs`,
+    `entity-page: ${RUNS} loads per side (BENCH_ENTITY_PAGE_RUNS), ${FRONTEND} frontend, ${FLEET} extra clusters on the fleet page (BENCH_ENTITY_PAGE_FLEET)`,
   );
   const startedAt = performance.now();
   const app = await startApp();
   console.log(
-    `app up in ${((performance.now() - startedAt) / 1000).toFixed(
-      0,
-    )} s (${FRONTEND} frontend at ${app.appUrl})`,
+    `app up in ${((performance.now() - startedAt) / 1000).toFixed(0)} s (${
+      app.appUrl
+    })`,
   );
 
   const browser = await launchChromium();
-  cleanups.push(() => browser.close());
-  const context = await browser.newContext({
-    viewport: { width: 1440, height: 900 },
-  });
+  onCleanup(() => browser.close());
+  const viewport = { width: 1440, height: 900 };
   // Generous: on 2 shared CPUs a load average of 20 is not rare; a timeout is not a figure.
-  context.setDefaultTimeout(120_000);
+  const TIMEOUT_MS = 120_000;
+  const context = await browser.newContext({ viewport });
+  context.setDefaultTimeout(TIMEOUT_MS);
   const signIn = await context.newPage();
   const messages: string[] = [];
   signIn.on('console', m => messages.push(`console.${m.type()}: ${m.text()}`));
@@ -789,216 +812,190 @@ async function main() {
     );
   }
   await signIn.close();
-
   for (const size of SIZES) await warmUp(context, app.appUrl, size);
   if (FLEET > 0) await warmUpFleet(context, app.appUrl);
-  const loadBefore = loadAverage();
   console.log(
-    `warmed up (both tabs rendered once, every fleet cluster checked); load average ${loadBefore}`,
+    `warmed up: both tabs rendered once, every fleet cluster checked; load average ${loadAverage()}`,
   );
 
-  const loads = new Map<Size, LoadSample[]>(SIZES.map(s => [s, []]));
-  const switches = new Map<Size, number[]>(SIZES.map(s => [s, []]));
-  for (let run = 0; run < RUNS; run++) {
-    // Interleaved, alternating which size goes first, so drifting machine load hits both.
-    const order = run % 2 ? [...SIZES].reverse() : SIZES;
-    for (const size of order) {
-      loads.get(size)!.push(await measureLoad(context, app.appUrl, size));
-      switches
-        .get(size)!
-        .push(await measureTabSwitch(context, app.appUrl, size));
-    }
+  /** Warm: a new tab in the context that has loaded the app before (HTTP cache filled). */
+  const warm: OpenTab = async () => {
+    const page = await context.newPage();
+    return { page, context, close: () => page.close() };
+  };
+  /**
+   * Cold: a new browser context (as a new browser profile) signed in as guest, then its HTTP
+   * cache (and the code cache kept with it) cleared, then a new tab: the load a returning user
+   * gets with an empty cache, e.g. after a deploy.
+   */
+  const cold: OpenTab = async () => {
+    const fresh = await browser.newContext({ viewport });
+    fresh.setDefaultTimeout(TIMEOUT_MS);
+    const entry = await fresh.newPage();
+    await signInAsGuest(entry, app.appUrl);
+    const cdp = await fresh.newCDPSession(entry);
+    await cdp.send('Network.clearBrowserCache');
+    await cdp.detach();
+    await entry.close();
+    return {
+      page: await fresh.newPage(),
+      context: fresh,
+      close: () => fresh.close(),
+    };
+  };
+  const [small, big] = SIZES;
+  const pages = await runSides(RUNS, {
+    [`cold ${small.label}`]: () => measureLoad(cold, app.appUrl, small),
+    [`cold ${big.label}`]: () => measureLoad(cold, app.appUrl, big),
+    [`warm ${small.label}`]: () => measureLoad(warm, app.appUrl, small),
+    [`warm ${big.label}`]: () => measureLoad(warm, app.appUrl, big),
+  });
+  const switches = await runSides(RUNS, {
+    [small.label]: () => measureTabSwitch(context, app.appUrl, small),
+    [big.label]: () => measureTabSwitch(context, app.appUrl, big),
+  });
+  const fleet =
+    FLEET > 0
+      ? await runSides(RUNS, {
+          'fleet cold': () => measureFleetLoad(cold, app.appUrl),
+          'fleet warm': () => measureFleetLoad(warm, app.appUrl),
+        })
+      : undefined;
+  const sorts =
+    FLEET > 0
+      ? await runSides(RUNS, {
+          'sort by name': () => measureFleetSort(context, app.appUrl),
+        })
+      : undefined;
+
+  // A cold load that used the cache would flatter: refuse the figures.
+  for (const [side, samples] of Object.entries({ ...pages, ...fleet })) {
+    const cached = Math.max(...samples.map(x => x.cachedScripts));
+    if (side.includes('cold') && cached > 0)
+      throw new Error(`${side}: ${cached} scripts came from the browser cache`);
   }
-  const fleetLoads: FleetSample[] = [];
-  const fleetSorts: number[] = [];
-  if (FLEET > 0) {
-    for (let run = 0; run < RUNS; run++) {
-      fleetLoads.push(await measureFleetLoad(context, app.appUrl));
-      fleetSorts.push(await measureFleetSort(context, app.appUrl));
-    }
-  }
-  const loadAfter = loadAverage();
 
   // ---- report --------------------------------------------------------------------------------
-  const summary = SIZES.map(size => {
-    const samples = loads.get(size)!;
-    const status = samples.flatMap(s =>
-      s.statusResponseMs ? [s.statusResponseMs] : [],
-    );
-    return {
-      size,
-      samples,
-      render: median(samples.map(s => s.firstRowMs)),
-      status: status.length ? median(status) : NaN,
-      afterStatus: median(
-        samples.flatMap(s =>
-          s.statusResponseMs ? [s.firstRowMs - s.statusResponseMs] : [],
-        ),
-      ),
-      task: median(samples.map(s => s.taskMs)),
-      heap: median(samples.map(s => s.heapUsed)),
-      heapTotal: median(samples.map(s => s.heapTotal)),
-      dom: median(samples.map(s => s.domNodes)),
-      tabSwitch: median(switches.get(size)!),
-    };
+  console.log(
+    `\nentity page, Cluster tab (new tab; cold = new browser context, empty cache), ${RUNS} loads per side, interleaved`,
+  );
+  const render = reportSides(
+    'first render of the nodes table (navigation start → first row painted):',
+    pages,
+    { unit: 'ms', digits: 0, pick: x => x.firstRowMs },
+  );
+  reportSides(
+    'status answer at (navigation start → /status response end):',
+    pages,
+    { unit: 'ms', digits: 0, pick: x => x.statusResponseMs ?? NaN },
+  );
+  reportSides('main-thread task time until the first row:', pages, {
+    unit: 'ms',
+    digits: 0,
+    pick: x => x.taskMs,
   });
-  const [small, big] = summary;
-
-  console.log(
-    '\nper load (first render / status answer / JS heap used after GC):',
-  );
-  for (const s of summary) {
-    console.log(
-      `  ${s.size.label.padEnd(10)} ${s.samples
-        .map(
-          x =>
-            `${ms(x.firstRowMs)} / ${
-              x.statusResponseMs ? ms(x.statusResponseMs) : '?'
-            } / ${mb(x.heapUsed)}`,
-        )
-        .join(', ')}`,
-    );
-    console.log(
-      `  ${''.padEnd(10)} tab switch: ${switches
-        .get(s.size)!
-        .map(ms)
-        .join(', ')}`,
-    );
-  }
-
-  const rows: string[][] = [
-    ['', small.size.label, big.size.label, 'ratio', 'target (1000)', ''],
-    [
-      'first render of the table',
-      ms(small.render),
-      ms(big.render),
-      `${(big.render / small.render).toFixed(2)}×`,
-      `≤ ${ms(TARGET_RENDER_MS)}`,
-      verdict(big.render <= TARGET_RENDER_MS),
-    ],
-    [
-      '  of which: status answer at',
-      ms(small.status),
-      ms(big.status),
-      `${(big.status / small.status).toFixed(2)}×`,
-      '',
-      '',
-    ],
-    [
-      '  then: answer → row painted',
-      ms(small.afterStatus),
-      ms(big.afterStatus),
-      `${(big.afterStatus / small.afterStatus).toFixed(2)}×`,
-      '',
-      '',
-    ],
-    [
-      '  main-thread task time until then',
-      ms(small.task),
-      ms(big.task),
-      `${(big.task / small.task).toFixed(2)}×`,
-      '',
-      '',
-    ],
-    [
-      'JS heap used after GC',
-      mb(small.heap),
-      mb(big.heap),
-      `${(big.heap / small.heap).toFixed(2)}×`,
-      `≤ ${mb(TARGET_HEAP_BYTES)}`,
-      verdict(big.heap <= TARGET_HEAP_BYTES),
-    ],
-    [
-      '  JS heap total',
-      mb(small.heapTotal),
-      mb(big.heapTotal),
-      `${(big.heapTotal / small.heapTotal).toFixed(2)}×`,
-      '',
-      '',
-    ],
-    [
-      '  DOM nodes',
-      String(small.dom),
-      String(big.dom),
-      `${(big.dom / small.dom).toFixed(2)}×`,
-      '',
-      '',
-    ],
-    [
-      'tab switch Overview → Cluster',
-      ms(small.tabSwitch),
-      ms(big.tabSwitch),
-      `${(big.tabSwitch / small.tabSwitch).toFixed(2)}×`,
-      '',
-      '',
-    ],
-  ];
-  const widths = rows[0].map((_, c) => Math.max(...rows.map(r => r[c].length)));
-  console.log(
-    `\nmedians of ${RUNS} loads (new tab, navigation start → first row painted):`,
-  );
-  for (const r of rows) {
-    console.log(
-      `  ${r
-        .map((cell, c) =>
-          c === 0 ? cell.padEnd(widths[c]) : cell.padStart(widths[c]),
-        )
-        .join('  ')}`,
-    );
-  }
-  if (FLEET > 0) {
-    const render = median(fleetLoads.map(f => f.firstRowMs));
-    const list = fleetLoads.flatMap(f =>
-      f.listResponseMs ? [f.listResponseMs] : [],
-    );
-    const requests = Math.max(...fleetLoads.map(f => f.kpaasRequests));
-    console.log(
-      `\nfleet page, ${fleetTotal()} clusters (per load: first row / list answer / kpaas requests / JS heap):`,
-    );
-    console.log(
-      `  ${fleetLoads
-        .map(
-          f =>
-            `${ms(f.firstRowMs)} / ${
-              f.listResponseMs ? ms(f.listResponseMs) : '?'
-            } / ${f.kpaasRequests} / ${mb(f.heapUsed)}`,
-        )
-        .join(', ')}`,
-    );
-    console.log(`  sort by name: ${fleetSorts.map(ms).join(', ')}`);
-    console.log(
-      `  medians: first render ${ms(render)} (target ≤ ${ms(
-        TARGET_RENDER_MS,
-      )}: ${verdict(render <= TARGET_RENDER_MS)}), list answer at ${
-        list.length ? ms(median(list)) : '?'
-      }, JS heap ${mb(
-        median(fleetLoads.map(f => f.heapUsed)),
-      )}, DOM nodes ${median(fleetLoads.map(f => f.domNodes))}, sort ${ms(
-        median(fleetSorts),
-      )}`,
-    );
-    console.log(
-      `  kpaas API requests per load: at most ${requests} (target 1, no per-cluster fan-out: ${verdict(
-        requests === 1,
-      )})`,
-    );
-  }
-  console.log(
-    `\nload average (1/5/15 min) before measuring ${loadBefore}, after ${loadAfter} on ${
-      os.cpus().length
-    } CPUs; ${FRONTEND} frontend`,
-  );
-}
-
-main()
-  .then(
-    () => 0,
-    error => {
-      console.error(error);
-      return 1;
+  const heap = reportSides('JS heap used after GC:', pages, {
+    unit: 'MB',
+    pick: x => x.heapUsed / 1e6,
+  });
+  reportSides('DOM nodes:', pages, {
+    unit: '',
+    digits: 0,
+    pick: x => x.domNodes,
+  });
+  reportSides('scripts from the browser cache per load:', pages, {
+    unit: '',
+    digits: 0,
+    pick: x => x.cachedScripts,
+  });
+  reportSides(
+    'tab switch Overview → Cluster (in-app, first row painted):',
+    switches,
+    {
+      unit: 'ms',
+      digits: 0,
     },
-  )
-  .then(async code => {
-    await cleanupAll();
-    process.exit(code);
-  });
+  );
+  const ratio = (a: string, b: string) =>
+    (render[a].median / render[b].median).toFixed(2);
+  console.log(
+    `anchor (the 10-node page, same run): median ${big.label}/${
+      small.label
+    } cold ${ratio(`cold ${big.label}`, `cold ${small.label}`)}×, warm ${ratio(
+      `warm ${big.label}`,
+      `warm ${small.label}`,
+    )}×`,
+  );
+  goal(
+    `entity page cold first render, ${big.label} (median)`,
+    Math.round(render[`cold ${big.label}`].median),
+    '<=',
+    TARGET_RENDER_MS,
+    { unit: 'ms' },
+  );
+  goal(
+    `entity page warm first render, ${big.label} (median)`,
+    Math.round(render[`warm ${big.label}`].median),
+    '<=',
+    TARGET_RENDER_MS,
+    { unit: 'ms' },
+  );
+  goal(
+    `entity page JS heap after GC, ${big.label} (median of warm loads)`,
+    Number(heap[`warm ${big.label}`].median.toFixed(1)),
+    '<=',
+    TARGET_HEAP_BYTES / 1e6,
+    { unit: 'MB' },
+  );
+
+  if (fleet && sorts) {
+    console.log(
+      `\nfleet page /kpaas, ${fleetTotal()} clusters, ${RUNS} loads per side, interleaved`,
+    );
+    const fleetRender = reportSides(
+      'first row painted (navigation start):',
+      fleet,
+      { unit: 'ms', digits: 0, pick: x => x.firstRowMs },
+    );
+    reportSides('list answer at (/api/kpaas/clusters response end):', fleet, {
+      unit: 'ms',
+      digits: 0,
+      pick: x => x.listResponseMs ?? NaN,
+    });
+    reportSides('JS heap used after GC:', fleet, {
+      unit: 'MB',
+      pick: x => x.heapUsed / 1e6,
+    });
+    reportSides('DOM nodes:', fleet, {
+      unit: '',
+      digits: 0,
+      pick: x => x.domNodes,
+    });
+    reportSides('sort by name (click → first row changed, painted):', sorts, {
+      unit: 'ms',
+      digits: 0,
+    });
+    goal(
+      `fleet page cold first render, ${fleetTotal()} clusters (median)`,
+      Math.round(fleetRender['fleet cold'].median),
+      '<=',
+      TARGET_RENDER_MS,
+      { unit: 'ms' },
+    );
+    goal(
+      `fleet page warm first render, ${fleetTotal()} clusters (median)`,
+      Math.round(fleetRender['fleet warm'].median),
+      '<=',
+      TARGET_RENDER_MS,
+      { unit: 'ms' },
+    );
+    goal(
+      'fleet page kpaas API requests per load (most of any load)',
+      Math.max(
+        ...Object.values(fleet).flatMap(xs => xs.map(x => x.kpaasRequests)),
+      ),
+      '==',
+      1,
+    );
+  }
+});
