@@ -78,10 +78,15 @@ export function FleetWarningsView(props: {
         <Table size="small" aria-label="Operations warnings">
           <TableHead>
             <TableRow>
-              <TableCell>Severity</TableCell>
-              <TableCell>Cluster</TableCell>
-              <TableCell>What</TableCell>
-              <TableCell>Details and action</TableCell>
+              {['Severity', 'Cluster', 'What', 'Details and action'].map(h => (
+                <TableCell
+                  key={h}
+                  data-testid="fleet-warnings-header"
+                  style={{ whiteSpace: 'nowrap' }}
+                >
+                  {h}
+                </TableCell>
+              ))}
             </TableRow>
           </TableHead>
           <TableBody>

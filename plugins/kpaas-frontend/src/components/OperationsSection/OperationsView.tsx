@@ -178,7 +178,10 @@ export function ExpiriesCard(props: {
                       : `${e.daysLeft} days (${e.notAfter.slice(0, 10)})`}
                   </Status>
                 </TableCell>
-                <TableCell data-testid="expiry-source">
+                <TableCell
+                  data-testid="expiry-source"
+                  style={{ whiteSpace: 'nowrap' }}
+                >
                   {SOURCE[e.source]}
                 </TableCell>
                 <TableCell>{e.state === 'ok' ? '' : e.action}</TableCell>
