@@ -265,7 +265,9 @@ describe('kpaasPlugin', () => {
         caData: standIn.caPem,
         serviceAccountToken: CANARY_TOKEN,
       });
-    await new Promise(r => setTimeout(r, 300)); // the background first refresh
+    // the background first refresh has LISTed the nodes (a GET now joins or reads it)
+    while (standIn.countRequests({ verb: 'list', resource: 'nodes' }) === 0)
+      await new Promise(r => setTimeout(r, 20));
     standIn.requestLog.clear();
     const first = await request(rig.server).get(
       '/api/kpaas/clusters/cold/status',
@@ -299,7 +301,7 @@ describe('kpaasPlugin', () => {
       .set('Accept-Encoding', 'identity');
     expect(identity.headers['content-encoding']).toBeUndefined();
     expect(identity.body).toEqual(first.body);
-  });
+  }, 30_000); // a backend, a stand-in and 24 requests on a loaded 2-core machine
 
   it('reports a NotReady node and a degraded add-on with reasons', async () => {
     rig = await startKpaas();
@@ -357,7 +359,7 @@ describe('kpaasPlugin', () => {
     expect(s.nodes.filter((n: any) => !n.ready)).toHaveLength(2);
     expect(s.controlPlane).toMatchObject({ ready: 3, total: 3 });
     expect(s.reason).toContain('2/1000 nodes not ready');
-  });
+  }, 30_000); // 1000 (700) nodes on a loaded 2-core machine
 
   it('keeps the last complete status when a LIST fails mid-way, marked stale', async () => {
     await standIn.close();
@@ -402,7 +404,7 @@ describe('kpaasPlugin', () => {
     expect(stale.nodes.find((n: any) => n.name === 'node-001').ready).toBe(
       true,
     );
-  });
+  }, 30_000); // 1000 (700) nodes on a loaded 2-core machine
 
   it('reports 401 and a hung API server as Unreachable without slowing other clusters', async () => {
     const healthy = await startKubeApiStandIn({

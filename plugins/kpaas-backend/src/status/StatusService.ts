@@ -115,7 +115,8 @@ export function claimLeaseMs(intervalMs: number, clusterTimeoutMs: number) {
   return Math.max(intervalMs, clusterTimeoutMs + CLAIM_MARGIN_MS);
 }
 
-const cacheKey = (name: string) => `status:${name}`;
+/** `<etag>\n<json>`: one entry, so a reader never pairs a body with another body's tag. */
+const cacheKey = (name: string) => `status-v2:${name}`;
 const etagKey = (name: string) => `status-etag:${name}`;
 /** Set once a registration was seen Healthy: from then on a problem is Degraded, not Provisioning. */
 const settledKey = (name: string) => `status-settled:${name}`;
@@ -197,20 +198,25 @@ export class StatusService {
 
   private async readCache(name: string): Promise<ServedBody | undefined> {
     const cached = await this.options.cache.get<string>(cacheKey(name));
-    if (typeof cached !== 'string') return this.memo.get(name);
+    const newline = typeof cached === 'string' ? cached.indexOf('\n') : -1;
+    if (typeof cached !== 'string' || newline < 0) return this.memo.get(name);
+    const etag = cached.slice(0, newline);
     const current = this.memo.get(name);
-    if (current && current.json === cached) {
+    if (current && current.etag === etag) {
       current.readAt = Date.now();
       return current;
     }
-    const fresh = toMemo(JSON.parse(cached), cached);
+    // Neither hashed nor parsed here: the tag is stored with it, and the status object is
+    // parsed only when something asks for it (a replica that serves the body never does).
+    const json = cached.slice(newline + 1);
+    const fresh = toMemo(() => JSON.parse(json), json, etag);
     this.memo.set(name, fresh);
     return fresh;
   }
 
   private async store(name: string, memo: Memo) {
     this.memo.set(name, memo);
-    await this.options.cache.set(cacheKey(name), memo.json, {
+    await this.options.cache.set(cacheKey(name), `${memo.etag}\n${memo.json}`, {
       ttl: this.o.cacheTtlMs,
     });
     await this.options.cache.set(etagKey(name), memo.etag, {

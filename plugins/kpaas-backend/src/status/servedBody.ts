@@ -34,15 +34,31 @@ export function serializeStatus(
   return `${head.slice(0, -1)},"nodes":${nodesJson ?? JSON.stringify(nodes)}}`;
 }
 
-export function toMemo(status: ClusterStatus, json: string): Memo {
-  const body = Buffer.from(json);
+/**
+ * A memo of a serialised status. `status` may be a function (parsed when first read: a replica
+ * that only serves the body never parses it); `etag` may be given (read from the cache next to
+ * the body), else it is the body's SHA-1. The bytes and the gzip are made when first sent.
+ */
+export function toMemo(
+  status: ClusterStatus | (() => ClusterStatus),
+  json: string,
+  etag?: string,
+): Memo {
+  let parsed = typeof status === 'function' ? undefined : status;
+  let body: Buffer | undefined;
   let gzipped: Buffer | undefined;
+  const bytes = () => (body ??= Buffer.from(json));
   return {
-    status,
+    get status() {
+      parsed ??= (status as () => ClusterStatus)();
+      return parsed;
+    },
     json,
-    body,
-    etag: `"${createHash('sha1').update(body).digest('base64url')}"`,
-    gzip: () => (gzipped ??= gzipSync(body, { level: 6 })),
+    get body() {
+      return bytes();
+    },
+    etag: etag ?? `"${createHash('sha1').update(json).digest('base64url')}"`,
+    gzip: () => (gzipped ??= gzipSync(bytes(), { level: 6 })),
     readAt: Date.now(),
   };
 }
