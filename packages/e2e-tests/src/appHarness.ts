@@ -5,6 +5,7 @@ import path from 'node:path';
 import YAML from 'yaml';
 import { acquireE2eSlot } from './e2eSlot';
 import {
+  DemoCluster,
   freePort,
   KubeApiStandIn,
   startDemoCluster,
@@ -63,6 +64,11 @@ export interface StartAppOptions {
   extraConfig?: Record<string, unknown>;
   /** Extra environment of the Backstage process (e.g. a PATH with stand-ins first). */
   env?: Record<string, string>;
+  /**
+   * More `kpaas.clusters[]` entries after the demo's, given the demo (its API stand-in serves
+   * them too).
+   */
+  moreClusters?: (demo: DemoCluster) => Array<Record<string, unknown>>;
 }
 
 /**
@@ -123,7 +129,13 @@ async function startAppInSlot(options: StartAppOptions): Promise<RunningApp> {
           connection: { directory: path.join(dir, 'db') },
         },
       },
-      kpaas: demo.config.kpaas,
+      kpaas: {
+        ...demo.config.kpaas,
+        clusters: [
+          ...(demo.config.kpaas.clusters as unknown[]),
+          ...(options.moreClusters?.(demo) ?? []),
+        ],
+      },
     }),
   );
 

@@ -121,9 +121,19 @@ describeWithChromium(
     let app: RunningApp;
     let browser: Browser;
     let context: BrowserContext;
+    let emptyMirror: string;
 
     beforeAll(async () => {
-      app = await startApp();
+      // An empty provider mirror: a Multipass order fails at `terraform init` (the real
+      // terraform) with a classified cause, for the failed-task page.
+      emptyMirror = fs.mkdtempSync(
+        path.join(process.env.TMPDIR ?? os.tmpdir(), 'kpaas-empty-mirror-'),
+      );
+      app = await startApp({
+        extraConfig: {
+          kpaas: { terraform: { providerMirror: { filesystem: emptyMirror } } },
+        },
+      });
       browser = await launchChromium();
       context = await browser.newContext({
         viewport: { width: WIDTHS[0], height: HEIGHT },
@@ -131,28 +141,49 @@ describeWithChromium(
       context.setDefaultTimeout(120_000);
       context.setDefaultNavigationTimeout(240_000);
       const page = await context.newPage();
-      await page.goto(app.appUrl);
-      const enter = page.getByRole('button', { name: /enter/i });
-      const signedIn = page.getByRole('link', { name: 'Clusters' }).first();
-      await waitUntil(
-        async () => {
-          if (await signedIn.isVisible()) return true;
-          if (await enter.isVisible())
-            await enter.click().catch(() => undefined);
-          return false;
-        },
-        'the guest sign-in',
-        240_000,
-      );
-      // The scaffolder's bundle is compiled on first use: open the form once before timing pages.
-      await page.goto(`${app.appUrl}/create/templates/default/kpaas-cluster`);
-      await page.locator('#root_name').waitFor({ timeout: 300_000 });
+      const pageErrors: string[] = [];
+      page.on('pageerror', e => pageErrors.push(String(e)));
+      page.on('console', m => {
+        if (m.type() === 'warning' || m.type() === 'error')
+          pageErrors.push(`${m.type()}: ${m.text()}`);
+      });
+      try {
+        await page.goto(app.appUrl);
+        const enter = page.getByRole('button', { name: /enter/i });
+        const signedIn = page.getByRole('link', { name: 'Clusters' }).first();
+        await waitUntil(
+          async () => {
+            if (await signedIn.isVisible()) return true;
+            if (await enter.isVisible())
+              await enter.click().catch(() => undefined);
+            return false;
+          },
+          'the guest sign-in',
+          // a dev backend restarting on a changed file takes minutes on a loaded machine
+          480_000,
+        );
+        // The scaffolder's bundle is compiled on first use: open the form once before timing pages.
+        await page.goto(`${app.appUrl}/create/templates/default/kpaas-cluster`);
+        await page.locator('#root_name').waitFor({ timeout: 300_000 });
+      } catch (error) {
+        throw new Error(
+          `${(error as Error).message}\nthe page said: ${(
+            await page
+              .locator('body')
+              .innerText()
+              .catch(() => '')
+          ).slice(0, 1500)}\npage errors: ${pageErrors.join(
+            '\n',
+          )}\napp output: ${app.output().slice(-3000)}`,
+        );
+      }
       await page.close();
     });
 
     afterAll(async () => {
       await browser?.close();
       await app?.stop();
+      if (emptyMirror) fs.rmSync(emptyMirror, { recursive: true, force: true });
     });
 
     /** At each width: the page's screenshot and its layout checks. */
@@ -215,6 +246,57 @@ describeWithChromium(
         await page.close();
       },
     );
+
+    it('shows a failed order with the classified error first and the raw Terraform output collapsed', async () => {
+      // the backend keeps idle connections longer than a stalled machine's pause (keepAlive.test.ts)
+      const health = await fetch(`${app.backendUrl}/api/kpaas/health`);
+      expect(health.headers.get('keep-alive')).toBe('timeout=65');
+
+      const page = await context.newPage();
+      await page.goto(`${app.appUrl}/create/templates/default/kpaas-cluster`);
+      await fillClusterOrder(
+        page,
+        {
+          ...order('existing'),
+          name: 'mp-fails',
+          environment: 'sandbox', // built right away: provision runs terraform init
+          target: 'multipass',
+          hosts: [],
+          controlPlaneCount: 1,
+          workerCount: 1,
+          addonTitles: ['Metrics Server'],
+          repoName: 'mp-fails-cluster',
+        },
+        'order-form-failing',
+      );
+      await page.getByRole('button', { name: 'Create', exact: true }).click();
+      const error = page.getByTestId('kpaas-task-error');
+      await error.waitFor({ timeout: 300_000 });
+      const explanation = await page
+        .getByTestId('kpaas-task-error-explanation')
+        .innerText();
+      // the classified cause first, then what failed
+      expect(explanation).toMatch(
+        /^terraform init could not install hashicorp\/\S+: it is not in the filesystem mirror /,
+      );
+      expect(explanation).toContain('kpaas:provision phase "init"');
+      // the raw tail is there, collapsed: none of Terraform's box drawing on the page
+      expect(await page.locator('body').innerText()).not.toMatch(/[╷│╵]/);
+      for (const width of WIDTHS) {
+        await page.setViewportSize({ width, height: HEIGHT });
+        await screenshot(page, `order-failed-${width}.png`);
+        await expectClean(page, `failed order at ${width}`, { whole: [] });
+      }
+      await page.getByText(/^Show the raw output/).click();
+      const raw = page.getByTestId('kpaas-task-error-output').locator('pre');
+      await raw.waitFor();
+      expect(await raw.innerText()).toMatch(
+        /│ Error: Failed to query available provider packages/,
+      );
+      await page.setViewportSize({ width: WIDTHS[0], height: HEIGHT });
+      await screenshot(page, `order-failed-raw-${WIDTHS[0]}.png`);
+      await page.close();
+    });
 
     it('keeps every order form screenshot small enough for the README', () => {
       for (const target of ['existing', 'kakao-cloud']) {
