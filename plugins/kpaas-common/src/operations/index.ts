@@ -9,3 +9,4 @@ export * from './certExpiryCollector';
 export * from './fleetWarnings';
 export * from './kubeletCertCollector';
 export * from './snapshotTransfer';
+export * from './readerAccess';

@@ -79,6 +79,34 @@ describe('applyCertExpiryCollector (against the API stand-in)', () => {
     );
   });
 
+  it("gives kpaas-backend's reader the Operations records on every installer", async () => {
+    const kpaasCp = spec();
+    kpaasCp.spec.kubernetes.installer = 'kpaas-cp';
+    const result = await applyCertExpiryCollector({
+      spec: kpaasCp,
+      cluster: new AddonCluster(kc, { pollMaxMs: 50 }),
+      logger,
+      deadline: Date.now() + 20_000,
+    });
+    expect(result).toBe('skipped');
+    const rbac = kc.makeApiClient(k8s.RbacAuthorizationV1Api);
+    const binding = await rbac.readNamespacedRoleBinding({
+      namespace: 'kube-system',
+      name: 'kpaas-reader-operations',
+    });
+    expect(binding.subjects).toEqual([
+      {
+        kind: 'ServiceAccount',
+        name: 'kpaas-reader',
+        namespace: 'kube-system',
+      },
+    ]);
+    const certificates = await rbac.readClusterRole({
+      name: 'kpaas-reader-operations',
+    });
+    expect(certificates.rules?.[0].apiGroups).toEqual(['cert-manager.io']);
+  });
+
   it('only warns when the API refuses (the add-ons run goes on)', async () => {
     const denied = new k8s.KubeConfig();
     denied.loadFromString(standIn.kubeconfigYaml());
@@ -93,6 +121,11 @@ describe('applyCertExpiryCollector (against the API stand-in)', () => {
       deadline: Date.now() + 2_000,
     });
     expect(result).toBe('failed');
+    expect(lines).toContainEqual(
+      expect.stringMatching(
+        /^WARN kpaas-reader's access to the Operations records not applied: /,
+      ),
+    );
     expect(lines.at(-1)).toMatch(
       /^WARN certificate expiry collector not installed: .*until kpaas:addons runs again$/,
     );

@@ -6,6 +6,7 @@ import {
   KUBELET_CERT_NAMESPACE,
   renderCertExpiryCollector,
   renderKubeletCertCollector,
+  renderOperationsReaderAccess,
 } from '@internal/plugin-kpaas-common';
 import type * as k8s from '@kubernetes/client-node';
 import type { AddonCluster } from '../addons/cluster';
@@ -14,7 +15,8 @@ import type { AddonCluster } from '../addons/cluster';
 export const FIRST_COLLECTION_JOB = `${CERT_EXPIRY_COLLECTOR}-first`;
 
 /**
- * kpaas:addons' expiry collector step (kubeadm clusters): the daily CronJob that writes
+ * kpaas:addons' expiry collector step: kpaas-backend reader's access to the Operations records
+ * (every installer; ../kpaas-common operations/readerAccess.ts), then on kubeadm clusters the daily CronJob that writes
  * `kubeadm certs check-expiration -o json` to ConfigMap kube-system/kpaas-cert-expiry, and a
  * first Job from it; the DaemonSet kpaas-node-certs/kpaas-kubelet-certs that copies every
  * node's kubelet certificates (certificate blocks only) to a ConfigMap per node. A failure only warns: the add-ons are installed; the cluster page then
@@ -27,6 +29,18 @@ export async function applyCertExpiryCollector(opts: {
   deadline: number;
 }): Promise<'applied' | 'skipped' | 'failed'> {
   const { spec, cluster, logger } = opts;
+  try {
+    // kpaas-backend's reader: the collectors' and the backup's records, cert-manager Certificates
+    for (const m of renderOperationsReaderAccess()) {
+      await cluster.apply(m as k8s.KubernetesObject, opts.deadline);
+    }
+  } catch (e) {
+    logger.warn(
+      `kpaas-reader's access to the Operations records not applied: ${
+        String((e as Error).message).split('\n')[0]
+      }; the cluster page lists them as not available until kpaas:addons runs again`,
+    );
+  }
   if (spec.spec.kubernetes.installer !== 'kubeadm') {
     logger.info(
       `certificate expiry collector: not installed (installer ${spec.spec.kubernetes.installer} does not leave kubeadm on the nodes)`,
