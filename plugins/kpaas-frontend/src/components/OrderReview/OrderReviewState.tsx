@@ -34,7 +34,15 @@ const useStyles = makeStyles(theme => ({
     fontSize: theme.typography.body2.fontSize,
   },
   head: { fontWeight: theme.typography.fontWeightBold as number },
+  // a long value (a host key fingerprint) wraps inside its cell instead of widening the page
+  long: {
+    whiteSpace: 'normal',
+    overflowWrap: 'anywhere',
+    minWidth: '12em',
+  },
 }));
+
+const LONG_VALUE = 24;
 
 const isObject = (v: unknown): v is JsonObject =>
   typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -84,11 +92,15 @@ export function ReviewTable(props: {
       <TableBody>
         {props.rows.map((row, i) => (
           <TableRow key={i} data-testid="kpaas-review-row">
-            {columns.map(key => (
-              <TableCell key={key} className={classes.cell}>
-                {plain(row[key])}
-              </TableCell>
-            ))}
+            {columns.map(key => {
+              const text = plain(row[key]);
+              const long = text.length > LONG_VALUE ? ` ${classes.long}` : '';
+              return (
+                <TableCell key={key} className={`${classes.cell}${long}`}>
+                  {text}
+                </TableCell>
+              );
+            })}
           </TableRow>
         ))}
       </TableBody>
