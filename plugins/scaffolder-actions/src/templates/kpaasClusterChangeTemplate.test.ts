@@ -142,7 +142,7 @@ describe('kpaas-cluster-change template dry-run', () => {
     expect(pr.description).toContain('+    count: 3 # start small');
     expect(pr.description).toContain('### Plan');
     expect(pr.description).toContain(
-      "After the merge, press **Apply** on the cluster's page in the catalog: it opens the\nkpaas-cluster-apply template on this repository, pinned to the merged commit of\n`main`.",
+      "After the merge, press **Apply** on the cluster's page in the catalog: it opens the\nkpaas-cluster-apply template on this repository and builds the head of\n`main` (this merge, unless something was merged after it).",
     );
     expect(pr.description).not.toContain('kpaas:remove-nodes');
     expect(result.body.output.text[0].content).toBe(want.summary);
