@@ -11,7 +11,6 @@ import { parseClusterSpec } from '../spec/validate';
 import {
   applyClusterChange,
   ClusterChangeRequest,
-  KUBERNETES_UPGRADE_NOTE,
 } from './applyChange';
 
 const catalog = fixtureCatalog();
@@ -59,7 +58,6 @@ describe('applyClusterChange: workers', () => {
       add: ['lite-worker-3'],
       remove: [],
     });
-    expect(plan.notes).toEqual([]);
     expect(plan.unchanged).toBe(false);
   });
 
@@ -68,7 +66,6 @@ describe('applyClusterChange: workers', () => {
     const { spec, plan } = applied(four, { workers: 2 });
     expect(spec.spec.workers.count).toBe(2);
     expect(plan.workers?.remove).toEqual(['lite-worker-4', 'lite-worker-3']);
-    expect(plan.notes).toEqual([]);
   });
 
   it('refuses 0 workers naming the field (the control planes run no workloads) and a count above the schema naming spec.workers.count', () => {
@@ -133,7 +130,6 @@ describe('applyClusterChange: add-ons', () => {
     expect(plan.addons.uninstall).toEqual(['promtail', 'loki']);
     expect(spec.spec.addons.map(a => a.id)).not.toContain('loki');
     // kpaas:addons uninstalls them on apply: nothing left to do by hand
-    expect(plan.notes).toEqual([]);
   });
 
   it('refuses removing an add-on another installed add-on depends on', () => {
@@ -212,11 +208,10 @@ describe('applyClusterChange: add-ons', () => {
 });
 
 describe('applyClusterChange: Kubernetes version', () => {
-  it('upgrades one minor and says the rollout is not automated', () => {
+  it('upgrades one minor', () => {
     const { spec, plan } = applied(base, { kubernetesVersion: 'v1.34.1' });
     expect(spec.spec.kubernetes.version).toBe('v1.34.1');
     expect(plan.kubernetes).toEqual({ from: 'v1.33.5', to: 'v1.34.1' });
-    expect(plan.notes).toEqual([KUBERNETES_UPGRADE_NOTE]);
   });
 
   it('allows a patch upgrade inside the minor', () => {

@@ -69,18 +69,12 @@ export interface ClusterChangePlan {
   kubernetes?: { from: string; to: string };
   /** Nothing in cluster.yaml changes */
   unchanged: boolean;
-  /** What the reviewer must know about applying this change (not-yet-automated steps) */
-  notes: string[];
 }
 
 /** @public */
 export type ClusterChangeResult =
   | { ok: true; spec: ClusterSpec; plan: ClusterChangePlan }
   | { ok: false; errors: SpecValidationError[] };
-
-/** Note carried by every Kubernetes version change. @public */
-export const KUBERNETES_UPGRADE_NOTE =
-  'The Kubernetes upgrade rollout (kubeadm upgrade apply on the first control plane, kubeadm upgrade node on the others, then workers drained in batches) is not automated yet; kpaas-cluster-apply does not upgrade running nodes.';
 
 function uniq(ids: ReadonlyArray<string>): string[] {
   return [...new Set(ids.map(id => id.trim()).filter(Boolean))];
@@ -102,7 +96,6 @@ export function applyClusterChange(
 ): ClusterChangeResult {
   const errors: SpecValidationError[] = [];
   const byId = catalogIndex(catalog);
-  const notes: string[] = [];
   const next: ClusterSpec = structuredClone(spec);
 
   // workers
@@ -264,7 +257,6 @@ export function applyClusterChange(
       ).upgrade,
     },
     unchanged: false,
-    notes,
   };
   if (workersTo !== workersFrom) {
     const before = deriveInventory(spec).filter(n => n.role === 'worker');
@@ -283,7 +275,6 @@ export function applyClusterChange(
   }
   if (versionTo !== versionFrom) {
     plan.kubernetes = { from: versionFrom, to: versionTo };
-    notes.push(KUBERNETES_UPGRADE_NOTE);
   }
   plan.unchanged =
     !plan.workers &&

@@ -188,6 +188,8 @@ describe('changeSummary', () => {
       ].join('\n'),
     );
     expect(md).toContain('- **Kubernetes:** v1.33.5 → v1.34.1');
+    // kpaas:upgrade rolls it out on apply: no "not automated" note any more
+    expect(md).not.toMatch(/not automated/i);
   });
 
   it('says nothing changes for an empty change', () => {

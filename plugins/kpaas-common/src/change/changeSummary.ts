@@ -107,8 +107,7 @@ const SECTIONS: Array<(input: SummaryInput) => string[]> = [
  * The change in Markdown for the pull request body and the task output: what changes in words
  * (workers with the nodes added and the nodes to drain and remove, add-ons to install with
  * their dependencies and to uninstall in order, the Kubernetes version), the Terraform plan per
- * resource when one was made (`terraformPlan`), what is not automated yet, and the unified diff
- * of cluster.yaml. No secret is ever part of cluster.yaml, so none is part of this.
+ * resource when one was made (`terraformPlan`) and the unified diff of cluster.yaml. No secret is ever part of cluster.yaml, so none is part of this.
  * @public
  */
 export function changeSummary(
@@ -138,9 +137,6 @@ export function changeSummary(
   out.push('');
   if (options.terraformPlan) {
     out.push(formatTerraformPlanMarkdown(options.terraformPlan), '');
-  }
-  if (plan.notes.length > 0) {
-    out.push('### Not automated yet', '', ...plan.notes.map(n => `- ${n}`), '');
   }
   out.push(
     '### cluster.yaml',

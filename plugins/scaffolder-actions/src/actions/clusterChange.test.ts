@@ -156,7 +156,6 @@ describe('kpaas:cluster-change', () => {
     expect(out.summary).toContain(
       '- **Nodes to drain and remove** (newest first): `demo-worker-2`.',
     );
-    expect(out.summary).not.toContain('### Not automated yet');
     await expect(run({ workers: 0 })).rejects.toThrow(
       /workers: 0 workers would leave cluster "demo" with its control planes only/,
     );
