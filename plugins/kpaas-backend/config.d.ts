@@ -63,8 +63,9 @@ export interface Config {
       concurrency?: number;
       /**
        * Keep each cluster's nodes and kube-system static pods by one LIST, then a WATCH, held by
-       * the replica that holds the cluster's refresh claim (default true). false: LIST them on
-       * every refresh (for API servers behind proxies that cut long-lived requests).
+       * the replica that holds the cluster's refresh claim (default false for now: with it, a
+       * killed replica's clusters are taken over after its lease plus one interval, which
+       * multiReplica.e2e.test.ts does not accept yet). false: LIST them on every refresh.
        */
       watch?: boolean;
       /** Timeout of one platform link probe (default 3). */

@@ -331,7 +331,7 @@ describe('kpaasPlugin', () => {
       fixture: generateNodes(1000, { controlPlanes: 3, notReady: 2 }),
       tokens: { [CANARY_TOKEN]: { user: 'kpaas-reader', readOnly: true } },
     });
-    rig = await startKpaas();
+    rig = await startKpaas({ watch: true });
     standIn.requestLog.clear();
     await request(rig.server)
       .post('/api/kpaas/clusters')

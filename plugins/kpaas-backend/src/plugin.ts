@@ -217,7 +217,7 @@ export const kpaasPlugin = createBackendPlugin({
             1000,
           clusterTimeoutMs,
           concurrency: refreshConfig?.getOptionalNumber('concurrency') ?? 10,
-          watch: refreshConfig?.getOptionalBoolean('watch') ?? true,
+          watch: refreshConfig?.getOptionalBoolean('watch') ?? false,
           provisioningGraceMs:
             (refreshConfig?.getOptionalNumber('provisioningGraceMinutes') ??
               15) * 60_000,
