@@ -1,5 +1,6 @@
 export * from './applyChange';
 export * from './addonChanges';
+export * from './addonValuesInput';
 export * from './clusterYamlEdit';
 export * from './changeSummary';
 export * from './changeSummaryTerraform';

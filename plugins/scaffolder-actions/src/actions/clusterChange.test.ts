@@ -161,6 +161,41 @@ describe('kpaas:cluster-change', () => {
     );
   });
 
+  it('changes add-on values (the form gives YAML text, another template an object): an upgrade with the values diff, applied with helm upgrade --atomic', async () => {
+    const out = await run({
+      addonValues: 'loki:\n  singleBinary:\n    replicas: 2\n',
+    });
+    expect(yaml.parse(clusterYaml()).spec.addons).toEqual([
+      { id: 'metallb' },
+      { id: 'loki', values: { singleBinary: { replicas: 2 } } },
+      { id: 'otel-logs' },
+    ]);
+    expect(out.title).toBe('kpaas: demo: upgrade loki');
+    expect(out.summary).toContain('- **Add-ons to upgrade:**');
+    expect(out.summary).toMatch(
+      /- `loki` \(chart `[^`]+`\): [^\n]+, values change \(`helm upgrade --atomic`\)/,
+    );
+    expect(out.summary).toMatch(/\+singleBinary:\n +\+ {2}replicas: 2/);
+
+    // {} as an object clears them again
+    const cleared = await run({ addonValues: { loki: {} } });
+    expect(clusterYaml()).toBe(CLUSTER_YAML);
+    expect(cleared.summary).toMatch(/-singleBinary:\n +- {2}replicas: 2/);
+  });
+
+  it('refuses add-on values that do not parse or name an add-on the cluster does not have, naming the field, and writes nothing', async () => {
+    await expect(run({ addonValues: 'loki: [' })).rejects.toThrow(
+      /addonValues: not valid YAML/,
+    );
+    await expect(run({ addonValues: 'loki: 3' })).rejects.toThrow(
+      /addonValues: the values of an add-on must be a mapping .* at "loki"/,
+    );
+    await expect(run({ addonValues: { harbor: { a: 1 } } })).rejects.toThrow(
+      /addonValues: "harbor" is not in spec\.addons after this change; add it with addAddons/,
+    );
+    expect(clusterYaml()).toBe(CLUSTER_YAML);
+  });
+
   it('refuses removing a depended-on add-on, naming the field, and writes nothing', async () => {
     await expect(run({ removeAddons: ['loki'] })).rejects.toThrow(
       /removeAddons: "loki" cannot be removed: "otel-logs" depends on it; remove otel-logs as well, or keep "loki"/,

@@ -13,6 +13,7 @@ import {
   changeSummary,
   editClusterYaml,
   formatSpecErrors,
+  parseAddonValuesInput,
 } from '@internal/plugin-kpaas-common';
 import {
   actionServicePrincipalsFromConfig,
@@ -63,7 +64,7 @@ export function createClusterChangeAction(options: ClusterChangeActionOptions) {
   return createTemplateAction({
     id: 'kpaas:cluster-change',
     description:
-      "Applies a day-2 change (workers, add-ons, Kubernetes version) to the cluster repository's cluster.yaml after checking it, keeping the file's comments, and outputs the change in Markdown for the pull request",
+      "Applies a day-2 change (workers, add-ons and their values, Kubernetes version) to the cluster repository's cluster.yaml after checking it, keeping the file's comments, and outputs the change in Markdown for the pull request",
     examples,
     supportsDryRun: true,
     schema: {
@@ -106,6 +107,13 @@ export function createClusterChangeAction(options: ClusterChangeActionOptions) {
             .string({
               description:
                 'New spec.kubernetes.version: one minor at a time, never lower',
+            })
+            .optional(),
+        addonValues: z =>
+          z
+            .union([z.record(z.record(z.unknown())), z.string()], {
+              description:
+                'New spec.addons[].values by add-on id ({} clears them); applied with helm upgrade --atomic. The change form gives it as YAML text',
             })
             .optional(),
       },
@@ -175,16 +183,20 @@ export function createClusterChangeAction(options: ClusterChangeActionOptions) {
             logger: ctx.logger,
             taskId: ctx.task?.id,
           });
-      const result = applyClusterChange(
-        repo.spec,
-        {
-          workers: ctx.input.workers,
-          addAddons: ctx.input.addAddons,
-          removeAddons: ctx.input.removeAddons,
-          kubernetesVersion: ctx.input.kubernetesVersion,
-        },
-        repo.catalog,
-      );
+      const addonValues = parseAddonValuesInput(ctx.input.addonValues);
+      const result = addonValues.ok
+        ? applyClusterChange(
+            repo.spec,
+            {
+              workers: ctx.input.workers,
+              addAddons: ctx.input.addAddons,
+              removeAddons: ctx.input.removeAddons,
+              kubernetesVersion: ctx.input.kubernetesVersion,
+              addonValues: addonValues.value,
+            },
+            repo.catalog,
+          )
+        : addonValues;
       if (!result.ok) {
         const message = formatSpecErrors(
           result.errors,
@@ -212,6 +224,8 @@ export function createClusterChangeAction(options: ClusterChangeActionOptions) {
           `add ${plan.addons.install.join(', ')}`,
         plan.addons.uninstall.length > 0 &&
           `remove ${plan.addons.uninstall.join(', ')}`,
+        plan.addons.upgrade.length > 0 &&
+          `upgrade ${plan.addons.upgrade.map(u => u.id).join(', ')}`,
         plan.kubernetes && `Kubernetes ${plan.kubernetes.to}`,
       ].filter(Boolean);
       const summary = changeSummary(

@@ -183,6 +183,34 @@ describe('kpaas-cluster-change template dry-run', () => {
     );
   });
 
+  it('add-on values from the form YAML text: the pull request shows the upgrade with its values diff', async () => {
+    const result = await dryRun({
+      addonValues: 'metallb:\n  speaker:\n    logLevel: warn\n',
+    });
+    expect(result.status).toBe(200);
+    const want = expected({
+      addonValues: { metallb: { speaker: { logLevel: 'warn' } } },
+    });
+    expect(result.files.get('cluster/cluster.yaml')).toBe(want.text);
+    const pr = pullRequestInput(result);
+    expect(pr.title).toBe('kpaas: mac: upgrade metallb');
+    expect(pr.description.startsWith(want.summary)).toBe(true);
+    expect(pr.description).toContain('- **Add-ons to upgrade:**');
+    expect(pr.description).toMatch(
+      /- `metallb` \(chart `[^`]+`\): [^\n]+, values change \(`helm upgrade --atomic`\)/,
+    );
+    expect(pr.description).toMatch(/\+speaker:\n +\+ {2}logLevel: warn/);
+  });
+
+  it('refuses add-on values text that is not a mapping, naming the field, and opens no pull request', async () => {
+    const result = await dryRun({ addonValues: '- metallb\n' });
+    const text = `${result.logText}\n${JSON.stringify(result.body)}`;
+    expect(text).toMatch(
+      /addonValues: must be a mapping of add-on id to its new values/,
+    );
+    expect(text).not.toContain('Running publish:github:pull-request');
+  });
+
   it('refuses a change the cluster cannot take, naming the field, and opens no pull request', async () => {
     const result = await dryRun({
       removeAddons: ['metallb'],

@@ -86,6 +86,24 @@ describe('ChangePlanField', () => {
     );
   });
 
+  it('plans the add-on values text as an upgrade with its values diff', async () => {
+    await renderPlan({
+      addonValues: 'metrics-server:\n  replicas: 2\n',
+    });
+    await screen.findByText('Change to cluster');
+    const plan = screen.getByTestId('kpaas-change-plan').textContent;
+    expect(plan).toMatch(/Add-ons to upgrade:.*metrics-server.*values change/s);
+    expect(plan).toContain('+replicas: 2');
+  });
+
+  it('refuses add-on values text that is not a mapping, naming the field', async () => {
+    await renderPlan({ addonValues: '- metrics-server\n' });
+    const refused = await screen.findByTestId('kpaas-change-refused');
+    expect(refused.textContent).toMatch(
+      /^addonValues: must be a mapping of add-on id/,
+    );
+  });
+
   it('shows a refused change with the field, before anything is submitted', async () => {
     await renderPlan({ workers: 0 });
     const refused = await screen.findByTestId('kpaas-change-refused');

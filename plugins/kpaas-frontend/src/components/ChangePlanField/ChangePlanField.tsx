@@ -3,7 +3,8 @@
  * cluster.yaml of the chosen cluster with the form's change applied by kpaas-common's
  * applyClusterChange and described by changeSummary, the same functions kpaas:cluster-change
  * runs for the pull request: the workers added or drained and removed, the add-ons installed and
- * uninstalled in order, the Kubernetes upgrade path, or the refusal naming the field. The
+ * uninstalled in order, the add-on values diffs, the Kubernetes upgrade path, or the refusal
+ * naming the field. The
  * Terraform plan per resource comes with the pull request (kpaas:provision, mode plan).
  */
 import useAsync from 'react-use/esm/useAsync';
@@ -18,6 +19,7 @@ import {
   applyClusterChange,
   changeSummary,
   editClusterYaml,
+  parseAddonValuesInput,
   parseClusterSpec,
   renderClusterYaml,
 } from '@internal/plugin-kpaas-common';
@@ -77,6 +79,8 @@ export function ChangePlanField(props: ChangePlanFieldProps) {
         </Alert>
       );
     }
+    // the add-on values text is read as kpaas:cluster-change reads it
+    const addonValues = parseAddonValuesInput(form.addonValues);
     const request = {
       workers: typeof form.workers === 'number' ? form.workers : undefined,
       addAddons: list(form.addAddons),
@@ -85,8 +89,11 @@ export function ChangePlanField(props: ChangePlanFieldProps) {
         typeof form.kubernetesVersion === 'string' && form.kubernetesVersion
           ? form.kubernetesVersion
           : undefined,
+      addonValues: addonValues.ok ? addonValues.value : undefined,
     };
-    const result = applyClusterChange(parsed.spec, request, catalog);
+    const result = addonValues.ok
+      ? applyClusterChange(parsed.spec, request, catalog)
+      : addonValues;
     if (!result.ok) {
       return (
         <Alert severity="error" data-testid="kpaas-change-refused">
