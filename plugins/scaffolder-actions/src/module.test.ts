@@ -8,7 +8,7 @@ import request from 'supertest';
 import { scaffolderModuleKpaas } from './module';
 
 describe('scaffolderModuleKpaas', () => {
-  it('registers the three kpaas actions with their schemas in the running scaffolder', async () => {
+  it('registers the kpaas actions with their schemas and examples in the running scaffolder', async () => {
     const { server } = await startTestBackend({
       features: [
         scaffolderPlugin,
@@ -50,8 +50,29 @@ describe('scaffolderModuleKpaas', () => {
     expect(Object.keys(addons.schema.output.properties)).toEqual(
       expect.arrayContaining(['plan', 'addons', 'endpoints', 'hostsSnippet']),
     );
-    for (const action of [provision, bootstrap, addons]) {
-      expect(action.examples.length).toBeGreaterThan(0);
+    // every kpaas action is registered and shows examples at /create/actions
+    const kpaasActions = res.body.filter((a: any) => a.id.startsWith('kpaas:'));
+    expect(kpaasActions.map((a: any) => a.id).sort()).toEqual([
+      'kpaas:addons',
+      'kpaas:bootstrap',
+      'kpaas:certs-renew',
+      'kpaas:cluster-change',
+      'kpaas:cluster-repo',
+      'kpaas:etcd-restore',
+      'kpaas:etcd-snapshot',
+      'kpaas:provision',
+      'kpaas:remove-nodes',
+      'kpaas:retire',
+      'kpaas:upgrade',
+    ]);
+    for (const action of kpaasActions) {
+      expect([action.id, action.examples?.length > 0]).toEqual([
+        action.id,
+        true,
+      ]);
+      for (const ex of action.examples) {
+        expect(ex.example).toContain(`action: ${action.id}`);
+      }
     }
 
     // the scmType filter the kpaas-cluster template picks its publish action with
@@ -62,5 +83,5 @@ describe('scaffolderModuleKpaas', () => {
     expect(extensions.body.filters.scmType.description).toMatch(
       /integration type/,
     );
-  });
+  }, 60_000); // startTestBackend alone can take over 5 s on a loaded machine
 });
