@@ -208,7 +208,7 @@ async function until<T>(
         .map(k =>
           Buffer.from(k.slice('backstage:kpaas:'.length), 'base64').toString(),
         );
-      expect(keys.filter(k => /^status:c\d{3}$/.test(k))).toHaveLength(
+      expect(keys.filter(k => /^status-v2:c\d{3}$/.test(k))).toHaveLength(
         CLUSTERS,
       );
       // Backstage configured the store from backend.cache.redis (no missing-config warning).
