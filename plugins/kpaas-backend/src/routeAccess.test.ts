@@ -183,6 +183,29 @@ const routes: Route[] = [
     path: '/clusters/demo',
     expect: [401, 403, 204, 403, 204, 403, 403, 403],
   },
+  // Retire (src/retire), kpaas.cluster.delete: owners, admins and the scaffolder as registrar
+  // (kpaas:retire checked its initiator); the name typed again, else allowed callers get 400.
+  {
+    name: 'retire',
+    method: 'post',
+    path: '/clusters/demo/retire',
+    body: () => ({ confirm: 'demo', taskId: 'task-9' }),
+    expect: [401, 403, 200, 403, 200, 200, 403, 403],
+  },
+  {
+    name: 'retire without the name typed again',
+    method: 'post',
+    path: '/clusters/demo/retire',
+    body: () => ({ confirm: 'other' }),
+    expect: [401, 403, 400, 403, 400, 400, 403, 403],
+  },
+  // Earlier retirements of a name, kpaas.cluster.read.
+  {
+    name: 'retired',
+    method: 'get',
+    path: '/clusters/demo/retired',
+    expect: [401, 403, 200, 403, 200, 200, 403, 200],
+  },
   // The machines (src/inventory): provision writes them, bootstrap records host keys, readers read.
   {
     name: 'inventory',
