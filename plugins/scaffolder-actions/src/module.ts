@@ -3,6 +3,7 @@ import {
   createBackendModule,
 } from '@backstage/backend-plugin-api';
 import { ScmIntegrations } from '@backstage/integration';
+import { catalogServiceRef } from '@backstage/plugin-catalog-node';
 import { scaffolderActionsExtensionPoint } from '@backstage/plugin-scaffolder-node';
 import { scaffolderTemplatingExtensionPoint } from '@backstage/plugin-scaffolder-node/alpha';
 import {
@@ -40,6 +41,8 @@ export const scaffolderModuleKpaas = createBackendModule({
         permissions: coreServices.permissions,
         config: coreServices.rootConfig,
         lifecycle: coreServices.lifecycle,
+        // kpaas:retire removes the cluster's entity with the initiator's credentials
+        catalog: catalogServiceRef,
       },
       async init({
         scaffolder,
@@ -49,6 +52,7 @@ export const scaffolderModuleKpaas = createBackendModule({
         permissions,
         config,
         lifecycle,
+        catalog,
       }) {
         // Terraform runs in its own process group: stop it (and wait) when the backend stops,
         // so no orphan keeps running or holds its state lock.
@@ -75,7 +79,7 @@ export const scaffolderModuleKpaas = createBackendModule({
           createClusterChangeAction(services),
           createUpgradeAction(services),
           createRemoveNodesAction(services),
-          createRetireAction({ ...services, toolShutdown }),
+          createRetireAction({ ...services, toolShutdown, catalog }),
         );
         const integrations = ScmIntegrations.fromConfig(config);
         templating.addTemplateFilters([

@@ -9,6 +9,7 @@ import path from 'node:path';
 import yaml from 'yaml';
 import { mockCredentials, mockServices } from '@backstage/backend-test-utils';
 import { ConfigReader } from '@backstage/config';
+import { catalogServiceMock } from '@backstage/plugin-catalog-node/testUtils';
 import {
   describeRealTerraform,
   KAKAO_RIG_RESOURCES,
@@ -66,8 +67,9 @@ describeRealTerraform('kpaas:retire', () => {
   });
   afterEach(() => rig.close());
 
-  const action = () =>
+  const action = (catalog?: ReturnType<typeof catalogServiceMock.mock>) =>
     createRetireAction({
+      catalog,
       discovery: {
         getBaseUrl: async () => rig.server.baseUrl,
         getExternalBaseUrl: async () => rig.server.baseUrl,
@@ -95,9 +97,24 @@ describeRealTerraform('kpaas:retire', () => {
     expect(retired).toEqual([]);
   });
 
-  it('destroys the machines of its Terraform state, then retires the entry: state archived, timeline with the retire phases', async () => {
+  it('destroys the machines of its Terraform state, then retires the entry: state archived, timeline with the retire phases, catalog location removed as the initiator', async () => {
     const ctx = rig.context({ confirm: 'demo' });
-    await action().handler(ctx);
+    // Backstage's catalog service test double: the location catalog:register made
+    const target =
+      'https://github.com/acme/demo-cluster/blob/main/catalog-info.yaml';
+    const catalog = catalogServiceMock.mock({
+      getEntityByRef: async () =>
+        ({ kind: 'Resource', metadata: { name: 'demo' } } as any),
+      getLocationByEntity: async () => ({
+        id: 'loc-7',
+        type: 'url',
+        target,
+        entityRef: 'location:default/generated-demo',
+      }),
+      getEntities: async () => ({ items: [] }),
+      removeLocationById: jest.fn(async () => undefined),
+    });
+    await action(catalog).handler(ctx);
     const out = outputsOf(ctx);
     expect(out).toMatchObject({
       clusterName: 'demo',
@@ -105,6 +122,11 @@ describeRealTerraform('kpaas:retire', () => {
       destroyed: KAKAO_RIG_RESOURCES,
       archivedStateVersions: 2,
       entityRef: 'resource:default/demo',
+      catalogRemoved: true,
+      catalogNote: `catalog location url:${target} removed, and with it resource:default/demo`,
+    });
+    expect(catalog.removeLocationById).toHaveBeenCalledWith('loc-7', {
+      credentials: await ctx.getInitiatorCredentials(),
     });
     expect(out.phaseTimings.map((t: any) => t.phase)).toEqual([
       'destroy machines',

@@ -1,4 +1,5 @@
 import { InputError } from '@backstage/errors';
+import type { CatalogService } from '@backstage/plugin-catalog-node';
 import { createTemplateAction } from '@backstage/plugin-scaffolder-node';
 import { runAddons } from '../addons/run';
 import { loadClusterRepo } from '../core/loadClusterRepo';
@@ -10,6 +11,7 @@ import {
 import { ToolShutdown } from '../process/shutdown';
 import { createProvisionAction } from './provision';
 import { examples } from './retire.examples';
+import { removeRetiredClusterEntity } from './retireCatalogEntity';
 
 /** Factory options of kpaas:retire (the module's services). */
 export interface RetireActionOptions extends ControlPlaneActionOptions {
@@ -17,6 +19,11 @@ export interface RetireActionOptions extends ControlPlaneActionOptions {
   toolShutdown?: ToolShutdown;
   /** The environment Terraform's allow-listed variables are read from (tests). */
   env?: NodeJS.ProcessEnv;
+  /**
+   * The catalog (catalogServiceRef): the retired cluster's entity is removed with the
+   * initiator's credentials. Without it the entity stays and the task links to it.
+   */
+  catalog?: CatalogService;
 }
 
 /**
@@ -27,8 +34,10 @@ export interface RetireActionOptions extends ControlPlaneActionOptions {
  * released while the cluster can still release them; the machines destroyed through
  * kpaas:provision's destroy (exactly this cluster's Terraform state, refused when the state
  * holds resources its configuration does not declare); then kpaas-backend retires the entry
- * (registration and machines kept, state and timeline archived). Each step is a phase on the
- * cluster's timeline, which is archived with it.
+ * (registration and machines kept, state and timeline archived), and the cluster's catalog
+ * entity goes with its catalog location when the initiator may delete it
+ * (retireCatalogEntity.ts). Each step is a phase on the cluster's timeline, which is archived
+ * with it.
  *
  * Secrets: `sshPrivateKey` (+ `sshPassphrase`), and for kakao-cloud `kakaoCredentialId` and
  * `kakaoCredentialSecret`.
@@ -109,9 +118,19 @@ export function createRetireAction(options: RetireActionOptions) {
           z
             .string({
               description:
-                'The catalog entity of the cluster, to unregister from the catalog',
+                'The catalog entity of the cluster (registered with kpaas)',
             })
             .optional(),
+        catalogRemoved: z =>
+          z.boolean({
+            description:
+              "True when the cluster's catalog entity is gone (its catalog location removed with the initiator's catalog.location.delete); false when it stays, see catalogNote",
+          }),
+        catalogNote: z =>
+          z.string({
+            description:
+              'What became of the catalog entity, or why it stays and how to unregister it',
+          }),
         phaseTimings: z =>
           z.array(z.object({ phase: z.string(), seconds: z.number() }), {
             description: 'Wall time of each step',
@@ -167,6 +186,11 @@ export function createRetireAction(options: RetireActionOptions) {
         ctx.output('destroyed', 0);
         ctx.output('archivedStateVersions', 0);
         ctx.output('archivedTimelineEntries', 0);
+        ctx.output('catalogRemoved', false);
+        ctx.output(
+          'catalogNote',
+          'dry run: the catalog entity stays; a real run removes its catalog location if you may delete it',
+        );
         ctx.output('phaseTimings', []);
         return;
       }
@@ -265,21 +289,33 @@ export function createRetireAction(options: RetireActionOptions) {
         taskId,
       });
       ctx.logger.info(
-        `cluster "${cluster}" retired: ${
-          retired.archivedStateVersions
-        } state version(s) and ${
-          retired.archivedTimelineEntries
-        } timeline entries archived, registration kept${
-          entityRef
-            ? `; unregister ${entityRef} from the catalog (its page: ⋮ > Unregister entity)`
-            : ''
-        }`,
+        `cluster "${cluster}" retired: ${retired.archivedStateVersions} state version(s) and ${retired.archivedTimelineEntries} timeline entries archived, registration kept`,
       );
+
+      // 4. the catalog entity, as far as the initiator may remove it (never fails the retire)
+      const cleanup =
+        entityRef && options.catalog
+          ? await removeRetiredClusterEntity({
+              catalog: options.catalog,
+              credentials: await ctx.getInitiatorCredentials(),
+              entityRef,
+              cluster,
+            })
+          : {
+              removed: false,
+              message: entityRef
+                ? `unregister ${entityRef} from the catalog (its page: ⋮ > Unregister entity)`
+                : 'kpaas knew no catalog entity of the cluster',
+            };
+      if (cleanup.removed) ctx.logger.info(cleanup.message);
+      else ctx.logger.warn(cleanup.message);
       ctx.output('uninstalled', uninstalled);
       ctx.output('destroyed', destroyed);
       ctx.output('archivedStateVersions', retired.archivedStateVersions);
       ctx.output('archivedTimelineEntries', retired.archivedTimelineEntries);
       if (entityRef) ctx.output('entityRef', entityRef);
+      ctx.output('catalogRemoved', cleanup.removed);
+      ctx.output('catalogNote', cleanup.message);
       ctx.output('phaseTimings', recorder.phaseTimings);
     },
   });

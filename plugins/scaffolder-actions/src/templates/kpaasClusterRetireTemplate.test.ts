@@ -86,6 +86,10 @@ describe('kpaas-cluster-retire template dry-run', () => {
     expect(result.body.output.text[0].content).toContain(
       'Cluster `mac`: 0 add-on(s) uninstalled, 0 Terraform resource(s) destroyed',
     );
+    // a real run removes the catalog location when it may; the dry run keeps the link
+    expect(result.body.output.text[0].content).toContain(
+      'Catalog: dry run: the catalog entity stays; a real run removes its catalog location if you may delete it',
+    );
   });
 
   it('a name typed wrong is refused naming the field', async () => {
