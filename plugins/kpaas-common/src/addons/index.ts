@@ -37,7 +37,11 @@ export {
 } from './gatewayApi';
 export { catalogIndex, checkAddonCatalog, parseAddonCatalog } from './catalog';
 export type { AddonCatalogParseResult } from './catalog';
-export { findDependencyCycle, orderByDependencies } from './graph';
+export {
+  findDependencyCycle,
+  installDependencies,
+  orderByDependencies,
+} from './graph';
 export type { DependencyOrder } from './graph';
 export {
   ADDON_LABEL,

@@ -106,16 +106,17 @@ describe('applyClusterChange: workers', () => {
 describe('applyClusterChange: add-ons', () => {
   it('adds an add-on with its dependencies, dependencies first, appended to spec.addons', () => {
     const { spec, plan } = applied(base, { addAddons: ['kiali'] });
+    // kube-prometheus-stack's UI route waits for the cluster's entry point: wave 1, like istiod
     expect(plan.addons.install).toEqual([
       'istio-base',
-      'kube-prometheus-stack',
       'istiod',
+      'kube-prometheus-stack',
       'kiali',
     ]);
     expect(plan.addons.addedAsDependency).toEqual([
       'istio-base',
-      'kube-prometheus-stack',
       'istiod',
+      'kube-prometheus-stack',
     ]);
     expect(spec.spec.addons.map(a => a.id)).toEqual([
       ...base.spec.addons.map(a => a.id),

@@ -59,13 +59,18 @@ describe('resolveAddonInstallSet', () => {
     if (!result.ok) return;
     expect(result.plan.order).toEqual([
       'ingress-nginx',
+      // wave 1: every UI routed by ingress-nginx waits for it
       'openbao',
-      'chartmuseum',
       'harbor',
       'keycloak',
+      'chartmuseum',
       'cp-portal',
     ]);
-    expect(result.plan.waves).toHaveLength(3);
+    expect(result.plan.waves).toEqual([
+      ['ingress-nginx'],
+      ['openbao', 'harbor', 'keycloak', 'chartmuseum'],
+      ['cp-portal'],
+    ]);
   });
 
   it('carries the value overrides of requested add-ons', () => {
@@ -130,12 +135,6 @@ describe('derivePlatformLinks', () => {
         icon: 'kind:resource',
       },
       {
-        title: 'ChartMuseum',
-        url: 'https://chartmuseum.k-paas.io',
-        addonId: 'chartmuseum',
-        icon: 'kind:resource',
-      },
-      {
         title: 'Harbor',
         url: 'https://harbor.k-paas.io',
         addonId: 'harbor',
@@ -146,6 +145,12 @@ describe('derivePlatformLinks', () => {
         url: 'https://keycloak.k-paas.io/admin/cp-realm/console/',
         addonId: 'keycloak',
         icon: 'group',
+      },
+      {
+        title: 'ChartMuseum',
+        url: 'https://chartmuseum.k-paas.io',
+        addonId: 'chartmuseum',
+        icon: 'kind:resource',
       },
       {
         title: 'Kiali',

@@ -1,5 +1,5 @@
 import { catalogIndex } from '../addons/catalog';
-import { orderByDependencies } from '../addons/graph';
+import { installDependencies, orderByDependencies } from '../addons/graph';
 import { derivePlatformRouting, PlatformRouting } from '../addons/routes';
 import { AddonCatalog, AddonCategory, AddonDefinition } from '../addons/schema';
 import { SpecValidationError } from './errors';
@@ -10,6 +10,11 @@ export interface PlannedAddon {
   id: string;
   /** Install wave (0 first); add-ons of one wave only depend on earlier waves */
   wave: number;
+  /**
+   * What it waits on in the install set (installDependencies): its catalog dependsOn and the
+   * add-ons serving its route or its required CRDs
+   */
+  dependsOn: string[];
   /** True when listed in spec.addons, false when pulled in as a dependency */
   requested: boolean;
   /** Helm value overrides from spec.addons */
@@ -95,7 +100,10 @@ export function resolveAddonRefs(
   if (errors.length > 0) return { ok: false, errors };
 
   const ids = catalog.addons.map(a => a.id).filter(id => selected.has(id));
-  const ordered = orderByDependencies(ids, id => byId.get(id)?.dependsOn ?? []);
+  const waitsOn = installDependencies(
+    ids.map(id => byId.get(id) as AddonDefinition),
+  );
+  const ordered = orderByDependencies(ids, id => waitsOn.get(id) ?? []);
   if (!ordered.ok) {
     return {
       ok: false,
@@ -104,7 +112,7 @@ export function resolveAddonRefs(
           path: 'spec.addons',
           message: `the catalog has the dependency cycle ${ordered.cycle.join(
             ' → ',
-          )}; the add-ons cannot be ordered until the catalog is fixed`,
+          )} (dependsOn, or an add-on waiting for the Gateway, ingress controller, certificate issuer or CRDs another one provides); the add-ons cannot be ordered until the catalog is fixed`,
         },
       ],
     };
@@ -122,6 +130,7 @@ export function resolveAddonRefs(
       addons: order.map(id => ({
         id,
         wave: waveOf.get(id) as number,
+        dependsOn: waitsOn.get(id) ?? [],
         requested: requested.has(id),
         values: requested.get(id),
         definition: byId.get(id) as AddonDefinition,

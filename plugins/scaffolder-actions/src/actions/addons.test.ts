@@ -293,9 +293,10 @@ describe('kpaas:addons against the SSH rig and the Kubernetes API stand-in', () 
       [0, 'metallb'],
       [0, 'cert-manager'],
       [0, 'istio-base'],
-      [0, 'argo-cd'],
       [1, 'ingress-nginx'],
       [1, 'istiod'],
+      // its UI's Ingress waits for the ingress controller
+      [2, 'argo-cd'],
     ]);
     expect(lines.join('\n')).toMatch(
       /wave\s+add-on\s+chart@version\s+namespace\n[- ]+\n0\s+metallb\s+metallb@0\.16\.1\s+metallb-system/,
@@ -313,9 +314,9 @@ describe('kpaas:addons against the SSH rig and the Kubernetes API stand-in', () 
         'metallb',
         'cert-manager',
         'istio-base',
-        'argo-cd',
         'ingress-nginx',
         'istiod',
+        'argo-cd',
       ].map(id => expect.objectContaining({ id, status: 'installed' })),
     );
 
@@ -331,19 +332,16 @@ describe('kpaas:addons against the SSH rig and the Kubernetes API stand-in', () 
         call: start,
       };
     };
-    // one wave runs concurrently: metallb, cert-manager and argocd overlap
+    // one wave runs concurrently: metallb and cert-manager overlap
     const metallb = span('metallb');
     const certManager = span('cert-manager');
     const argocd = span('argocd');
     expect(certManager.start).toBeLessThan(metallb.end);
-    // argo-cd hashes its admin password first (bcrypt): on a loaded machine its Helm call may
-    // start after metallb's ended, but never after the whole wave ended (that would be serial)
-    expect(argocd.start).toBeLessThan(
-      Math.max(metallb.end, certManager.end, span('istio-base').end),
-    );
-    // dependants wait: ingress-nginx after metallb, istiod after istio-base
+    // dependants wait: ingress-nginx after metallb, istiod after istio-base, argo-cd (whose UI
+    // Ingress the controller admits) after ingress-nginx
     expect(span('ingress-nginx').start).toBeGreaterThanOrEqual(metallb.end);
     expect(span('istiod').start).toBeGreaterThanOrEqual(span('istio-base').end);
+    expect(argocd.start).toBeGreaterThanOrEqual(span('ingress-nginx').end);
 
     // pinned versions and the exact Helm flags
     expect(metallb.call.args).toEqual(

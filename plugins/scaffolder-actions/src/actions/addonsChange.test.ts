@@ -616,8 +616,9 @@ describe('kpaas:addons day-2 changes on the rig', () => {
     expect(get('v1', 'Namespace', 'ingress-nginx')).toBeUndefined();
     expect(outputs.plan.map((r: any) => [r.id, r.action])).toEqual([
       ['metallb', 'current'],
-      ['argo-cd', 'current'],
+      // argo-cd's new HTTPRoute waits for the Gateway: it comes after envoy-gateway
       ['envoy-gateway', 'install'],
+      ['argo-cd', 'current'],
       ['ingress-nginx', 'uninstall'],
     ]);
     expect(outputs.addons).toEqual(

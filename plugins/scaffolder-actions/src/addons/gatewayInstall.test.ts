@@ -197,9 +197,11 @@ describe('Gateway API routing (envoy-gateway) on the rig', () => {
   it('plans one Gateway with TLS from cert-manager and an HTTPRoute per UI instead of Ingresses', () => {
     const p = plan();
     expect(p.routing.via).toBe('gateway-api');
+    // the UIs' HTTPRoutes wait for the Gateway: a wave after envoy-gateway
     expect(p.waves).toEqual([
-      ['metallb', 'cert-manager', 'argo-cd', 'kube-prometheus-stack', 'jaeger'],
+      ['metallb', 'cert-manager'],
       ['envoy-gateway'],
+      ['argo-cd', 'kube-prometheus-stack', 'jaeger'],
     ]);
     const envoy = p.addons.find(a => a.id === 'envoy-gateway')!;
     expect(envoy.manifests.map(m => m.kind)).toEqual([
@@ -298,10 +300,10 @@ describe('Gateway API routing (envoy-gateway) on the rig', () => {
       [
         'metallb',
         'cert-manager',
+        'envoy-gateway',
         'argo-cd',
         'kube-prometheus-stack',
         'jaeger',
-        'envoy-gateway',
       ].map(id => expect.objectContaining({ id, status: 'installed' })),
     );
     const calls = await helmStarts();
@@ -411,8 +413,13 @@ describe('Gateway API routing (envoy-gateway) on the rig', () => {
     expect(envoy.reason).toBe(
       'Gateway envoy-gateway-system/kpaas: Programmed is False (NoResources: Deployment replicas unavailable)',
     );
-    // the UIs themselves are still current (their routes are Accepted by the existing Gateway)
-    expect(results.find(r => r.id === 'argo-cd')!.status).toBe('current');
+    // the UIs behind it wait for it, so this run leaves them alone and says why
+    expect(results.find(r => r.id === 'argo-cd')).toEqual(
+      expect.objectContaining({
+        status: 'failed',
+        reason: 'not run: dependency envoy-gateway failed',
+      }),
+    );
 
     const verification = await verifyAddons(kubeConfig(), plan());
     expect(verification.healthy).toBe(false);

@@ -78,7 +78,11 @@ export interface PlannedAddonInstall {
   id: string;
   title: string;
   wave: number;
-  /** Dependencies inside the install set */
+  /**
+   * Everything it waits on inside the install set (catalog dependsOn, the Gateway or ingress
+   * controller serving its route, the add-on installing its CRDs); it takes a run slot only once
+   * all of them are done
+   */
   dependsOn: string[];
   type: 'helm' | 'script';
   definition: AddonDefinition;
@@ -489,7 +493,7 @@ export function buildAddonPlan(input: AddonPlanInput): AddonPlan {
       id: def.id,
       title: def.title,
       wave: planned.wave,
-      dependsOn: def.dependsOn.filter(d => ids.has(d)),
+      dependsOn: planned.dependsOn,
       type: def.type,
       definition: def,
       namespace,

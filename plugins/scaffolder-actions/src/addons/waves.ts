@@ -376,7 +376,7 @@ export async function installAddons(
       );
       const failedDep = deps.find(d => d.status === 'failed');
       if (failedDep) {
-        const reason = `not installed: dependency ${failedDep.id} failed`;
+        const reason = `not run: dependency ${failedDep.id} failed`;
         await hooks.timeline?.({
           step: `${verb(addon)}:${addon.id}`,
           status: 'skipped',
@@ -389,6 +389,9 @@ export async function installAddons(
           reason,
         };
       }
+      // a slot only once everything it waits on is done (dependsOn includes the Gateway or
+      // ingress controller serving its route): slots are never all held by add-ons waiting for
+      // one that has no slot yet
       return limit(async () => {
         const started = new Date().toISOString();
         try {
