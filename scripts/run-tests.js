@@ -18,9 +18,16 @@ if (tsc.status !== 0) {
 const resultFile = path.join(root, '.toolchain', 'test-results.json');
 fs.mkdirSync(path.dirname(resultFile), { recursive: true });
 fs.rmSync(resultFile, { force: true });
+// Jest's default of 5 s per test is what a loaded 2-core machine breaks first (a test backend's
+// start, a git push to the stand-in); tests wait on conditions with their own deadlines, so the
+// per-test ceiling only has to be above what load adds. Later arguments override it.
+const TEST_TIMEOUT_MS = 30_000;
 const run = spawnSync(
   'yarn',
-  ['backstage-cli', 'repo', 'test', '--ci', '--json', `--outputFile=${resultFile}`, ...process.argv.slice(2)],
+  [
+    'backstage-cli', 'repo', 'test', '--ci', '--json', `--outputFile=${resultFile}`,
+    `--testTimeout=${TEST_TIMEOUT_MS}`, ...process.argv.slice(2),
+  ],
   { cwd: root, stdio: 'inherit', env },
 );
 
