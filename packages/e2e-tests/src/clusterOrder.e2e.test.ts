@@ -6,6 +6,9 @@
  * kpaas:addons (helm stand-in creates the add-on workloads) → publish:gitea (a real git server:
  * bare repositories behind git-http-backend with the Gitea API in front) → catalog:register, and
  * the new cluster's entity page shows it healthy, then degraded when a worker goes NotReady.
+ * The order keeps the form's default entry point (a Gateway API implementation) and certificate
+ * issuer: every platform link is an HTTPRoute host on the cluster Gateway, Accepted with its refs
+ * resolved, and the add-ons step's endpoints are the Gateway's address.
  *
  * Around it: secret canaries (SSH key passphrase, Kakao credential, Gitea password, the join
  * tokens, certificate keys and ServiceAccount token the stand-ins issued) must not appear in the
@@ -44,14 +47,24 @@ jest.setTimeout(E2E_SLOT_WAIT_MS + 900_000);
 const CLUSTER = 'e2e-lab';
 const ORG = 'platform-team';
 const REPO = `${CLUSTER}-cluster`;
-const ADDONS = [
+/**
+ * The add-ons the order ticks besides the form's default entry point and certificate issuer
+ * (kept as the form defaults them, read from the template and the catalog in the test).
+ */
+const CHOSEN_ADDONS = [
   'metallb',
-  'ingress-nginx',
   'kube-prometheus-stack',
   'argo-cd',
   'harbor',
   'keycloak',
 ];
+/** The platform UIs of CHOSEN_ADDONS: link title, add-on, host on the order's domain */
+const PLATFORM_UIS = [
+  ['Grafana', 'kube-prometheus-stack', 'grafana.lab.kpaas.test'],
+  ['Argo CD', 'argo-cd', 'argocd.lab.kpaas.test'],
+  ['Harbor', 'harbor', 'harbor.lab.kpaas.test'],
+  ['Keycloak', 'keycloak', 'keycloak.lab.kpaas.test'],
+] as const;
 
 const repoRoot = path.resolve(__dirname, '../../..');
 
@@ -125,6 +138,8 @@ describeIfRig(`a cluster order, end to end${skipReason}`, () => {
   let sshPrivateKey: string;
   let order: TaskResult;
   let orderValues: Record<string, any>;
+  /** Every add-on ordered: CHOSEN_ADDONS plus the form's default entry point and issuer */
+  let orderedAddons: string[];
   const secrets = () => ({
     sshPrivateKey,
     sshPassphrase: CANARIES.sshPassphrase,
@@ -192,6 +207,27 @@ describeIfRig(`a cluster order, end to end${skipReason}`, () => {
   it('orders through every page, builds on the rig, publishes to git, registers, and the page shows it healthy then degraded', async () => {
     const t0 = Date.now();
     const { page } = session;
+    // the form's default add-ons (the template) and what each is (the catalog the picker shows)
+    const { catalog } = await session.json('/api/kpaas/addons');
+    const addonsField = YAML.parse(
+      fs.readFileSync(templates.files[0], 'utf8'),
+    ).spec.parameters.find((p: any) => p.properties?.addons).properties.addons;
+    const defaults: string[] = addonsField.default;
+    const defaultAddon = (what: (a: any) => boolean) =>
+      catalog.addons.find((a: any) => defaults.includes(a.id) && what(a));
+    // the default entry point is a Gateway API implementation, not the retired ingress-nginx
+    const entryPoint = defaultAddon(a => a.gatewayApi !== undefined);
+    const issuer = defaultAddon(a => a.provides.includes('certificate-issuer'));
+    expect({ defaults, entryPoint: entryPoint?.id }).toMatchObject({
+      entryPoint: expect.any(String),
+    });
+    expect(defaults).not.toContain('ingress-nginx');
+    expect(issuer).toBeDefined();
+    orderedAddons = [entryPoint.id, issuer.id, ...CHOSEN_ADDONS];
+    const titleOf = (id: string) =>
+      catalog.addons.find((a: any) => a.id === id).title;
+    const namespaceOf = (id: string) =>
+      catalog.addons.find((a: any) => a.id === id).helm.namespace;
     await page.goto(
       `${session.app.appUrl}/create/templates/default/kpaas-cluster`,
     );
@@ -211,16 +247,8 @@ describeIfRig(`a cluster order, end to end${skipReason}`, () => {
         domain: 'lab.kpaas.test',
         apiEndpointType: 'vip',
         apiEndpointAddress: rig.apiAddress,
-        addonTitles: [
-          'MetalLB',
-          // selected explicitly: it is retired upstream and no longer the default (the picker
-          // marks it retired; Envoy Gateway, the default, is unticked first)
-          'Ingress NGINX',
-          'Prometheus & Grafana (kube-prometheus-stack)',
-          'Argo CD',
-          'Harbor',
-          'Keycloak',
-        ],
+        // the default entry point and issuer stay ticked as the form defaults them
+        addonTitles: orderedAddons.map(titleOf),
         sshUser: 'root',
         sshPrivateKey,
         sshPassphrase: CANARIES.sshPassphrase,
@@ -314,16 +342,63 @@ describeIfRig(`a cluster order, end to end${skipReason}`, () => {
       out('addons')
         .addons.map((a: { id: string; status: string }) => [a.id, a.status])
         .sort(),
-    ).toEqual(ADDONS.map(id => [id, 'installed']).sort());
+    ).toEqual(orderedAddons.map(id => [id, 'installed']).sort());
+    // the UI hosts resolve to the ingress address, where the Gateway's proxy Service listens
     expect(
-      out('addons')
-        .endpoints.map((e: { host: string }) => e.host)
-        .sort(),
+      out('addons').endpoints.sort((a: any, b: any) =>
+        a.host.localeCompare(b.host),
+      ),
     ).toEqual(
-      ['argocd', 'grafana', 'harbor', 'keycloak'].map(
-        h => `${h}.lab.kpaas.test`,
+      PLATFORM_UIS.map(([, , host]) => ({ host, address: rig.ingressIp })).sort(
+        (a, b) => a.host.localeCompare(b.host),
       ),
     );
+    // on the cluster: one Gateway, Programmed on that address, and an HTTPRoute per UI on it,
+    // Accepted with its backend refs resolved, for exactly the link's host
+    const gatewayApi = (kind: string) =>
+      rig.api.store.list({
+        apiVersion: 'gateway.networking.k8s.io/v1',
+        kind,
+      } as any) as any[];
+    const condition = (conditions: any[] | undefined, type: string) =>
+      conditions?.find(c => c.type === type)?.status;
+    const gateways = gatewayApi('Gateway');
+    expect(
+      gateways.map(g => ({
+        namespace: g.metadata.namespace,
+        programmed: condition(g.status?.conditions, 'Programmed'),
+        addresses: g.status?.addresses?.map((a: any) => a.value),
+      })),
+    ).toEqual([
+      {
+        namespace: namespaceOf(entryPoint.id),
+        programmed: 'True',
+        addresses: [rig.ingressIp],
+      },
+    ]);
+    const gateway = gateways[0].metadata;
+    const routes = gatewayApi('HTTPRoute');
+    for (const [, addonId, host] of PLATFORM_UIS) {
+      const route = routes.find(
+        r =>
+          r.metadata.namespace === namespaceOf(addonId) &&
+          r.metadata.name === `${addonId}-ui`,
+      );
+      const parent = route?.status?.parents?.[0];
+      expect({
+        route: `${addonId}-ui`,
+        hostnames: route?.spec.hostnames,
+        parentRef: route?.spec.parentRefs?.[0]?.name,
+        accepted: condition(parent?.conditions, 'Accepted'),
+        resolvedRefs: condition(parent?.conditions, 'ResolvedRefs'),
+      }).toEqual({
+        route: `${addonId}-ui`,
+        hostnames: [host],
+        parentRef: gateway.name,
+        accepted: 'True',
+        resolvedRefs: 'True',
+      });
+    }
     // the cluster's sign-in realm and kubelogin client, created in the rig's Keycloak (served at
     // the keycloak Service's cluster IP, reached from the first control plane over SSH)
     expect(rig.keycloak.realms.get(CLUSTER)?.clients[0]).toMatchObject({
@@ -336,6 +411,12 @@ describeIfRig(`a cluster order, end to end${skipReason}`, () => {
       repoContentsUrl: `${repoUrl}/src/branch/main/`,
     });
     expect(out('register').entityRef).toBe(`resource:default/${CLUSTER}`);
+    // the run's output links: the UI link the template offers is the Grafana HTTPRoute's host
+    const runOutput = order.events.find(e => e.type === 'completion')?.body
+      .output as { links?: Array<{ title: string; url?: string }> } | undefined;
+    expect(runOutput?.links?.find(l => l.title === 'Grafana')?.url).toBe(
+      `https://${PLATFORM_UIS[0][2]}`,
+    );
 
     // ---- the published repository: one commit on main with the cluster repo
     const commits = await gitea.gitLog(ORG, REPO);
@@ -378,7 +459,9 @@ describeIfRig(`a cluster order, end to end${skipReason}`, () => {
       .waitFor({ timeout: 90_000 });
     await page
       .getByTestId('cluster-addons')
-      .filter({ hasText: '6/6 add-ons healthy' })
+      .filter({
+        hasText: `${orderedAddons.length}/${orderedAddons.length} add-ons healthy`,
+      })
       .waitFor({ timeout: 90_000 });
     expect(await health.getAttribute('aria-label')).toBe(
       'Cluster health: Healthy',
@@ -386,17 +469,13 @@ describeIfRig(`a cluster order, end to end${skipReason}`, () => {
     expect(
       await page.getByTestId('cluster-control-plane').textContent(),
     ).toContain('3/3 control planes ready');
-    for (const [title, href] of [
-      ['Grafana', 'https://grafana.lab.kpaas.test'],
-      ['Argo CD', 'https://argocd.lab.kpaas.test'],
-      ['Harbor', 'https://harbor.lab.kpaas.test'],
-      ['Keycloak', 'https://keycloak.lab.kpaas.test'],
-    ]) {
+    // the platform links are the HTTPRoute hosts (https: the issuer gives the Gateway TLS)
+    for (const [title, addonId, host] of PLATFORM_UIS) {
       const link = page
         .getByTestId('platform-link')
         .filter({ hasText: title })
         .first();
-      expect(await link.getAttribute('href')).toBe(href);
+      expect(await link.getAttribute('href')).toBe(`https://${host}`);
     }
     await saveScreenshot(page, 'cluster-order-10-entity-healthy.png');
 
@@ -418,6 +497,33 @@ describeIfRig(`a cluster order, end to end${skipReason}`, () => {
     ).toContain(`${CLUSTER}-worker-2`);
     await saveScreenshot(page, 'cluster-order-11-entity-degraded.png');
     rig.api.setNodeReady(`${CLUSTER}-worker-2`, true);
+
+    // the cluster tab's platform services: each link is its HTTPRoute's host, the route named
+    // with its Gateway API state (Accepted, ResolvedRefs) as the backend judged it
+    await page.goto(
+      `${session.app.appUrl}/catalog/default/resource/${CLUSTER}/kpaas`,
+    );
+    await page
+      .getByTestId('platform-service-link')
+      .first()
+      .waitFor({ timeout: 60_000 });
+    for (const [title, addonId, host] of PLATFORM_UIS) {
+      const row = page
+        .locator('tr')
+        .filter({ has: page.getByTestId('platform-service-link') })
+        .filter({ hasText: title })
+        .first();
+      expect(
+        await row.getByTestId('platform-service-link').getAttribute('href'),
+      ).toBe(`https://${host}`);
+      await row
+        .getByTestId('platform-service-route')
+        .filter({
+          hasText: `HTTPRoute ${namespaceOf(addonId)}/${addonId}-ui`,
+        })
+        .filter({ hasText: 'Accepted, refs resolved' })
+        .waitFor({ timeout: 60_000 });
+    }
     timings.entityPage = Date.now() - t1;
   });
 
@@ -668,7 +774,9 @@ describeIfRig(`a cluster order, end to end${skipReason}`, () => {
         .split('\n')
         .filter(line => line.includes('[addons]'))
         .slice(-60),
-    }).toMatchObject({ addons: ADDONS.map(id => [id, 'current']).sort() });
+    }).toMatchObject({
+      addons: orderedAddons.map(id => [id, 'current']).sort(),
+    });
     // nothing redone: no kubeadm init/join, no helm upgrade
     expect(kubeadmCalls()).toHaveLength(kubeadmBefore);
     expect(await helmUpgrades()).toHaveLength(helmBefore);

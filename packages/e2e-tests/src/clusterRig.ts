@@ -4,7 +4,8 @@
  * stand-in as the cluster's load balancer at host .200 of the node network, :6443 (API endpoint
  * type `lb`), and the
  * controllers the API stand-in lacks (kubelet registration, ServiceAccount tokens, workload
- * readiness, MetalLB addresses), and the Keycloak admin API stand-in serving at the keycloak
+ * readiness, MetalLB addresses, Envoy Gateway's Gateway API controller: GatewayClass `Accepted`,
+ * the Gateway's proxy and `Programmed`, HTTPRoute `Accepted`/`ResolvedRefs`), and the Keycloak admin API stand-in serving at the keycloak
  * add-on's Service (its cluster IP is host .202 of the node network, reached from the control
  * plane like any cluster IP).
  */
@@ -21,6 +22,7 @@ import {
   startKeycloakService,
   startKubeApiStandIn,
   startNodeControllers,
+  startGatewayApiController,
   startSshNodes,
   startWorkloadControllers,
 } from '@internal/kpaas-testkit';
@@ -187,6 +189,9 @@ export async function startClusterRig(
           readyAfterMs: 300,
         }),
       );
+      // the Gateway's proxy Service is a LoadBalancer: the workload controllers give it the
+      // ingress address once MetalLB's pool exists, and the Gateway reports it
+      stops.push(startGatewayApiController(started));
       keycloakService = startKeycloakService(started);
     };
     if (lazyApi) {
