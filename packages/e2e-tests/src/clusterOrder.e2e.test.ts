@@ -470,7 +470,7 @@ describeIfRig(`a cluster order, end to end${skipReason}`, () => {
       await page.getByTestId('cluster-control-plane').textContent(),
     ).toContain('3/3 control planes ready');
     // the platform links are the HTTPRoute hosts (https: the issuer gives the Gateway TLS)
-    for (const [title, addonId, host] of PLATFORM_UIS) {
+    for (const [title, , host] of PLATFORM_UIS) {
       const link = page
         .getByTestId('platform-link')
         .filter({ hasText: title })
