@@ -46,7 +46,11 @@ export function changeTemplateUrl(entityRef: string, repoUrl?: string) {
  * registered repository filled in. Shown only with kpaas.cluster.update on the cluster (the
  * action checks the same permission before it writes anything).
  */
-export function ChangeClusterButton(props: { clusterName: string }) {
+export function ChangeClusterButton(props: {
+  clusterName: string;
+  /** What the button leads to where it is shown (default "Change cluster"). */
+  label?: string;
+}) {
   const { clusterName } = props;
   const { entity } = useEntity();
   const { allowed, loading } = usePermission({
@@ -70,7 +74,7 @@ export function ChangeClusterButton(props: { clusterName: string }) {
         registration.value?.repoUrl,
       )}
     >
-      Change cluster
+      {props.label ?? 'Change cluster'}
     </Button>
   );
 }

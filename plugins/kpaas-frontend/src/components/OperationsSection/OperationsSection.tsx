@@ -28,7 +28,12 @@ export function OperationsSection(props: { clusterName: string }) {
     <OperationsView
       ops={value.ops}
       now={value.at}
-      upgradeAction={<ChangeClusterButton clusterName={props.clusterName} />}
+      upgradeAction={
+        <ChangeClusterButton
+          clusterName={props.clusterName}
+          label="Plan an upgrade"
+        />
+      }
     />
   );
 }

@@ -286,7 +286,7 @@ describe('OperationsSection', () => {
       api,
       () => AuthorizeResult.ALLOW,
     );
-    const button = await screen.findByRole('link', { name: 'Change cluster' });
+    const button = await screen.findByRole('link', { name: 'Plan an upgrade' });
     expect(button.getAttribute('href')).toMatch(
       /^\/create\/templates\/default\/kpaas-cluster-change\?formData=/,
     );

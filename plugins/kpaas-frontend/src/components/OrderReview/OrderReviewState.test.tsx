@@ -83,6 +83,11 @@ describe('OrderReviewState', () => {
       `cp-1control-plane172.16.0.10122SHA256:CP-1${'X'.repeat(39)}`,
       `worker-1worker172.16.0.11122SHA256:WORKER-1${'X'.repeat(35)}`,
     ]);
+    // a fingerprint is cut to one line on screen; its whole text is the cell's tooltip
+    expect(
+      within(rows[0]).getByText(`SHA256:CP-1${'X'.repeat(39)}`),
+    ).toHaveAttribute('title', `SHA256:CP-1${'X'.repeat(39)}`);
+    expect(within(rows[0]).getByText('cp-1')).not.toHaveAttribute('title');
     expect(text).not.toMatch(/name:\s*cp-1/);
     expect(text).not.toMatch(/[\u2705\u274C]/);
 

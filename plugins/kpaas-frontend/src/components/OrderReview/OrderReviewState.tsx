@@ -34,11 +34,12 @@ const useStyles = makeStyles(theme => ({
     fontSize: theme.typography.body2.fontSize,
   },
   head: { fontWeight: theme.typography.fontWeightBold as number },
-  // a long value (a host key fingerprint) wraps inside its cell instead of widening the page
+  // a long value (a host key fingerprint) stays on one line, cut with an ellipsis, its whole
+  // text in the tooltip: broken over lines it is unreadable, whole it widens the page at 1280 px
   long: {
-    whiteSpace: 'normal',
-    overflowWrap: 'anywhere',
-    minWidth: '12em',
+    maxWidth: '16em',
+    overflow: 'hidden',
+    textOverflow: 'ellipsis',
   },
 }));
 
@@ -96,7 +97,11 @@ export function ReviewTable(props: {
               const text = plain(row[key]);
               const long = text.length > LONG_VALUE ? ` ${classes.long}` : '';
               return (
-                <TableCell key={key} className={`${classes.cell}${long}`}>
+                <TableCell
+                  key={key}
+                  className={`${classes.cell}${long}`}
+                  title={long ? text : undefined}
+                >
                   {text}
                 </TableCell>
               );

@@ -11,6 +11,7 @@ import { useNavigate } from 'react-router-dom';
 import Box from '@material-ui/core/Box';
 import Button from '@material-ui/core/Button';
 import Paper from '@material-ui/core/Paper';
+import { makeStyles } from '@material-ui/core/styles';
 import { Content, ContentHeader, Progress } from '@backstage/core-components';
 import { errorApiRef, useApi } from '@backstage/core-plugin-api';
 import { BreadcrumbEntry } from '@backstage/frontend-plugin-api';
@@ -55,8 +56,23 @@ function outputsFor(
     | undefined;
 }
 
+// The scaffolder's horizontal stepper scrolls sideways once the steps do not fit (an order has
+// 13 at 1280 px): lay them out in rows instead, each step whole, without the connector lines.
+const useStyles = makeStyles(theme => ({
+  steps: {
+    '& .MuiStepper-root': {
+      display: 'grid',
+      gridTemplateColumns: 'repeat(auto-fill, minmax(13rem, 1fr))',
+      rowGap: theme.spacing(2),
+      overflowX: 'visible',
+    },
+    '& .MuiStepConnector-root': { display: 'none' },
+  },
+}));
+
 export function KpaasTaskPage(props: KpaasTaskPageProps) {
   const { taskId } = props;
+  const classes = useStyles();
   const stream = useTaskEventStream(taskId);
   const scaffolderApi = useApi(scaffolderApiRef);
   const errorApi = useApi(errorApiRef);
@@ -119,7 +135,7 @@ export function KpaasTaskPage(props: KpaasTaskPageProps) {
             <TaskError error={stream.error} />
           </Box>
         )}
-        <Box paddingBottom={2}>
+        <Box paddingBottom={2} className={classes.steps}>
           <TaskSteps
             steps={steps as any}
             activeStep={activeStep}
