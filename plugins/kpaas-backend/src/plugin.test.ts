@@ -193,11 +193,12 @@ describe('kpaasPlugin', () => {
     expect(cp1.conditions.find((c: any) => c.type === 'Ready').status).toBe(
       'True',
     );
+    // in install order: argo-cd's UI waits for the ingress controller that routes it
     expect(s.addons.map((a: any) => [a.id, a.state, a.runningVersion])).toEqual(
       [
         ['metallb', 'Healthy', '0.16.1'],
-        ['argo-cd', 'Healthy', '10.1.1'],
         ['ingress-nginx', 'Healthy', '4.15.1'],
+        ['argo-cd', 'Healthy', '10.1.1'],
       ],
     );
     expect(s.addons.find((a: any) => a.id === 'argo-cd')).toMatchObject({
