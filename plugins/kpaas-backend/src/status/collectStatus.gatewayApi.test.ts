@@ -201,10 +201,11 @@ describe('collectClusterStatus: Gateway API routes', () => {
   it('judges the Gateway and the HTTPRoutes by their conditions; links name their route', async () => {
     routes(true, true);
     const status = await collect();
+    // in install order: argo-cd's HTTPRoute waits for the Gateway API implementation
     expect(status.addons.map(a => [a.id, a.state])).toEqual([
       ['metallb', 'Healthy'],
-      ['argo-cd', 'Healthy'],
       ['envoy-gateway', 'Healthy'],
+      ['argo-cd', 'Healthy'],
     ]);
     expect(status.addons.find(a => a.id === 'envoy-gateway')?.routes).toEqual([
       {
